@@ -1,0 +1,74 @@
+/* Small helpers every file uses: cleanup attributes, ownership transfer and
+ * allocation that cannot fail silently.
+ *
+ * Ownership rule: a variable declared with a cleanup_* attribute owns what it
+ * points to. To hand the object to a caller or a structure, use
+ * steal_pointer(&var) (or steal_fd(&fd)), which returns the value and leaves
+ * NULL (or -1) behind so the cleanup does nothing. */
+#ifndef SC_UTIL_H
+#define SC_UTIL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#define SC_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define SC_UNUSED        __attribute__((unused))
+#define SC_PRINTF(f, a)  __attribute__((format(printf, f, a)))
+#define SC_NORETURN      __attribute__((noreturn))
+#define SC_WARN_UNUSED   __attribute__((warn_unused_result))
+
+void sc_cleanup_freep(void *p);
+void sc_cleanup_closep(int *fd);
+void sc_cleanup_fclosep(FILE **f);
+void sc_cleanup_strvp(char ***v);
+
+#define cleanup_free   __attribute__((cleanup(sc_cleanup_freep)))
+#define cleanup_close  __attribute__((cleanup(sc_cleanup_closep)))
+#define cleanup_fclose __attribute__((cleanup(sc_cleanup_fclosep)))
+#define cleanup_strv   __attribute__((cleanup(sc_cleanup_strvp)))
+
+static inline void *sc_steal_pointer(void *pp)
+{
+	void **p = (void **)pp;
+	void *v = *p;
+	*p = NULL;
+	return v;
+}
+#define steal_pointer(pp) sc_steal_pointer(pp)
+
+static inline int steal_fd(int *fd)
+{
+	int v = *fd;
+	*fd = -1;
+	return v;
+}
+
+/* Allocation. Out of memory is not a condition our daemons can recover from
+ * meaningfully, so these abort with a message instead of returning NULL
+ * (the same choice as crun's xmalloc). */
+void *sc_xmalloc(size_t size);
+void *sc_xzalloc(size_t size);
+void *sc_xrealloc(void *ptr, size_t size);
+char *sc_xstrdup(const char *s);
+char *sc_xstrndup(const char *s, size_t n);
+char *sc_xasprintf(const char *fmt, ...) SC_PRINTF(1, 2);
+char *sc_xvasprintf(const char *fmt, va_list ap) SC_PRINTF(1, 0);
+
+/* NULL-terminated string vectors. */
+size_t sc_strv_len(char *const *v);
+void sc_strv_free(char **v);
+char **sc_strv_dup(char *const *v);
+
+bool sc_str_has_prefix(const char *s, const char *prefix);
+bool sc_str_has_suffix(const char *s, const char *suffix);
+/* Strict number parsing: the whole string must be a number in range;
+ * returns -1 with errno set (EINVAL, ERANGE) otherwise. */
+int sc_parse_long(const char *s, long min, long max, long *out);
+
+/* Monotonic clock in milliseconds. */
+long long sc_now_ms(void);
+
+#endif
