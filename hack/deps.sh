@@ -9,7 +9,7 @@ packages=(
 	musl-tools
 	libcurl4-openssl-dev libjansson-dev libyaml-dev libmicrohttpd-dev
 	# tests and tools
-	git jq python3 openssl curl iproute2 kmod util-linux
+	git jq python3 python3-yaml openssl curl iproute2 kmod util-linux
 )
 # The local cluster's packages are installed by hack/cluster/cluster.sh itself.
 
