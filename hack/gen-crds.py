@@ -284,6 +284,12 @@ SCI_SCHEMA = obj(
             "nodeName": string("Node the instance lives on."),
             "hostPath": string("Directory on the node that holds the persistent rootfs."),
             "imageConfig": IMAGE_CONFIG,
+            "rootfs": obj("Written by the node agent: the rootfs it prepared. The controller "
+                          "starts the workload only when this names the current provider pod.", {
+                              "providerPodUID": string("UID of the provider pod whose image layers "
+                                                       "the rootfs is built on."),
+                              "nodeName": string("Node that holds the rootfs."),
+                          }),
             "observedGeneration": integer("The .metadata.generation the status describes.", minimum=0),
             "conditions": conditions(),
         }),

@@ -1,0 +1,407 @@
+#include "pods.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "model.h"
+#include "sc-util.h"
+
+void sc_pod_options_defaults(struct sc_pod_options *o)
+{
+	o->exec_image = "stoppablecontainer/sc-exec:" SC_VERSION;
+	o->exec_image_pull_policy = "IfNotPresent";
+	o->provider_cpu_request = "1m";
+	o->provider_memory_request = "4Mi";
+	o->provider_memory_limit = "32Mi";
+}
+
+/* Set key to a deep copy of v when v is present. */
+static void set_copy(json_t *obj, const char *key, json_t *v)
+{
+	if (v != NULL && !json_is_null(v))
+		json_object_set_new(obj, key, json_deep_copy(v));
+}
+
+static json_t *our_labels(json_t *sci, const char *role)
+{
+	return json_pack("{s:s, s:s, s:s}", SC_LABEL_INSTANCE, sc_obj_name(sci), SC_LABEL_ROLE,
+			 role, SC_LABEL_MANAGED_BY, SC_MANAGED_BY);
+}
+
+static json_t *owner_reference(json_t *sci)
+{
+	return json_pack("[{s:s, s:s, s:s, s:s, s:b, s:b}]", "apiVersion", SC_API_VERSION, "kind",
+			 SCI_KIND, "name", sc_obj_name(sci), "uid",
+			 sc_obj_uid(sci) ? sc_obj_uid(sci) : "", "controller", 1,
+			 "blockOwnerDeletion", 1);
+}
+
+/* Security settings of our own containers (init, provider): nothing the
+ * restricted Pod Security level would refuse. */
+static json_t *locked_down_security_context(void)
+{
+	return json_pack("{s:b, s:{s:[s]}, s:{s:s}, s:b, s:I, s:I}", "allowPrivilegeEscalation", 0,
+			 "capabilities", "drop", "ALL", "seccompProfile", "type", "RuntimeDefault",
+			 "runAsNonRoot", 1, "runAsUser", (json_int_t)65534, "runAsGroup",
+			 (json_int_t)65534);
+}
+
+static json_t *provider_resources(json_t *sci, const struct sc_pod_options *o)
+{
+	json_t *r = sc_json_at(sci, "spec.provider.resources");
+	if (json_is_object(r) && json_object_size(r) > 0)
+		return json_deep_copy(r);
+	return json_pack("{s:{s:s, s:s}, s:{s:s}}", "requests", "cpu", o->provider_cpu_request,
+			 "memory", o->provider_memory_request, "limits", "memory",
+			 o->provider_memory_limit);
+}
+
+/* nodeSelector of the provider: the template's, overridden key by key by
+ * spec.provider.nodeSelector. */
+static json_t *provider_node_selector(json_t *sci)
+{
+	json_t *out = json_object();
+	json_t *t = sc_json_at(sci, "spec.template.nodeSelector");
+	json_t *p = sc_json_at(sci, "spec.provider.nodeSelector");
+	if (json_is_object(t))
+		json_object_update(out, t);
+	if (json_is_object(p))
+		json_object_update(out, p);
+	if (json_object_size(out) == 0) {
+		json_decref(out);
+		return NULL;
+	}
+	return out;
+}
+
+static json_t *concat_arrays(json_t *a, json_t *b)
+{
+	json_t *out = json_array();
+	if (json_is_array(a))
+		json_array_extend(out, a);
+	if (json_is_array(b))
+		json_array_extend(out, b);
+	if (json_array_size(out) == 0) {
+		json_decref(out);
+		return NULL;
+	}
+	return out;
+}
+
+static json_t *provider_shape(json_t *sci, const struct sc_pod_options *o)
+{
+	/* Everything the provider pod is built from, for its hash. */
+	return json_pack("{s:O?, s:O?, s:O?, s:O?, s:O?, s:O?, s:O?, s:s, s:s}", "image",
+			 sc_json_at(sci, "spec.template.container.image"), "pullPolicy",
+			 sc_json_at(sci, "spec.template.container.imagePullPolicy"), "provider",
+			 sc_json_at(sci, "spec.provider"), "nodeSelector",
+			 sc_json_at(sci, "spec.template.nodeSelector"), "tolerations",
+			 sc_json_at(sci, "spec.template.tolerations"), "affinity",
+			 sc_json_at(sci, "spec.template.affinity"), "pullSecrets",
+			 sc_json_at(sci, "spec.template.imagePullSecrets"), "execImage",
+			 o->exec_image, "priority",
+			 sc_json_str_at(sci, "spec.template.priorityClassName")
+			     ? sc_json_str_at(sci, "spec.template.priorityClassName")
+			     : "");
+}
+
+void sc_provider_hash(json_t *sci, const struct sc_pod_options *o, char out[17])
+{
+	json_t *shape = provider_shape(sci, o);
+	sc_json_hash(shape, out);
+	json_decref(shape);
+}
+
+void sc_consumer_hash(json_t *sci, const struct sc_pod_options *o, char out[17])
+{
+	json_t *shape =
+	    json_pack("{s:O?, s:O?, s:s}", "template", sc_json_at(sci, "spec.template"), "image",
+		      sc_json_at(sci, "status.imageConfig"), "execImage", o->exec_image);
+	sc_json_hash(shape, out);
+	json_decref(shape);
+}
+
+json_t *sc_build_provider_pod(json_t *sci, const struct sc_pod_options *o)
+{
+	const char *name = sc_obj_name(sci);
+	cleanup_free char *pod_name = sc_xasprintf("%s%s", name, SC_PROVIDER_SUFFIX);
+	char hash[17];
+	sc_provider_hash(sci, o, hash);
+
+	json_t *container = json_pack(
+	    "{s:s, s:O, s:[s], s:o, s:[{s:s, s:s, s:b}], s:o}", "name", "rootfs", "image",
+	    sc_json_at(sci, "spec.template.container.image"), "command", SC_BIN_DIR "/sc-pause",
+	    "resources", provider_resources(sci, o), "volumeMounts", "name", "sc-bin", "mountPath",
+	    SC_BIN_DIR, "readOnly", 1, "securityContext", locked_down_security_context());
+	set_copy(container, "imagePullPolicy",
+		 sc_json_at(sci, "spec.template.container.imagePullPolicy"));
+
+	json_t *init =
+	    json_pack("{s:s, s:s, s:s, s:[s, s, s], s:[{s:s, s:s}], s:o, s:{s:{s:s, "
+		      "s:s}, s:{s:s}}}",
+		      "name", "install-sc-pause", "image", o->exec_image, "imagePullPolicy",
+		      o->exec_image_pull_policy, "command", SC_PAUSE_IN_IMAGE, "--install",
+		      SC_BIN_DIR "/sc-pause", "volumeMounts", "name", "sc-bin", "mountPath",
+		      SC_BIN_DIR, "securityContext", locked_down_security_context(), "resources",
+		      "requests", "cpu", "1m", "memory", "4Mi", "limits", "memory", "16Mi");
+
+	json_t *spec = json_pack(
+	    "{s:[o], s:[o], s:[{s:s, s:{s:s, s:s}}], s:s, s:I, s:b, s:b, s:{s:{s:s}}}",
+	    "initContainers", init, "containers", container, "volumes", "name", "sc-bin",
+	    "emptyDir", "medium", "", "sizeLimit", "16Mi", "restartPolicy", "Always",
+	    "terminationGracePeriodSeconds", (json_int_t)5, "automountServiceAccountToken", 0,
+	    "enableServiceLinks", 0, "securityContext", "seccompProfile", "type", "RuntimeDefault");
+	json_t *sel = provider_node_selector(sci);
+	if (sel)
+		json_object_set_new(spec, "nodeSelector", sel);
+	json_t *tol = concat_arrays(sc_json_at(sci, "spec.template.tolerations"),
+				    sc_json_at(sci, "spec.provider.tolerations"));
+	if (tol)
+		json_object_set_new(spec, "tolerations", tol);
+	set_copy(spec, "affinity", sc_json_at(sci, "spec.template.affinity"));
+	set_copy(spec, "imagePullSecrets", sc_json_at(sci, "spec.template.imagePullSecrets"));
+	set_copy(spec, "priorityClassName", sc_json_at(sci, "spec.template.priorityClassName"));
+
+	return json_pack("{s:s, s:s, s:{s:s, s:s?, s:o, s:{s:s}, s:o}, s:o}", "apiVersion", "v1",
+			 "kind", "Pod", "metadata", "name", pod_name, "namespace",
+			 sc_obj_namespace(sci), "labels", our_labels(sci, SC_ROLE_PROVIDER),
+			 "annotations", SC_ANNOTATION_PROVIDER_HASH, hash, "ownerReferences",
+			 owner_reference(sci), "spec", spec);
+}
+
+json_t *sc_workload_argv(json_t *sci, sc_error_t *err)
+{
+	json_t *command = sc_json_at(sci, "spec.template.container.command");
+	json_t *args = sc_json_at(sci, "spec.template.container.args");
+	json_t *entrypoint = sc_json_at(sci, "status.imageConfig.entrypoint");
+	json_t *cmd = sc_json_at(sci, "status.imageConfig.cmd");
+	json_t *argv = json_array();
+	/* Kubernetes' rules, which are docker's: command replaces ENTRYPOINT
+	 * and drops CMD; args replaces CMD. */
+	if (json_array_size(command) > 0) {
+		json_array_extend(argv, command);
+		if (json_is_array(args))
+			json_array_extend(argv, args);
+	} else {
+		if (json_is_array(entrypoint))
+			json_array_extend(argv, entrypoint);
+		if (json_is_array(args))
+			json_array_extend(argv, args);
+		else if (json_is_array(cmd))
+			json_array_extend(argv, cmd);
+	}
+	if (json_array_size(argv) == 0) {
+		json_decref(argv);
+		sc_error_make(err, EINVAL,
+			      "no command to run: spec.template.container.command is empty and "
+			      "image %s has no ENTRYPOINT or CMD",
+			      sc_json_str_at(sci, "spec.template.container.image"));
+		return NULL;
+	}
+	return argv;
+}
+
+/* --user for sc-exec: securityContext (container, then pod), else the
+ * image's USER, else root. sc-exec resolves names inside the rootfs. */
+static char *workload_user(json_t *sci)
+{
+	json_t *uid = sc_json_at(sci, "spec.template.container.securityContext.runAsUser");
+	json_t *gid = sc_json_at(sci, "spec.template.container.securityContext.runAsGroup");
+	if (!uid)
+		uid = sc_json_at(sci, "spec.template.securityContext.runAsUser");
+	if (!gid)
+		gid = sc_json_at(sci, "spec.template.securityContext.runAsGroup");
+	if (json_is_integer(uid) && json_is_integer(gid))
+		return sc_xasprintf("%" JSON_INTEGER_FORMAT ":%" JSON_INTEGER_FORMAT,
+				    json_integer_value(uid), json_integer_value(gid));
+	if (json_is_integer(uid))
+		return sc_xasprintf("%" JSON_INTEGER_FORMAT, json_integer_value(uid));
+	const char *image_user = sc_json_str_at(sci, "status.imageConfig.user");
+	if (image_user != NULL && *image_user != '\0') {
+		if (json_is_integer(gid)) {
+			/* Keep the image's user, override its group. */
+			cleanup_free char *u = sc_xstrdup(image_user);
+			char *colon = strchr(u, ':');
+			if (colon)
+				*colon = '\0';
+			return sc_xasprintf("%s:%" JSON_INTEGER_FORMAT, u, json_integer_value(gid));
+		}
+		return sc_xstrdup(image_user);
+	}
+	if (json_is_integer(gid))
+		return sc_xasprintf("0:%" JSON_INTEGER_FORMAT, json_integer_value(gid));
+	return NULL;
+}
+
+static json_t *exec_command(json_t *sci, json_t *argv)
+{
+	json_t *cmd = json_pack("[s]", SC_EXEC_IN_IMAGE);
+	const char *workdir = sc_json_str_at(sci, "spec.template.container.workingDir");
+	if (workdir == NULL || *workdir == '\0')
+		workdir = sc_json_str_at(sci, "status.imageConfig.workingDir");
+	if (workdir != NULL && *workdir != '\0') {
+		json_array_append_new(cmd, json_string("--workdir"));
+		json_array_append_new(cmd, json_string(workdir));
+	}
+	cleanup_free char *user = workload_user(sci);
+	if (user != NULL) {
+		json_array_append_new(cmd, json_string("--user"));
+		json_array_append_new(cmd, json_string(user));
+	}
+	json_t *sup = sc_json_at(sci, "spec.template.securityContext.supplementalGroups");
+	size_t i;
+	json_t *g;
+	json_array_foreach (sup, i, g) {
+		if (!json_is_integer(g))
+			continue;
+		json_array_append_new(cmd, json_string("--group"));
+		json_array_append_new(cmd,
+				      json_sprintf("%" JSON_INTEGER_FORMAT, json_integer_value(g)));
+	}
+	json_t *sc = sc_json_at(sci, "spec.template.container.securityContext");
+	json_t *ape = json_object_get(sc, "allowPrivilegeEscalation");
+	if (json_is_false(ape))
+		json_array_append_new(cmd, json_string("--no-new-privs"));
+	if (json_is_true(json_object_get(sc, "runAsNonRoot")) ||
+	    sc_json_bool_at(sci, "spec.template.securityContext.runAsNonRoot"))
+		json_array_append_new(cmd, json_string("--non-root"));
+	json_t *caps = json_object_get(json_object_get(sc, "capabilities"), "add");
+	bool keep_chroot = false;
+	json_array_foreach (caps, i, g) {
+		const char *c = json_string_value(g);
+		if (c && (strcmp(c, "SYS_CHROOT") == 0 || strcmp(c, "CAP_SYS_CHROOT") == 0))
+			keep_chroot = true;
+	}
+	json_t *drop = json_object_get(json_object_get(sc, "capabilities"), "drop");
+	json_array_foreach (drop, i, g) {
+		if (!json_is_string(g))
+			continue;
+		json_array_append_new(cmd, json_string("--cap-drop"));
+		json_array_append_new(cmd, json_string(json_string_value(g)));
+	}
+	if (keep_chroot)
+		json_array_append_new(cmd, json_string("--keep-chroot-cap"));
+	json_array_append_new(cmd, json_string("--"));
+	json_array_extend(cmd, argv);
+	return cmd;
+}
+
+/* Container capabilities: the runtime's defaults plus SYS_CHROOT (sc-exec
+ * needs it once, then drops it) plus what the user added; dropping happens in
+ * sc-exec after the chroot, so the container keeps what sc-exec needs. */
+static json_t *consumer_capabilities(json_t *sci)
+{
+	json_t *add = json_pack("[s]", "SYS_CHROOT");
+	json_t *user_add =
+	    sc_json_at(sci, "spec.template.container.securityContext.capabilities.add");
+	size_t i;
+	json_t *c;
+	json_array_foreach (user_add, i, c) {
+		const char *s = json_string_value(c);
+		if (s && strcmp(s, "SYS_CHROOT") != 0 && strcmp(s, "CAP_SYS_CHROOT") != 0)
+			json_array_append_new(add, json_string(s));
+	}
+	return json_pack("{s:o}", "add", add);
+}
+
+/* Environment: the image's ENV first, then the template's env, so the
+ * template wins (the kubelet applies later duplicates over earlier ones). */
+static json_t *consumer_env(json_t *sci)
+{
+	json_t *env = json_array();
+	json_t *image_env = sc_json_at(sci, "status.imageConfig.env");
+	size_t i;
+	json_t *e;
+	json_array_foreach (image_env, i, e) {
+		const char *kv = json_string_value(e);
+		const char *eq = kv ? strchr(kv, '=') : NULL;
+		if (eq == NULL || eq == kv)
+			continue;
+		json_t *name = json_stringn(kv, (size_t)(eq - kv));
+		json_t *value = json_string(eq + 1);
+		if (name == NULL || value == NULL) {
+			json_decref(name);
+			json_decref(value);
+			continue;
+		}
+		json_array_append_new(env, json_pack("{s:o, s:o}", "name", name, "value", value));
+	}
+	json_t *tmpl = sc_json_at(sci, "spec.template.container.env");
+	if (json_is_array(tmpl))
+		json_array_extend(env, tmpl);
+	return env;
+}
+
+json_t *sc_build_consumer_pod(json_t *sci, const char *node, const struct sc_pod_options *o,
+			      sc_error_t *err)
+{
+	json_t *argv = sc_workload_argv(sci, err);
+	if (argv == NULL)
+		return NULL;
+	json_t *tc = sc_json_at(sci, "spec.template.container");
+	char hash[17];
+	sc_consumer_hash(sci, o, hash);
+
+	json_t *container = json_pack(
+	    "{s:s, s:s, s:s, s:o, s:o, s:{s:o}}", "name", "workload", "image", o->exec_image,
+	    "imagePullPolicy", o->exec_image_pull_policy, "command", exec_command(sci, argv), "env",
+	    consumer_env(sci), "securityContext", "capabilities", consumer_capabilities(sci));
+	json_decref(argv);
+	static const char *const carried[] = {
+	    "envFrom",        "resources",     "ports",        "volumeMounts",
+	    "readinessProbe", "livenessProbe", "startupProbe", "lifecycle",
+	    "stdin",          "stdinOnce",     "tty",
+	};
+	for (size_t i = 0; i < SC_ARRAY_SIZE(carried); i++)
+		set_copy(container, carried[i], json_object_get(tc, carried[i]));
+	/* Seccomp cannot be applied from inside, so it is the container's. */
+	json_t *seccomp = json_object_get(json_object_get(tc, "securityContext"), "seccompProfile");
+	set_copy(json_object_get(container, "securityContext"), "seccompProfile", seccomp);
+
+	/* Required node affinity, not nodeName: the scheduler still checks that
+	 * the workload fits, and says so when it does not. */
+	json_t *affinity =
+	    json_pack("{s:{s:{s:[{s:[{s:s, s:s, s:[s]}]}]}}}", "nodeAffinity",
+		      "requiredDuringSchedulingIgnoredDuringExecution", "nodeSelectorTerms",
+		      "matchFields", "key", "metadata.name", "operator", "In", "values", node);
+	json_t *grace = sc_json_at(sci, "spec.template.terminationGracePeriodSeconds");
+	json_t *spec =
+	    json_pack("{s:[o], s:s, s:o, s:I, s:b}", "containers", container, "restartPolicy",
+		      "Always", "affinity", affinity, "terminationGracePeriodSeconds",
+		      json_is_integer(grace) ? json_integer_value(grace)
+					     : (json_int_t)SC_DEFAULT_GRACE_SECONDS,
+		      "enableServiceLinks", 0);
+	static const char *const pod_carried[] = {"volumes", "tolerations", "serviceAccountName",
+						  "imagePullSecrets", "priorityClassName"};
+	json_t *tmpl = sc_json_at(sci, "spec.template");
+	for (size_t i = 0; i < SC_ARRAY_SIZE(pod_carried); i++)
+		set_copy(spec, pod_carried[i], json_object_get(tmpl, pod_carried[i]));
+	json_t *psc = sc_json_at(sci, "spec.template.securityContext");
+	json_t *pod_sc = json_object();
+	/* Only what acts at the pod level goes on the pod: the user and groups
+	 * are applied by sc-exec inside the rootfs. */
+	set_copy(pod_sc, "fsGroup", json_object_get(psc, "fsGroup"));
+	set_copy(pod_sc, "seccompProfile", json_object_get(psc, "seccompProfile"));
+	if (json_object_size(pod_sc) > 0)
+		json_object_set(spec, "securityContext", pod_sc);
+	json_decref(pod_sc);
+
+	json_t *labels = json_object();
+	json_t *annotations = json_object();
+	json_t *ul = sc_json_at(sci, "spec.template.metadata.labels");
+	json_t *ua = sc_json_at(sci, "spec.template.metadata.annotations");
+	if (json_is_object(ul))
+		json_object_update(labels, ul);
+	if (json_is_object(ua))
+		json_object_update(annotations, ua);
+	/* Ours last, so a template cannot take them over. */
+	json_t *ours = our_labels(sci, SC_ROLE_CONSUMER);
+	json_object_update(labels, ours);
+	json_decref(ours);
+	json_object_set_new(annotations, SC_ANNOTATION_CONSUMER_HASH, json_string(hash));
+
+	return json_pack("{s:s, s:s, s:{s:s, s:s?, s:o, s:o, s:o}, s:o}", "apiVersion", "v1",
+			 "kind", "Pod", "metadata", "name", sc_obj_name(sci), "namespace",
+			 sc_obj_namespace(sci), "labels", labels, "annotations", annotations,
+			 "ownerReferences", owner_reference(sci), "spec", spec);
+}

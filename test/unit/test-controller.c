@@ -1,0 +1,647 @@
+/* The controller's pure decisions: observed objects in, actions out. */
+#include <jansson.h>
+#include <stdlib.h>
+
+#include "decide.h"
+#include "model.h"
+#include "pods.h"
+#include "sc-test.h"
+
+#define NOW      "2026-11-28T12:00:00Z"
+#define SC_UID   "11111111-2222-3333-4444-555555555555"
+#define SCI_UID  "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
+#define PROV_UID "99999999-8888-7777-6666-555555555555"
+
+static struct sc_pod_options opts;
+
+static json_t *parse(const char *text)
+{
+	json_error_t e;
+	json_t *j = json_loads(text, 0, &e);
+	if (j == NULL) {
+		fprintf(stderr, "fixture: %s at %d\n", e.text, e.position);
+		abort();
+	}
+	return j;
+}
+
+static json_t *make_sc(bool running)
+{
+	json_t *sc = parse("{\"apiVersion\":\"" SC_API_VERSION "\",\"kind\":\"StoppableContainer\","
+			   "\"metadata\":{\"name\":\"demo\",\"namespace\":\"ns1\",\"uid\":\"" SC_UID
+			   "\",\"generation\":3,\"finalizers\":[\"" SC_FINALIZER "\"]},"
+			   "\"spec\":{\"template\":{\"container\":{\"image\":\"busybox:1.36\","
+			   "\"command\":[\"sh\",\"-c\",\"sleep 1000\"]}},"
+			   "\"hostPathPrefix\":\"/var/lib/stoppablecontainer\"}}");
+	json_object_set_new(json_object_get(sc, "spec"), "running", json_boolean(running));
+	return sc;
+}
+
+/* The instance as the controller would have written it for sc. */
+static json_t *make_sci(json_t *sc)
+{
+	json_t *sci =
+	    parse("{\"apiVersion\":\"" SC_API_VERSION "\",\"kind\":\"" SCI_KIND "\","
+		  "\"metadata\":{\"name\":\"demo\",\"namespace\":\"ns1\",\"uid\":\"" SCI_UID
+		  "\",\"generation\":1}}");
+	json_t *spec = json_deep_copy(json_object_get(sc, "spec"));
+	json_object_set_new(spec, "stoppableContainerName", json_string("demo"));
+	json_object_set_new(sci, "spec", spec);
+	return sci;
+}
+
+static void set_rootfs_ready(json_t *sci, const char *provider_uid)
+{
+	json_t *status = json_object_get(sci, "status");
+	if (!status) {
+		status = json_object();
+		json_object_set_new(sci, "status", status);
+	}
+	json_object_set_new(
+	    status, "rootfs",
+	    json_pack("{s:s, s:s}", "providerPodUID", provider_uid, "nodeName", "node-a"));
+	json_object_set_new(status, "conditions",
+			    json_pack("[{s:s, s:s, s:s, s:s}]", "type", "RootfsReady", "status",
+				      "True", "reason", "Mounted", "message", "ok"));
+	json_object_set_new(status, "hostPath",
+			    json_string("/var/lib/stoppablecontainer/ns1/demo/" SCI_UID));
+}
+
+static json_t *make_pod(const char *name, const char *uid, const char *phase, bool ready)
+{
+	json_t *pod =
+	    json_pack("{s:s, s:s, s:{s:s, s:s, s:s}, s:{s:s}, s:{s:s, s:[{s:s, s:s}]}}",
+		      "apiVersion", "v1", "kind", "Pod", "metadata", "name", name, "namespace",
+		      "ns1", "uid", uid, "spec", "nodeName", "node-a", "status", "phase", phase,
+		      "conditions", "type", "Ready", "status", ready ? "True" : "False");
+	return pod;
+}
+
+static json_t *make_provider(json_t *sci)
+{
+	json_t *pod = sc_build_provider_pod(sci, &opts);
+	json_t *live = make_pod("demo-provider", PROV_UID, "Running", true);
+	json_object_set(json_object_get(live, "metadata"), "annotations",
+			sc_json_at(pod, "metadata.annotations"));
+	json_decref(pod);
+	return live;
+}
+
+static json_t *make_consumer(json_t *sci, bool ready)
+{
+	cleanup_error sc_error_t err = NULL;
+	json_t *pod = sc_build_consumer_pod(sci, "node-a", &opts, &err);
+	if (!pod)
+		abort();
+	json_t *live = make_pod("demo", "c0000000-0000-0000-0000-000000000000",
+				ready ? "Running" : "Pending", ready);
+	json_object_set(json_object_get(live, "metadata"), "annotations",
+			sc_json_at(pod, "metadata.annotations"));
+	json_decref(pod);
+	return live;
+}
+
+/* Server-side apply of {status} as the API server does it for our schema:
+ * fields replaced, conditions merged by type (x-kubernetes-list-type: map),
+ * so another manager's conditions stay. */
+static void apply_status(json_t *obj, json_t *applied_obj)
+{
+	json_t *want = json_object_get(applied_obj, "status");
+	json_t *status = json_object_get(obj, "status");
+	if (!status) {
+		status = json_object();
+		json_object_set_new(obj, "status", status);
+	}
+	json_t *merged = json_deep_copy(json_object_get(status, "conditions"));
+	if (!merged)
+		merged = json_array();
+	size_t i, j;
+	json_t *c, *m;
+	json_array_foreach (json_object_get(want, "conditions"), i, c) {
+		bool replaced = false;
+		json_array_foreach (merged, j, m) {
+			if (json_equal(json_object_get(m, "type"), json_object_get(c, "type"))) {
+				json_array_set(merged, j, c);
+				replaced = true;
+			}
+		}
+		if (!replaced)
+			json_array_append(merged, c);
+	}
+	json_object_update(status, want);
+	json_object_set_new(status, "conditions", merged);
+}
+
+static size_t count(const struct sc_plan *p, enum sc_action_kind k)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < p->count; i++)
+		n += p->actions[i].kind == k;
+	return n;
+}
+
+static const char *applied(const struct sc_plan *p, enum sc_action_kind k, const char *path)
+{
+	const struct sc_action *a = sc_plan_find(p, k);
+	return a ? sc_json_str_at(a->object, path) : NULL;
+}
+
+static const char *condition_status(const struct sc_plan *p, enum sc_action_kind k,
+				    const char *type)
+{
+	const struct sc_action *a = sc_plan_find(p, k);
+	if (!a)
+		return NULL;
+	json_t *c = sc_condition_find(a->object, type);
+	return json_string_value(json_object_get(c, "status"));
+}
+
+static bool is_pod_named(const struct sc_action *a, const char *name)
+{
+	return a && strcmp(sc_json_str_at(a->object, "metadata.name"), name) == 0;
+}
+
+SC_TEST(new_sc_gets_finalizer_and_instance)
+{
+	json_t *sc = make_sc(true);
+	json_object_del(json_object_get(sc, "metadata"), "finalizers");
+	json_object_del(json_object_get(sc, "spec"), "hostPathPrefix");
+	struct sc_observed obs = {.sc = sc, .now = NOW};
+	struct sc_plan plan = {0};
+	sc_decide(&obs, &opts, &plan);
+	SC_ASSERT_INT_EQ(plan.actions[0].kind, SC_ACT_ADD_FINALIZER);
+	const struct sc_action *c = sc_plan_find(&plan, SC_ACT_CREATE_INSTANCE);
+	SC_ASSERT(c != NULL);
+	SC_ASSERT_STR_EQ(sc_json_str_at(c->object, "metadata.name"), "demo");
+	SC_ASSERT_STR_EQ(sc_json_str_at(c->object, "spec.stoppableContainerName"), "demo");
+	SC_ASSERT_STR_EQ(sc_json_str_at(c->object, "spec.hostPathPrefix"),
+			 "/var/lib/stoppablecontainer");
+	json_t *owner = json_array_get(sc_json_at(c->object, "metadata.ownerReferences"), 0);
+	SC_ASSERT_STR_EQ(json_string_value(json_object_get(owner, "uid")), SC_UID);
+	SC_ASSERT(json_is_true(json_object_get(owner, "controller")));
+	SC_ASSERT_INT_EQ(count(&plan, SC_ACT_CREATE_POD), 0);
+	sc_plan_free(&plan);
+	json_decref(sc);
+}
+
+SC_TEST(instance_without_provider_creates_provider)
+{
+	json_t *sc = make_sc(true);
+	json_t *sci = make_sci(sc);
+	struct sc_observed obs = {.sc = sc, .sci = sci, .now = NOW};
+	struct sc_plan plan = {0};
+	sc_decide(&obs, &opts, &plan);
+	SC_ASSERT_INT_EQ(count(&plan, SC_ACT_UPDATE_INSTANCE), 0);
+	SC_ASSERT_INT_EQ(count(&plan, SC_ACT_CREATE_POD), 1);
+	const struct sc_action *a = sc_plan_find(&plan, SC_ACT_CREATE_POD);
+	SC_ASSERT(is_pod_named(a, "demo-provider"));
+	SC_ASSERT_STR_EQ(applied(&plan, SC_ACT_APPLY_INSTANCE_STATUS, "status.phase"), "Pending");
+	SC_ASSERT_STR_EQ(applied(&plan, SC_ACT_APPLY_STATUS, "status.phase"), "Pending");
+	sc_plan_free(&plan);
+	json_decref(sc);
+	json_decref(sci);
+}
+
+SC_TEST(provider_pod_shape)
+{
+	json_t *sc = make_sc(true);
+	json_object_set_new(sc_json_at(sc, "spec.template"), "nodeSelector",
+			    json_pack("{s:s, s:s}", "disk", "ssd", "zone", "a"));
+	json_object_set_new(json_object_get(sc, "spec"), "provider",
+			    json_pack("{s:{s:s}}", "nodeSelector", "zone", "b"));
+	json_t *sci = make_sci(sc);
+	json_t *pod = sc_build_provider_pod(sci, &opts);
+	SC_ASSERT_STR_EQ(sc_json_str_at(pod, "metadata.name"), "demo-provider");
+	SC_ASSERT_STR_EQ(sc_json_str_at(pod, "metadata.namespace"), "ns1");
+	json_t *labels = sc_json_at(pod, "metadata.labels");
+	SC_ASSERT_STR_EQ(json_string_value(json_object_get(labels, SC_LABEL_ROLE)), "provider");
+	SC_ASSERT_STR_EQ(json_string_value(json_object_get(labels, SC_LABEL_INSTANCE)), "demo");
+	json_t *owner = json_array_get(sc_json_at(pod, "metadata.ownerReferences"), 0);
+	SC_ASSERT_STR_EQ(json_string_value(json_object_get(owner, "kind")), SCI_KIND);
+	SC_ASSERT_STR_EQ(json_string_value(json_object_get(owner, "uid")), SCI_UID);
+	json_t *c = json_array_get(sc_json_at(pod, "spec.containers"), 0);
+	SC_ASSERT_STR_EQ(json_string_value(json_object_get(c, "image")), "busybox:1.36");
+	SC_ASSERT_STR_EQ(json_string_value(json_array_get(json_object_get(c, "command"), 0)),
+			 "/.sc-bin/sc-pause");
+	SC_ASSERT(json_is_false(sc_json_at(c, "securityContext.allowPrivilegeEscalation")));
+	SC_ASSERT_STR_EQ(sc_json_str_at(c, "resources.requests.memory"), "4Mi");
+	json_t *init = json_array_get(sc_json_at(pod, "spec.initContainers"), 0);
+	SC_ASSERT_STR_EQ(json_string_value(json_object_get(init, "image")), opts.exec_image);
+	/* The provider's selector merges the template's with the provider's. */
+	SC_ASSERT_STR_EQ(sc_json_str_at(pod, "spec.nodeSelector.disk"), "ssd");
+	SC_ASSERT_STR_EQ(sc_json_str_at(pod, "spec.nodeSelector.zone"), "b");
+	/* Nothing a baseline namespace refuses. */
+	SC_ASSERT(sc_json_at(pod, "spec.hostNetwork") == NULL);
+	SC_ASSERT(sc_json_at(pod, "spec.hostPID") == NULL);
+	json_t *vol = json_array_get(sc_json_at(pod, "spec.volumes"), 0);
+	SC_ASSERT(json_object_get(vol, "emptyDir") != NULL);
+	SC_ASSERT(json_object_get(vol, "hostPath") == NULL);
+	SC_ASSERT(json_is_false(sc_json_at(pod, "spec.automountServiceAccountToken")));
+	json_decref(pod);
+	json_decref(sc);
+	json_decref(sci);
+}
+
+SC_TEST(waits_for_rootfs_of_the_current_provider)
+{
+	json_t *sc = make_sc(true);
+	json_t *sci = make_sci(sc);
+	json_t *prov = make_provider(sci);
+	struct sc_observed obs = {.sc = sc, .sci = sci, .provider = prov, .now = NOW};
+	struct sc_plan plan = {0};
+	sc_decide(&obs, &opts, &plan);
+	SC_ASSERT_INT_EQ(count(&plan, SC_ACT_CREATE_POD), 0);
+	SC_ASSERT_STR_EQ(applied(&plan, SC_ACT_APPLY_INSTANCE_STATUS, "status.phase"),
+			 "ProviderStarting");
+	SC_ASSERT_STR_CONTAINS(applied(&plan, SC_ACT_APPLY_STATUS, "status.message"),
+			       "mount-helper on node node-a");
+	sc_plan_free(&plan);
+
+	/* RootfsReady for a previous provider pod does not count. */
+	set_rootfs_ready(sci, "00000000-0000-0000-0000-000000000000");
+	sc_decide(&obs, &opts, &plan);
+	SC_ASSERT_INT_EQ(count(&plan, SC_ACT_CREATE_POD), 0);
+	sc_plan_free(&plan);
+	json_decref(sc);
+	json_decref(sci);
+	json_decref(prov);
+}
+
+SC_TEST(rootfs_ready_and_running_creates_consumer)
+{
+	json_t *sc = make_sc(true);
+	json_t *sci = make_sci(sc);
+	set_rootfs_ready(sci, PROV_UID);
+	json_t *prov = make_provider(sci);
+	struct sc_observed obs = {.sc = sc, .sci = sci, .provider = prov, .now = NOW};
+	struct sc_plan plan = {0};
+	sc_decide(&obs, &opts, &plan);
+	const struct sc_action *a = sc_plan_find(&plan, SC_ACT_CREATE_POD);
+	SC_ASSERT(is_pod_named(a, "demo"));
+	json_t *term = json_array_get(
+	    sc_json_at(a->object,
+		       "spec.affinity.nodeAffinity."
+		       "requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms"),
+	    0);
+	json_t *field = json_array_get(json_object_get(term, "matchFields"), 0);
+	SC_ASSERT_STR_EQ(json_string_value(json_object_get(field, "key")), "metadata.name");
+	SC_ASSERT_STR_EQ(json_string_value(json_array_get(json_object_get(field, "values"), 0)),
+			 "node-a");
+	SC_ASSERT(sc_json_at(a->object, "spec.nodeName") == NULL);
+	SC_ASSERT_STR_EQ(applied(&plan, SC_ACT_APPLY_INSTANCE_STATUS, "status.phase"),
+			 "ConsumerStarting");
+	SC_ASSERT_STR_EQ(applied(&plan, SC_ACT_APPLY_STATUS, "status.phase"), "ProviderReady");
+	sc_plan_free(&plan);
+	json_decref(sc);
+	json_decref(sci);
+	json_decref(prov);
+}
+
+SC_TEST(running_is_idempotent)
+{
+	json_t *sc = make_sc(true);
+	json_t *sci = make_sci(sc);
+	set_rootfs_ready(sci, PROV_UID);
+	json_t *prov = make_provider(sci);
+	json_t *cons = make_consumer(sci, true);
+	struct sc_observed obs = {
+	    .sc = sc, .sci = sci, .provider = prov, .consumer = cons, .now = NOW};
+	struct sc_plan plan = {0};
+	sc_decide(&obs, &opts, &plan);
+	SC_ASSERT_INT_EQ(count(&plan, SC_ACT_CREATE_POD) + count(&plan, SC_ACT_DELETE_POD), 0);
+	SC_ASSERT_STR_EQ(applied(&plan, SC_ACT_APPLY_STATUS, "status.phase"), "Running");
+	SC_ASSERT_STR_EQ(condition_status(&plan, SC_ACT_APPLY_STATUS, "Ready"), "True");
+	SC_ASSERT_STR_EQ(condition_status(&plan, SC_ACT_APPLY_STATUS, "RootfsReady"), "True");
+	SC_ASSERT_STR_EQ(condition_status(&plan, SC_ACT_APPLY_STATUS, "RestartRequired"), "False");
+	SC_ASSERT_STR_EQ(applied(&plan, SC_ACT_APPLY_STATUS, "status.consumerPodName"), "demo");
+
+	/* Apply the statuses as the API server would; the next decision
+	 * writes nothing and emits no event. */
+	apply_status(sci, sc_plan_find(&plan, SC_ACT_APPLY_INSTANCE_STATUS)->object);
+	apply_status(sc, sc_plan_find(&plan, SC_ACT_APPLY_STATUS)->object);
+	sc_plan_free(&plan);
+	obs.now = "2026-11-28T12:05:00Z";
+	sc_decide(&obs, &opts, &plan);
+	SC_ASSERT_INT_EQ(plan.count, 0);
+	sc_plan_free(&plan);
+	json_decref(sc);
+	json_decref(sci);
+	json_decref(prov);
+	json_decref(cons);
+}
+
+SC_TEST(stop_deletes_consumer_with_grace)
+{
+	json_t *sc = make_sc(false);
+	json_object_set_new(sc_json_at(sc, "spec.template"), "terminationGracePeriodSeconds",
+			    json_integer(7));
+	json_t *sci = make_sci(sc);
+	set_rootfs_ready(sci, PROV_UID);
+	json_t *prov = make_provider(sci);
+	json_t *cons = make_consumer(sci, true);
+	struct sc_observed obs = {
+	    .sc = sc, .sci = sci, .provider = prov, .consumer = cons, .now = NOW};
+	struct sc_plan plan = {0};
+	sc_decide(&obs, &opts, &plan);
+	const struct sc_action *d = sc_plan_find(&plan, SC_ACT_DELETE_POD);
+	SC_ASSERT(d != NULL);
+	SC_ASSERT_STR_EQ(d->name, "demo");
+	SC_ASSERT_STR_EQ(d->uid, "c0000000-0000-0000-0000-000000000000");
+	SC_ASSERT_INT_EQ(d->grace_seconds, 7);
+	SC_ASSERT_INT_EQ(count(&plan, SC_ACT_DELETE_POD), 1); /* never the provider */
+	SC_ASSERT_STR_EQ(applied(&plan, SC_ACT_APPLY_INSTANCE_STATUS, "status.phase"), "Stopping");
+	sc_plan_free(&plan);
+
+	/* Once the consumer is gone: Stopped, and Ready. */
+	obs.consumer = NULL;
+	sc_decide(&obs, &opts, &plan);
+	SC_ASSERT_INT_EQ(count(&plan, SC_ACT_DELETE_POD) + count(&plan, SC_ACT_CREATE_POD), 0);
+	SC_ASSERT_STR_EQ(applied(&plan, SC_ACT_APPLY_STATUS, "status.phase"), "Stopped");
+	SC_ASSERT_STR_EQ(condition_status(&plan, SC_ACT_APPLY_STATUS, "Ready"), "True");
+	SC_ASSERT(applied(&plan, SC_ACT_APPLY_STATUS, "status.consumerPodName") == NULL);
+	sc_plan_free(&plan);
+	json_decref(sc);
+	json_decref(sci);
+	json_decref(prov);
+	json_decref(cons);
+}
+
+SC_TEST(deletion_goes_consumer_provider_instance_finalizer)
+{
+	json_t *sc = make_sc(true);
+	json_object_set_new(json_object_get(sc, "metadata"), "deletionTimestamp", json_string(NOW));
+	json_t *sci = make_sci(sc);
+	json_t *prov = make_provider(sci);
+	json_t *cons = make_consumer(sci, true);
+	struct sc_observed obs = {
+	    .sc = sc, .sci = sci, .provider = prov, .consumer = cons, .now = NOW};
+	struct sc_plan plan = {0};
+
+	sc_decide(&obs, &opts, &plan);
+	SC_ASSERT_INT_EQ(plan.count, 1);
+	SC_ASSERT_INT_EQ(plan.actions[0].kind, SC_ACT_DELETE_POD);
+	SC_ASSERT_STR_EQ(plan.actions[0].name, "demo");
+	sc_plan_free(&plan);
+
+	json_object_set_new(json_object_get(cons, "metadata"), "deletionTimestamp",
+			    json_string(NOW));
+	sc_decide(&obs, &opts, &plan);
+	SC_ASSERT_INT_EQ(plan.count, 0); /* waits for the consumer */
+	sc_plan_free(&plan);
+
+	obs.consumer = NULL;
+	sc_decide(&obs, &opts, &plan);
+	SC_ASSERT_INT_EQ(plan.count, 1);
+	SC_ASSERT_STR_EQ(plan.actions[0].name, "demo-provider");
+	sc_plan_free(&plan);
+
+	obs.provider = NULL;
+	sc_decide(&obs, &opts, &plan);
+	SC_ASSERT_INT_EQ(plan.count, 1);
+	SC_ASSERT_INT_EQ(plan.actions[0].kind, SC_ACT_DELETE_INSTANCE);
+	SC_ASSERT_STR_EQ(plan.actions[0].uid, SCI_UID);
+	sc_plan_free(&plan);
+
+	obs.sci = NULL;
+	sc_decide(&obs, &opts, &plan);
+	SC_ASSERT_INT_EQ(plan.count, 1);
+	SC_ASSERT_INT_EQ(plan.actions[0].kind, SC_ACT_REMOVE_FINALIZER);
+	sc_plan_free(&plan);
+	json_decref(sc);
+	json_decref(sci);
+	json_decref(prov);
+	json_decref(cons);
+}
+
+SC_TEST(image_pull_error_is_failed_with_reason)
+{
+	json_t *sc = make_sc(true);
+	json_t *sci = make_sci(sc);
+	json_t *prov = make_pod("demo-provider", PROV_UID, "Pending", false);
+	json_object_set_new(json_object_get(prov, "status"), "containerStatuses",
+			    json_pack("[{s:{s:{s:s, s:s}}}]", "state", "waiting", "reason",
+				      "ErrImageNeverPull", "message",
+				      "Container image \"busybox:1.36\" is not present"));
+	struct sc_observed obs = {.sc = sc, .sci = sci, .provider = prov, .now = NOW};
+	struct sc_plan plan = {0};
+	sc_decide(&obs, &opts, &plan);
+	SC_ASSERT_STR_EQ(applied(&plan, SC_ACT_APPLY_STATUS, "status.phase"), "Failed");
+	const char *msg = applied(&plan, SC_ACT_APPLY_STATUS, "status.message");
+	SC_ASSERT_STR_CONTAINS(msg, "busybox:1.36");
+	SC_ASSERT_STR_CONTAINS(msg, "ErrImageNeverPull");
+	const struct sc_action *ev = sc_plan_find(&plan, SC_ACT_EVENT);
+	SC_ASSERT(ev != NULL);
+	SC_ASSERT_STR_EQ(ev->event_type, "Warning");
+	sc_plan_free(&plan);
+	json_decref(sc);
+	json_decref(sci);
+	json_decref(prov);
+}
+
+SC_TEST(crash_loop_is_failed_and_points_at_logs)
+{
+	json_t *sc = make_sc(true);
+	json_t *sci = make_sci(sc);
+	set_rootfs_ready(sci, PROV_UID);
+	json_t *prov = make_provider(sci);
+	json_t *cons = make_consumer(sci, false);
+	json_object_set_new(json_object_get(cons, "status"), "containerStatuses",
+			    json_pack("[{s:{s:{s:s}}, s:{s:{s:i, s:s}}}]", "state", "waiting",
+				      "reason", "CrashLoopBackOff", "lastState", "terminated",
+				      "exitCode", 3, "reason", "Error"));
+	struct sc_observed obs = {
+	    .sc = sc, .sci = sci, .provider = prov, .consumer = cons, .now = NOW};
+	struct sc_plan plan = {0};
+	sc_decide(&obs, &opts, &plan);
+	SC_ASSERT_STR_EQ(applied(&plan, SC_ACT_APPLY_STATUS, "status.phase"), "Failed");
+	SC_ASSERT_STR_CONTAINS(applied(&plan, SC_ACT_APPLY_STATUS, "status.message"),
+			       "last exit code 3");
+	SC_ASSERT_STR_CONTAINS(applied(&plan, SC_ACT_APPLY_STATUS, "status.message"),
+			       "kubectl logs demo --previous");
+	SC_ASSERT_INT_EQ(count(&plan, SC_ACT_DELETE_POD), 0);
+	sc_plan_free(&plan);
+	json_decref(sc);
+	json_decref(sci);
+	json_decref(prov);
+	json_decref(cons);
+}
+
+SC_TEST(template_edit_while_running_requires_restart)
+{
+	json_t *sc = make_sc(true);
+	json_t *sci = make_sci(sc);
+	set_rootfs_ready(sci, PROV_UID);
+	json_t *prov = make_provider(sci);
+	json_t *cons = make_consumer(sci, true);
+	/* The user edits the command and the image while running. */
+	json_object_set_new(sc_json_at(sc, "spec.template.container"), "command",
+			    json_pack("[s]", "top"));
+	json_object_set_new(sc_json_at(sc, "spec.template.container"), "image",
+			    json_string("busybox:1.37"));
+	struct sc_observed obs = {
+	    .sc = sc, .sci = sci, .provider = prov, .consumer = cons, .now = NOW};
+	struct sc_plan plan = {0};
+	sc_decide(&obs, &opts, &plan);
+	SC_ASSERT_INT_EQ(count(&plan, SC_ACT_UPDATE_INSTANCE), 1);
+	SC_ASSERT_INT_EQ(count(&plan, SC_ACT_DELETE_POD), 0); /* nothing pulled from under it */
+	SC_ASSERT_STR_EQ(condition_status(&plan, SC_ACT_APPLY_STATUS, "RestartRequired"), "True");
+	sc_plan_free(&plan);
+
+	/* Once stopped, the provider with the old image is replaced. */
+	json_object_set_new(json_object_get(sc, "spec"), "running", json_false());
+	obs.consumer = NULL;
+	sc_decide(&obs, &opts, &plan);
+	const struct sc_action *d = sc_plan_find(&plan, SC_ACT_DELETE_POD);
+	SC_ASSERT(d != NULL);
+	SC_ASSERT_STR_EQ(d->name, "demo-provider");
+	sc_plan_free(&plan);
+	json_decref(sc);
+	json_decref(sci);
+	json_decref(prov);
+	json_decref(cons);
+}
+
+SC_TEST(terminal_provider_is_recreated)
+{
+	json_t *sc = make_sc(false);
+	json_t *sci = make_sci(sc);
+	json_t *prov = make_pod("demo-provider", PROV_UID, "Failed", false);
+	struct sc_observed obs = {.sc = sc, .sci = sci, .provider = prov, .now = NOW};
+	struct sc_plan plan = {0};
+	sc_decide(&obs, &opts, &plan);
+	const struct sc_action *d = sc_plan_find(&plan, SC_ACT_DELETE_POD);
+	SC_ASSERT(d != NULL);
+	SC_ASSERT_STR_EQ(d->name, "demo-provider");
+	SC_ASSERT_INT_EQ(d->grace_seconds, 0);
+	sc_plan_free(&plan);
+	json_decref(sc);
+	json_decref(sci);
+	json_decref(prov);
+}
+
+SC_TEST(workload_argv_follows_docker_semantics)
+{
+	json_t *sc = make_sc(true);
+	json_t *sci = make_sci(sc);
+	json_t *c = sc_json_at(sci, "spec.template.container");
+	json_object_set_new(sci, "status",
+			    json_pack("{s:{s:[s], s:[s, s]}}", "imageConfig", "entrypoint",
+				      "/entry", "cmd", "a", "b"));
+	cleanup_error sc_error_t err = NULL;
+
+	json_object_set_new(c, "args", json_pack("[s]", "x"));
+	json_t *argv = sc_workload_argv(sci, &err);
+	SC_ASSERT_INT_EQ(json_array_size(argv), 4); /* command + args */
+	json_decref(argv);
+
+	json_object_del(c, "command");
+	argv = sc_workload_argv(sci, &err);
+	SC_ASSERT_INT_EQ(json_array_size(argv), 2); /* entrypoint + args */
+	SC_ASSERT_STR_EQ(json_string_value(json_array_get(argv, 0)), "/entry");
+	SC_ASSERT_STR_EQ(json_string_value(json_array_get(argv, 1)), "x");
+	json_decref(argv);
+
+	json_object_del(c, "args");
+	argv = sc_workload_argv(sci, &err);
+	SC_ASSERT_INT_EQ(json_array_size(argv), 3); /* entrypoint + cmd */
+	json_decref(argv);
+
+	json_object_del(sci, "status");
+	SC_ASSERT(sc_workload_argv(sci, &err) == NULL);
+	SC_ASSERT_STR_CONTAINS(sc_error_message(err), "no ENTRYPOINT or CMD");
+	json_decref(sc);
+	json_decref(sci);
+}
+
+SC_TEST(consumer_pod_carries_the_template)
+{
+	json_t *sc = make_sc(true);
+	json_t *sci = make_sci(sc);
+	json_t *tc = sc_json_at(sci, "spec.template.container");
+	json_object_set_new(tc, "env", json_pack("[{s:s, s:s}]", "name", "PATH", "value", "/mine"));
+	json_object_set_new(tc, "ports", json_pack("[{s:i}]", "containerPort", 8080));
+	json_object_set_new(tc, "stdin", json_true());
+	json_object_set_new(tc, "securityContext",
+			    json_pack("{s:i, s:i, s:b, s:{s:[s], s:[s]}}", "runAsUser", 1000,
+				      "runAsGroup", 100, "allowPrivilegeEscalation", 0,
+				      "capabilities", "add", "NET_ADMIN", "drop", "ALL"));
+	json_object_set_new(
+	    sc_json_at(sci, "spec.template"), "metadata",
+	    json_pack("{s:{s:s, s:s}}", "labels", "app", "web", SC_LABEL_ROLE, "evil"));
+	json_object_set_new(sci, "status",
+			    json_pack("{s:{s:[s, s], s:s}}", "imageConfig", "env",
+				      "PATH=/usr/bin:/bin", "LANG=C.UTF-8", "workingDir", "/srv"));
+	cleanup_error sc_error_t err = NULL;
+	json_t *pod = sc_build_consumer_pod(sci, "node-a", &opts, &err);
+	SC_ASSERT(pod != NULL);
+	json_t *c = json_array_get(sc_json_at(pod, "spec.containers"), 0);
+	SC_ASSERT_STR_EQ(json_string_value(json_object_get(c, "image")), opts.exec_image);
+	cleanup_free char *cmd = json_dumps(json_object_get(c, "command"), JSON_COMPACT);
+	SC_ASSERT_STR_EQ(cmd, "[\"/sc-exec\",\"--workdir\",\"/srv\",\"--user\",\"1000:100\","
+			      "\"--no-new-privs\",\"--cap-drop\",\"ALL\",\"--\",\"sh\",\"-c\","
+			      "\"sleep 1000\"]");
+	/* Image ENV first, the template's after it (the later one wins). */
+	json_t *env = json_object_get(c, "env");
+	SC_ASSERT_INT_EQ(json_array_size(env), 3);
+	SC_ASSERT_STR_EQ(sc_json_str_at(json_array_get(env, 0), "value"), "/usr/bin:/bin");
+	SC_ASSERT_STR_EQ(sc_json_str_at(json_array_get(env, 2), "value"), "/mine");
+	SC_ASSERT(json_is_true(json_object_get(c, "stdin")));
+	SC_ASSERT_INT_EQ(json_integer_value(json_object_get(
+			     json_array_get(json_object_get(c, "ports"), 0), "containerPort")),
+			 8080);
+	/* The container runs as root with SYS_CHROOT; the user applies inside. */
+	SC_ASSERT(sc_json_at(c, "securityContext.runAsUser") == NULL);
+	cleanup_free char *caps =
+	    json_dumps(sc_json_at(c, "securityContext.capabilities"), JSON_COMPACT);
+	SC_ASSERT_STR_EQ(caps, "{\"add\":[\"SYS_CHROOT\",\"NET_ADMIN\"]}");
+	SC_ASSERT(sc_json_at(c, "securityContext.privileged") == NULL);
+	/* Template labels land on the pod, but ours win. */
+	SC_ASSERT_STR_EQ(sc_json_str_at(pod, "metadata.labels.app"), "web");
+	SC_ASSERT_STR_EQ(
+	    json_string_value(json_object_get(sc_json_at(pod, "metadata.labels"), SC_LABEL_ROLE)),
+	    "consumer");
+	SC_ASSERT_INT_EQ(json_integer_value(sc_json_at(pod, "spec.terminationGracePeriodSeconds")),
+			 30);
+	json_decref(pod);
+	json_decref(sc);
+	json_decref(sci);
+}
+
+SC_TEST(consumer_moves_with_the_provider)
+{
+	json_t *sc = make_sc(true);
+	json_t *sci = make_sci(sc);
+	set_rootfs_ready(sci, PROV_UID);
+	json_t *prov = make_provider(sci);
+	json_object_set_new(json_object_get(prov, "spec"), "nodeName", json_string("node-b"));
+	json_t *cons = make_consumer(sci, true);
+	struct sc_observed obs = {
+	    .sc = sc, .sci = sci, .provider = prov, .consumer = cons, .now = NOW};
+	struct sc_plan plan = {0};
+	sc_decide(&obs, &opts, &plan);
+	const struct sc_action *d = sc_plan_find(&plan, SC_ACT_DELETE_POD);
+	SC_ASSERT(d != NULL);
+	SC_ASSERT_STR_EQ(d->name, "demo");
+	sc_plan_free(&plan);
+	json_decref(sc);
+	json_decref(sci);
+	json_decref(prov);
+	json_decref(cons);
+}
+
+SC_TEST(sc_phase_mapping)
+{
+	SC_ASSERT_STR_EQ(sc_phase_for_instance_phase(NULL), "Pending");
+	SC_ASSERT_STR_EQ(sc_phase_for_instance_phase("ProviderStarting"), "Pending");
+	SC_ASSERT_STR_EQ(sc_phase_for_instance_phase("ConsumerStarting"), "ProviderReady");
+	SC_ASSERT_STR_EQ(sc_phase_for_instance_phase("Stopping"), "ProviderReady");
+	SC_ASSERT_STR_EQ(sc_phase_for_instance_phase("Running"), "Running");
+	SC_ASSERT_STR_EQ(sc_phase_for_instance_phase("Stopped"), "Stopped");
+	SC_ASSERT_STR_EQ(sc_phase_for_instance_phase("Failed"), "Failed");
+}
+
+int main(void)
+{
+	sc_pod_options_defaults(&opts);
+	return sc_test_run();
+}
