@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# Admission tests of the CRDs on the real cluster: they install, `kubectl
+# explain` answers, defaults apply, and bad specs are refused with a message
+# naming the field. Needs KUBECONFIG (hack/test.sh sets it from the cluster).
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+source test/lib.sh
+KUBECTL=${KUBECTL:-kubectl}
+ns=sc-crd-test-$$
+k() { "$KUBECTL" "$@"; }
+
+# apply_sc YAML-SPEC: server-side dry-run create of a StoppableContainer.
+apply_sc() {
+	k -n "$ns" apply --dry-run=server -o json -f - <<EOF
+apiVersion: stoppablecontainer.xtlsoft.top/v1alpha1
+kind: StoppableContainer
+metadata: {name: t}
+spec:
+$1
+EOF
+}
+
+refused() { # refused SPEC EXPECTED-MESSAGE
+	local out
+	if out=$(apply_sc "$1" 2>&1); then
+		echo "accepted, expected refusal with: $2" >&2
+		return 1
+	fi
+	expect_contains "$out" "$2" "the refusal"
+}
+
+t_install() {
+	k apply -k config/crd >/dev/null
+	k wait --for=condition=Established --timeout=60s \
+		crd/stoppablecontainers.stoppablecontainer.xtlsoft.top \
+		crd/stoppablecontainerinstances.stoppablecontainer.xtlsoft.top >/dev/null
+	k create namespace "$ns" >/dev/null
+}
+t_explain() {
+	local out
+	out=$(k explain stoppablecontainer.spec)
+	expect_contains "$out" "running" "explain spec"
+	expect_contains "$out" "Whether the workload runs" "explain spec"
+	out=$(k explain stoppablecontainerinstance.status.phase)
+	expect_contains "$out" "Detailed phase" "explain instance phase"
+}
+t_samples_valid() {
+	k -n "$ns" apply --dry-run=server -f config/samples/stoppablecontainer_v1alpha1_quickstart.yaml \
+		-f config/samples/stoppablecontainer_v1alpha1_devbox.yaml >/dev/null
+}
+t_defaults() {
+	local out
+	out=$(apply_sc '  template: {container: {image: busybox:1.36}}')
+	[[ $(jq -r .spec.running <<<"$out") == false ]] || fail "running did not default to false: $out"
+	[[ $(jq -r .spec.hostPathPrefix <<<"$out") == /var/lib/stoppablecontainer ]] ||
+		fail "hostPathPrefix default missing: $out"
+}
+t_missing_image() { refused '  template: {container: {command: [sh]}}' 'spec.template.container.image: Required value'; }
+t_running_string() {
+	refused '  running: "yes"
+  template: {container: {image: busybox}}' 'spec.running in body must be of type boolean'
+}
+t_privileged_refused() {
+	refused '  template: {container: {image: busybox, securityContext: {privileged: true}}}' \
+		'unknown field "spec.template.container.securityContext.privileged"'
+}
+t_host_port_refused() {
+	refused '  template: {container: {image: busybox, ports: [{containerPort: 80, hostPort: 80}]}}' \
+		'unknown field "spec.template.container.ports[0].hostPort"'
+}
+t_bidirectional_refused() {
+	refused '  template:
+    container: {image: busybox, volumeMounts: [{name: v, mountPath: /v, mountPropagation: Bidirectional}]}
+    volumes: [{name: v, emptyDir: {}}]' 'Unsupported value: "Bidirectional"'
+}
+t_prefix_dotdot() {
+	refused '  hostPathPrefix: /var/lib/../../etc
+  template: {container: {image: busybox}}' "must be an absolute path without '.' or '..' components"
+}
+t_prefix_relative() {
+	refused '  hostPathPrefix: var/lib
+  template: {container: {image: busybox}}' 'spec.hostPathPrefix in body should match'
+}
+t_unknown_phase() {
+	k -n "$ns" apply -f - >/dev/null <<EOF
+apiVersion: stoppablecontainer.xtlsoft.top/v1alpha1
+kind: StoppableContainerInstance
+metadata: {name: phase-test}
+spec:
+  stoppableContainerName: phase-test
+  template: {container: {image: busybox}}
+EOF
+	local out
+	if out=$(k -n "$ns" patch stoppablecontainerinstance phase-test --subresource=status --type=merge \
+		-p '{"status":{"phase":"Exploded"}}' 2>&1); then
+		fail "phase Exploded accepted: $out"
+	fi
+	expect_contains "$out" 'status.phase: Unsupported value: "Exploded"' "the refusal"
+	k -n "$ns" patch stoppablecontainerinstance phase-test --subresource=status --type=merge \
+		-p '{"status":{"phase":"Stopped"}}' >/dev/null
+}
+t_printer_columns() {
+	local out
+	k -n "$ns" apply -f - >/dev/null <<EOF
+apiVersion: stoppablecontainer.xtlsoft.top/v1alpha1
+kind: StoppableContainer
+metadata: {name: columns}
+spec:
+  template: {container: {image: busybox}}
+EOF
+	out=$(k -n "$ns" get stoppablecontainers columns)
+	local header
+	header=$(head -n1 <<<"$out")
+	for c in NAME RUNNING PHASE NODE AGE; do expect_contains "$header" "$c" "table header"; done
+	expect_contains "$(sed -n 2p <<<"$out")" "false" "table row"
+}
+
+run_test "CRDs install and become Established" t_install
+run_test "kubectl explain describes the fields" t_explain
+run_test "the samples are valid" t_samples_valid
+run_test "running and hostPathPrefix have defaults" t_defaults
+run_test "a missing image is refused" t_missing_image
+run_test "running: \"yes\" is refused" t_running_string
+run_test "privileged is refused" t_privileged_refused
+run_test "hostPort is refused" t_host_port_refused
+run_test "Bidirectional propagation is refused" t_bidirectional_refused
+run_test "a hostPathPrefix with .. is refused" t_prefix_dotdot
+run_test "a relative hostPathPrefix is refused" t_prefix_relative
+run_test "an unknown phase is refused on the status subresource" t_unknown_phase
+run_test "printer columns show NAME RUNNING PHASE NODE AGE" t_printer_columns
+
+# Objects go with the namespace; no finalizer holds them (no controller here).
+k delete namespace "$ns" --wait=false >/dev/null 2>&1
+finish

@@ -1,0 +1,63 @@
+# Shared helpers for the shell test suites (sourced). Each suite defines its
+# tests as functions and calls `run_test NAME FUNCTION`; `finish` prints the
+# closing "N passed, N failed" line and returns non-zero on any failure.
+
+t_passed=0
+t_failed=0
+t_failed_names=()
+
+# run_test NAME FUNC [ARGS...]: runs FUNC in a subshell with -e; a non-zero
+# exit is a failure whose reason is whatever FUNC printed to stderr.
+run_test() {
+	local name=$1
+	shift
+	local out rc
+	out=$( (set -e; "$@") 2>&1)
+	rc=$?
+	if ((rc == 0)); then
+		t_passed=$((t_passed + 1))
+		echo "ok - $name"
+	else
+		t_failed=$((t_failed + 1))
+		t_failed_names+=("$name")
+		echo "not ok - $name"
+		sed 's/^/    /' <<<"$out"
+	fi
+}
+
+fail() {
+	echo "FAIL: $*" >&2
+	return 1
+}
+
+# expect_contains HAYSTACK NEEDLE CONTEXT
+expect_contains() {
+	if [[ $1 != *"$2"* ]]; then
+		echo "expected ${3:-output} to contain: $2" >&2
+		echo "got: $1" >&2
+		return 1
+	fi
+}
+
+# wait_until TIMEOUT DESCRIPTION COMMAND...: polls COMMAND until it succeeds.
+wait_until() {
+	local timeout=$1 what=$2
+	shift 2
+	local deadline=$((SECONDS + timeout))
+	until "$@" >/dev/null 2>&1; do
+		if ((SECONDS >= deadline)); then
+			echo "timed out after ${timeout}s waiting for: $what" >&2
+			return 1
+		fi
+		sleep 0.2
+	done
+}
+
+finish() {
+	echo
+	if ((t_failed > 0)); then
+		echo "failed: ${t_failed_names[*]}"
+	fi
+	echo "$t_passed passed, $t_failed failed"
+	((t_failed == 0))
+}
