@@ -324,9 +324,8 @@ static int kc_cluster(struct sc_kube_config *cfg, const struct kc_entry *e, sc_e
 	cleanup_free char *where = sc_xasprintf("clusters[%zu].cluster", e->index);
 	if (e->body == NULL)
 		return kc_fail(err, EINVAL, file, "%s: missing", where);
-	const char *server = NULL, *tls_name = NULL;
+	const char *server = NULL;
 	if (kc_str(e->body, "server", file, where, &server, err) < 0 ||
-	    kc_str(e->body, "tls-server-name", file, where, &tls_name, err) < 0 ||
 	    kc_bool(e->body, "insecure-skip-tls-verify", file, where,
 		    &cfg->insecure_skip_tls_verify, err) < 0)
 		return -1;
@@ -339,7 +338,6 @@ static int kc_cluster(struct sc_kube_config *cfg, const struct kc_entry *e, sc_e
 	while (len > 0 && server[len - 1] == '/')
 		len--;
 	cfg->server = sc_xstrndup(server, len);
-	cfg->tls_server_name = sc_xstrdup(tls_name);
 	if (kc_material(e->body, file, where, "certificate-authority", &cfg->ca_file, &cfg->ca_data,
 			&cfg->ca_data_len, err) < 0)
 		return -1;
@@ -648,7 +646,6 @@ struct sc_kube_config *sc_kube_config_dup(const struct sc_kube_config *c)
 	d->key_data = memdup0(c->key_data, c->key_data_len);
 	d->key_data_len = c->key_data_len;
 	d->insecure_skip_tls_verify = c->insecure_skip_tls_verify;
-	d->tls_server_name = sc_xstrdup(c->tls_server_name);
 	d->token = sc_xstrdup(c->token);
 	d->token_file = sc_xstrdup(c->token_file);
 	d->username = sc_xstrdup(c->username);
@@ -679,7 +676,6 @@ void sc_kube_config_free(struct sc_kube_config *c)
 	free(c->cert_data);
 	free(c->key_file);
 	free_secret(c->key_data, c->key_data_len);
-	free(c->tls_server_name);
 	free_secret(c->token, c->token ? strlen(c->token) : 0);
 	free(c->token_file);
 	free(c->username);

@@ -20,7 +20,8 @@
  *   kubeconfig /x/y: contexts[1].context.cluster: missing
  *
  * Not supported (an error says so when nothing else can authenticate):
- * exec credential plugins and auth-provider. YAML aliases are refused. */
+ * exec credential plugins and auth-provider. Ignored: tls-server-name,
+ * proxy-url, extensions, preferences. YAML aliases are refused. */
 #ifndef SC_KUBECONFIG_H
 #define SC_KUBECONFIG_H
 
@@ -50,7 +51,6 @@ struct sc_kube_config {
 	char *key_data;
 	size_t key_data_len;
 	bool insecure_skip_tls_verify;
-	char *tls_server_name;
 	/* Credentials. token_file is re-read by the client when it changes
 	 * (rotated service-account tokens); token is its value at load time. */
 	char *token;
