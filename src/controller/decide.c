@@ -48,8 +48,8 @@ static struct sc_action *add(struct sc_plan *plan, enum sc_action_kind kind)
 static void add_delete_pod(struct sc_plan *plan, json_t *pod, long long grace)
 {
 	struct sc_action *a = add(plan, SC_ACT_DELETE_POD);
-	a->name = sc_xstrdup(sc_obj_name(pod));
-	a->uid = sc_xstrdup(sc_obj_uid(pod));
+	a->name = sc_xstrdup(sc_json_name(pod));
+	a->uid = sc_xstrdup(sc_json_uid(pod));
 	a->grace_seconds = grace;
 }
 
@@ -106,12 +106,12 @@ const char *sc_phase_for_instance_phase(const char *p)
 /* The instance spec the StoppableContainer asks for. */
 static json_t *desired_instance_spec(json_t *sc)
 {
-	json_t *spec = json_deep_copy(sc_json_at(sc, "spec"));
+	json_t *spec = json_deep_copy(sc_json_path(sc, "spec"));
 	if (!json_is_object(spec)) {
 		json_decref(spec);
 		spec = json_object();
 	}
-	json_object_set_new(spec, "stoppableContainerName", json_string(sc_obj_name(sc)));
+	json_object_set_new(spec, "stoppableContainerName", json_string(sc_json_name(sc)));
 	if (!json_is_boolean(json_object_get(spec, "running")))
 		json_object_set_new(spec, "running", json_false());
 	if (!json_is_string(json_object_get(spec, "hostPathPrefix")))
@@ -125,11 +125,11 @@ static json_t *new_instance(json_t *sc, json_t *spec)
 	return json_pack("{s:s, s:s, s:{s:s, s:s?, s:{s:s, s:s}, s:[{s:s, s:s, s:s, s:s, s:b, "
 			 "s:b}]}, s:O}",
 			 "apiVersion", SC_API_VERSION, "kind", SCI_KIND, "metadata", "name",
-			 sc_obj_name(sc), "namespace", sc_obj_namespace(sc), "labels",
-			 SC_LABEL_INSTANCE, sc_obj_name(sc), SC_LABEL_MANAGED_BY, SC_MANAGED_BY,
+			 sc_json_name(sc), "namespace", sc_json_namespace(sc), "labels",
+			 SC_LABEL_INSTANCE, sc_json_name(sc), SC_LABEL_MANAGED_BY, SC_MANAGED_BY,
 			 "ownerReferences", "apiVersion", SC_API_VERSION, "kind", SC_KIND, "name",
-			 sc_obj_name(sc), "uid", sc_obj_uid(sc) ? sc_obj_uid(sc) : "", "controller",
-			 1, "blockOwnerDeletion", 1, "spec", spec);
+			 sc_json_name(sc), "uid", sc_json_uid(sc) ? sc_json_uid(sc) : "",
+			 "controller", 1, "blockOwnerDeletion", 1, "spec", spec);
 }
 
 /* What the pods' own statuses say is wrong, in words a user can act on. */
@@ -147,7 +147,7 @@ static void diagnosis_free(struct diagnosis *d)
 static const char *waiting_reason(json_t *pod, const char **message)
 {
 	json_t *cs = sc_pod_container_status(pod);
-	json_t *waiting = sc_json_at(cs, "state.waiting");
+	json_t *waiting = sc_json_path(cs, "state.waiting");
 	*message = json_string_value(json_object_get(waiting, "message"));
 	return json_string_value(json_object_get(waiting, "reason"));
 }
@@ -189,7 +189,7 @@ static void diagnose_pod(json_t *pod, const char *what, const char *image, struc
 		d->message = sc_xasprintf("%s cannot start image %s: %s%s%s", what, image, reason,
 					  msg ? ": " : "", msg ? msg : "");
 	} else if (reason && strcmp(reason, "CrashLoopBackOff") == 0) {
-		json_t *last = sc_json_at(sc_pod_container_status(pod), "lastState.terminated");
+		json_t *last = sc_json_path(sc_pod_container_status(pod), "lastState.terminated");
 		d->failed = true;
 		d->reason = "CrashLoop";
 		d->message =
@@ -200,7 +200,7 @@ static void diagnose_pod(json_t *pod, const char *what, const char *image, struc
 				 json_string_value(json_object_get(last, "reason"))
 				     ? json_string_value(json_object_get(last, "reason"))
 				     : "",
-				 sc_obj_name(pod));
+				 sc_json_name(pod));
 	} else if (unsched) {
 		d->reason = "Unschedulable";
 		d->message = sc_xasprintf("%s cannot be scheduled: %s", what, unsched);
@@ -295,8 +295,8 @@ static void deletion(const struct sc_observed *obs, struct sc_plan *plan)
 	if (obs->sci) {
 		if (!sc_obj_deleting(obs->sci)) {
 			struct sc_action *a = add(plan, SC_ACT_DELETE_INSTANCE);
-			a->name = sc_xstrdup(sc_obj_name(obs->sci));
-			a->uid = sc_xstrdup(sc_obj_uid(obs->sci));
+			a->name = sc_xstrdup(sc_json_name(obs->sci));
+			a->uid = sc_xstrdup(sc_json_uid(obs->sci));
 		}
 		return;
 	}
@@ -316,7 +316,7 @@ void sc_decide(const struct sc_observed *obs, const struct sc_pod_options *o, st
 	if (!sc_obj_has_finalizer(sc, SC_FINALIZER))
 		add(plan, SC_ACT_ADD_FINALIZER);
 
-	const char *name = sc_obj_name(sc);
+	const char *name = sc_json_name(sc);
 	json_t *want_spec = desired_instance_spec(sc);
 	if (obs->sci == NULL) {
 		add(plan, SC_ACT_CREATE_INSTANCE)->object = new_instance(sc, want_spec);
@@ -334,14 +334,14 @@ void sc_decide(const struct sc_observed *obs, const struct sc_pod_options *o, st
 	/* The working copy: the instance as it will be once its spec is
 	 * updated. Pods are built from it. */
 	json_t *sci = json_deep_copy(obs->sci);
-	if (!json_equal(sc_json_at(sci, "spec"), want_spec)) {
+	if (!json_equal(sc_json_path(sci, "spec"), want_spec)) {
 		json_object_set(sci, "spec", want_spec);
 		add(plan, SC_ACT_UPDATE_INSTANCE)->object = json_incref(sci);
 	}
 	json_decref(want_spec);
 
 	const bool running = sc_json_bool_at(sci, "spec.running");
-	const char *image = sc_json_str_at(sci, "spec.template.container.image");
+	const char *image = sc_json_path_str(sci, "spec.template.container.image");
 	json_t *provider = obs->provider;
 	json_t *consumer = obs->consumer;
 	char want_hash[17];
@@ -356,7 +356,7 @@ void sc_decide(const struct sc_observed *obs, const struct sc_pod_options *o, st
 	} else if (sc_pod_terminal(provider)) {
 		add_delete_pod(plan, provider, 0);
 		add_event(plan, "Warning", "ProviderRecreated",
-			  "provider pod %s ended (%s); recreating it", sc_obj_name(provider),
+			  "provider pod %s ended (%s); recreating it", sc_json_name(provider),
 			  sc_pod_phase(provider));
 	} else if (consumer == NULL && sc_obj_annotation(provider, SC_ANNOTATION_PROVIDER_HASH) &&
 		   strcmp(sc_obj_annotation(provider, SC_ANNOTATION_PROVIDER_HASH), want_hash) !=
@@ -365,21 +365,21 @@ void sc_decide(const struct sc_observed *obs, const struct sc_pod_options *o, st
 		 * never under a running workload. */
 		add_delete_pod(plan, provider, 0);
 		add_event(plan, "Normal", "ProviderRecreated",
-			  "spec changed; recreating provider pod %s", sc_obj_name(provider));
+			  "spec changed; recreating provider pod %s", sc_json_name(provider));
 	} else {
 		provider_ok = sc_pod_ready(provider);
 	}
 	const char *node = provider ? sc_pod_node(provider) : NULL;
-	const char *rootfs_uid = sc_json_str_at(sci, "status.rootfs.providerPodUID");
+	const char *rootfs_uid = sc_json_path_str(sci, "status.rootfs.providerPodUID");
 	const bool rootfs_ok = provider_ok && sc_condition_true(sci, SC_COND_ROOTFS_READY) &&
-			       rootfs_uid && sc_obj_uid(provider) &&
-			       strcmp(rootfs_uid, sc_obj_uid(provider)) == 0;
+			       rootfs_uid && sc_json_uid(provider) &&
+			       strcmp(rootfs_uid, sc_json_uid(provider)) == 0;
 
 	/* Consumer. */
 	struct diagnosis build_failure = {0};
 	bool consumer_created = false;
 	long long grace = -1;
-	json_t *g = sc_json_at(sci, "spec.template.terminationGracePeriodSeconds");
+	json_t *g = sc_json_path(sci, "spec.template.terminationGracePeriodSeconds");
 	if (json_is_integer(g))
 		grace = json_integer_value(g);
 	if (consumer != NULL) {
@@ -389,7 +389,7 @@ void sc_decide(const struct sc_observed *obs, const struct sc_pod_options *o, st
 		} else if (!running) {
 			add_delete_pod(plan, consumer, grace);
 			add_event(plan, "Normal", "Stopping", "stopping the workload (pod %s)",
-				  sc_obj_name(consumer));
+				  sc_json_name(consumer));
 		} else if (sc_pod_terminal(consumer)) {
 			add_delete_pod(plan, consumer, 0);
 		} else if (node && cnode && strcmp(node, cnode) != 0) {
@@ -450,7 +450,7 @@ void sc_decide(const struct sc_observed *obs, const struct sc_pod_options *o, st
 		phase = "ProviderStarting";
 		message = pd.message ? sc_xstrdup(pd.message)
 				     : sc_xasprintf("waiting for provider pod %s (image %s) to run",
-						    sc_obj_name(provider), image);
+						    sc_json_name(provider), image);
 	} else if (!rootfs_ok) {
 		phase = "ProviderStarting";
 		message = sc_xasprintf("waiting for the mount-helper on node %s to prepare the "
@@ -473,14 +473,14 @@ void sc_decide(const struct sc_observed *obs, const struct sc_pod_options *o, st
 			phase = "ConsumerStarting";
 			message = cd.message ? sc_xstrdup(cd.message)
 					     : sc_xasprintf("workload pod %s is starting",
-							    sc_obj_name(consumer));
+							    sc_json_name(consumer));
 			consumer_reason = cd.reason ? cd.reason : "Starting";
 		}
 	} else {
 		if (consumer != NULL) {
 			phase = "Stopping";
 			message =
-			    sc_xasprintf("stopping the workload (pod %s)", sc_obj_name(consumer));
+			    sc_xasprintf("stopping the workload (pod %s)", sc_json_name(consumer));
 			consumer_reason = "Terminating";
 		} else {
 			phase = "Stopped";
@@ -504,7 +504,7 @@ void sc_decide(const struct sc_observed *obs, const struct sc_pod_options *o, st
 	    {SC_COND_PROVIDER_READY, provider_ok ? "True" : "False",
 	     provider_ok ? "Running" : (pd.reason ? pd.reason : "Starting"),
 	     provider_ok
-		 ? sc_xasprintf("provider pod %s runs on node %s", sc_obj_name(provider), node)
+		 ? sc_xasprintf("provider pod %s runs on node %s", sc_json_name(provider), node)
 		 : sc_xstrdup(pd.message ? pd.message : "the provider pod is not running")},
 	    {SC_COND_CONSUMER_READY, consumer_ready ? "True" : "False", consumer_reason,
 	     sc_xstrdup(consumer_ready ? "the workload is ready"
@@ -516,10 +516,10 @@ void sc_decide(const struct sc_observed *obs, const struct sc_pod_options *o, st
 					 : "the workload runs the current template")},
 	};
 
-	json_int_t sci_gen = json_integer_value(sc_json_at(sci, "metadata.generation"));
-	json_int_t sc_gen = json_integer_value(sc_json_at(sc, "metadata.generation"));
+	json_int_t sci_gen = json_integer_value(sc_json_path(sci, "metadata.generation"));
+	json_int_t sc_gen = json_integer_value(sc_json_path(sc, "metadata.generation"));
 	cleanup_free char *provider_name = sc_xasprintf("%s%s", name, SC_PROVIDER_SUFFIX);
-	const char *host_path = sc_json_str_at(sci, "status.hostPath");
+	const char *host_path = sc_json_path_str(sci, "status.hostPath");
 
 	/* Instance status: only the controller's fields (the mount-helper
 	 * owns RootfsReady, rootfs, imageConfig and hostPath). */
@@ -527,10 +527,10 @@ void sc_decide(const struct sc_observed *obs, const struct sc_pod_options *o, st
 	set_str(sci_status, "phase", phase);
 	set_str(sci_status, "message", message);
 	set_str(sci_status, "providerPodName", provider_name);
-	set_str(sci_status, "providerPodUID", provider ? sc_obj_uid(provider) : NULL);
+	set_str(sci_status, "providerPodUID", provider ? sc_json_uid(provider) : NULL);
 	if (consumer) {
-		set_str(sci_status, "consumerPodName", sc_obj_name(consumer));
-		set_str(sci_status, "consumerPodUID", sc_obj_uid(consumer));
+		set_str(sci_status, "consumerPodName", sc_json_name(consumer));
+		set_str(sci_status, "consumerPodUID", sc_json_uid(consumer));
 	}
 	set_str(sci_status, "nodeName", node);
 	if (sci_gen > 0)
@@ -540,7 +540,7 @@ void sc_decide(const struct sc_observed *obs, const struct sc_pod_options *o, st
 		json_array_append_new(sci_conds,
 				      condition_json(obs->sci, &conds[i], obs->now, sci_gen));
 	json_object_set_new(sci_status, "conditions", sci_conds);
-	if (status_differs(sc_json_at(obs->sci, "status"), sci_status))
+	if (status_differs(sc_json_path(obs->sci, "status"), sci_status))
 		add(plan, SC_ACT_APPLY_INSTANCE_STATUS)->object =
 		    json_pack("{s:O}", "status", sci_status);
 
@@ -552,7 +552,7 @@ void sc_decide(const struct sc_observed *obs, const struct sc_pod_options *o, st
 	set_str(sc_status, "instanceName", name);
 	set_str(sc_status, "providerPodName", provider_name);
 	if (consumer)
-		set_str(sc_status, "consumerPodName", sc_obj_name(consumer));
+		set_str(sc_status, "consumerPodName", sc_json_name(consumer));
 	set_str(sc_status, "hostPath", host_path);
 	set_str(sc_status, "nodeName", node);
 	if (sc_gen > 0)
@@ -569,11 +569,11 @@ void sc_decide(const struct sc_observed *obs, const struct sc_pod_options *o, st
 	json_array_append_new(sc_conds, condition_json(sc, &rootfs, obs->now, sc_gen));
 	free(rootfs.message);
 	json_object_set_new(sc_status, "conditions", sc_conds);
-	if (status_differs(sc_json_at(sc, "status"), sc_status))
+	if (status_differs(sc_json_path(sc, "status"), sc_status))
 		add(plan, SC_ACT_APPLY_STATUS)->object = json_pack("{s:O}", "status", sc_status);
 
 	/* One event per phase transition. */
-	const char *old_phase = sc_json_str_at(obs->sci, "status.phase");
+	const char *old_phase = sc_json_path_str(obs->sci, "status.phase");
 	if (old_phase == NULL || strcmp(old_phase, phase) != 0) {
 		bool warn = strcmp(phase, "Failed") == 0;
 		add_event(plan, warn ? "Warning" : "Normal", phase, "%s", message);

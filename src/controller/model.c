@@ -4,31 +4,9 @@
 
 #include "sc-util.h"
 
-json_t *sc_json_at(json_t *obj, const char *path)
-{
-	json_t *cur = obj;
-	const char *p = path;
-	while (cur != NULL && *p) {
-		const char *dot = strchr(p, '.');
-		size_t len = dot ? (size_t)(dot - p) : strlen(p);
-		if (!json_is_object(cur))
-			return NULL;
-		cur = json_object_getn(cur, p, len);
-		p += len;
-		if (*p == '.')
-			p++;
-	}
-	return cur;
-}
-
-const char *sc_json_str_at(json_t *obj, const char *path)
-{
-	return json_string_value(sc_json_at(obj, path));
-}
-
 bool sc_json_bool_at(json_t *obj, const char *path)
 {
-	return json_is_true(sc_json_at(obj, path));
+	return json_is_true(sc_json_path(obj, path));
 }
 
 void sc_json_hash(json_t *v, char out[17])
@@ -46,29 +24,14 @@ void sc_json_hash(json_t *v, char out[17])
 	snprintf(out, 17, "%016llx", h);
 }
 
-const char *sc_obj_name(json_t *obj)
-{
-	return sc_json_str_at(obj, "metadata.name");
-}
-
-const char *sc_obj_namespace(json_t *obj)
-{
-	return sc_json_str_at(obj, "metadata.namespace");
-}
-
-const char *sc_obj_uid(json_t *obj)
-{
-	return sc_json_str_at(obj, "metadata.uid");
-}
-
 bool sc_obj_deleting(json_t *obj)
 {
-	return sc_json_str_at(obj, "metadata.deletionTimestamp") != NULL;
+	return sc_json_path_str(obj, "metadata.deletionTimestamp") != NULL;
 }
 
 bool sc_obj_has_finalizer(json_t *obj, const char *finalizer)
 {
-	json_t *list = sc_json_at(obj, "metadata.finalizers");
+	json_t *list = sc_json_path(obj, "metadata.finalizers");
 	size_t i;
 	json_t *f;
 	json_array_foreach (list, i, f) {
@@ -80,13 +43,13 @@ bool sc_obj_has_finalizer(json_t *obj, const char *finalizer)
 
 const char *sc_obj_annotation(json_t *obj, const char *key)
 {
-	json_t *ann = sc_json_at(obj, "metadata.annotations");
+	json_t *ann = sc_json_path(obj, "metadata.annotations");
 	return json_string_value(json_object_get(ann, key));
 }
 
 json_t *sc_condition_find(json_t *obj, const char *type)
 {
-	json_t *list = sc_json_at(obj, "status.conditions");
+	json_t *list = sc_json_path(obj, "status.conditions");
 	size_t i;
 	json_t *c;
 	json_array_foreach (list, i, c) {
@@ -105,12 +68,12 @@ bool sc_condition_true(json_t *obj, const char *type)
 
 const char *sc_pod_phase(json_t *pod)
 {
-	return sc_json_str_at(pod, "status.phase");
+	return sc_json_path_str(pod, "status.phase");
 }
 
 const char *sc_pod_node(json_t *pod)
 {
-	return sc_json_str_at(pod, "spec.nodeName");
+	return sc_json_path_str(pod, "spec.nodeName");
 }
 
 bool sc_pod_ready(json_t *pod)
@@ -127,5 +90,5 @@ bool sc_pod_terminal(json_t *pod)
 
 json_t *sc_pod_container_status(json_t *pod)
 {
-	return json_array_get(sc_json_at(pod, "status.containerStatuses"), 0);
+	return json_array_get(sc_json_path(pod, "status.containerStatuses"), 0);
 }

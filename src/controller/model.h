@@ -7,6 +7,8 @@
 #include <jansson.h>
 #include <stdbool.h>
 
+#include "sc-json.h"
+
 #define SC_GROUP            "stoppablecontainer.xtlsoft.top"
 #define SC_API_VERSION      SC_GROUP "/v1alpha1"
 #define SC_KIND             "StoppableContainer"
@@ -36,16 +38,11 @@
 #define SC_COND_CONSUMER_READY   "ConsumerReady"
 #define SC_COND_RESTART_REQUIRED "RestartRequired"
 
-/* A dotted path lookup: sc_json_at(obj, "spec.template.container.image"). */
-json_t *sc_json_at(json_t *obj, const char *path);
-const char *sc_json_str_at(json_t *obj, const char *path);
+/* sc_json_path() and friends (sc-json.h) read fields; this adds booleans. */
 bool sc_json_bool_at(json_t *obj, const char *path);
 /* Stable hash of a JSON value (keys sorted), as 16 hex characters. */
 void sc_json_hash(json_t *v, char out[17]);
 
-const char *sc_obj_name(json_t *obj);
-const char *sc_obj_namespace(json_t *obj);
-const char *sc_obj_uid(json_t *obj);
 bool sc_obj_deleting(json_t *obj);
 bool sc_obj_has_finalizer(json_t *obj, const char *finalizer);
 const char *sc_obj_annotation(json_t *obj, const char *key);

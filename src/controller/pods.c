@@ -24,15 +24,15 @@ static void set_copy(json_t *obj, const char *key, json_t *v)
 
 static json_t *our_labels(json_t *sci, const char *role)
 {
-	return json_pack("{s:s, s:s, s:s}", SC_LABEL_INSTANCE, sc_obj_name(sci), SC_LABEL_ROLE,
+	return json_pack("{s:s, s:s, s:s}", SC_LABEL_INSTANCE, sc_json_name(sci), SC_LABEL_ROLE,
 			 role, SC_LABEL_MANAGED_BY, SC_MANAGED_BY);
 }
 
 static json_t *owner_reference(json_t *sci)
 {
 	return json_pack("[{s:s, s:s, s:s, s:s, s:b, s:b}]", "apiVersion", SC_API_VERSION, "kind",
-			 SCI_KIND, "name", sc_obj_name(sci), "uid",
-			 sc_obj_uid(sci) ? sc_obj_uid(sci) : "", "controller", 1,
+			 SCI_KIND, "name", sc_json_name(sci), "uid",
+			 sc_json_uid(sci) ? sc_json_uid(sci) : "", "controller", 1,
 			 "blockOwnerDeletion", 1);
 }
 
@@ -48,7 +48,7 @@ static json_t *locked_down_security_context(void)
 
 static json_t *provider_resources(json_t *sci, const struct sc_pod_options *o)
 {
-	json_t *r = sc_json_at(sci, "spec.provider.resources");
+	json_t *r = sc_json_path(sci, "spec.provider.resources");
 	if (json_is_object(r) && json_object_size(r) > 0)
 		return json_deep_copy(r);
 	return json_pack("{s:{s:s, s:s}, s:{s:s}}", "requests", "cpu", o->provider_cpu_request,
@@ -61,8 +61,8 @@ static json_t *provider_resources(json_t *sci, const struct sc_pod_options *o)
 static json_t *provider_node_selector(json_t *sci)
 {
 	json_t *out = json_object();
-	json_t *t = sc_json_at(sci, "spec.template.nodeSelector");
-	json_t *p = sc_json_at(sci, "spec.provider.nodeSelector");
+	json_t *t = sc_json_path(sci, "spec.template.nodeSelector");
+	json_t *p = sc_json_path(sci, "spec.provider.nodeSelector");
 	if (json_is_object(t))
 		json_object_update(out, t);
 	if (json_is_object(p))
@@ -92,16 +92,16 @@ static json_t *provider_shape(json_t *sci, const struct sc_pod_options *o)
 {
 	/* Everything the provider pod is built from, for its hash. */
 	return json_pack("{s:O?, s:O?, s:O?, s:O?, s:O?, s:O?, s:O?, s:s, s:s}", "image",
-			 sc_json_at(sci, "spec.template.container.image"), "pullPolicy",
-			 sc_json_at(sci, "spec.template.container.imagePullPolicy"), "provider",
-			 sc_json_at(sci, "spec.provider"), "nodeSelector",
-			 sc_json_at(sci, "spec.template.nodeSelector"), "tolerations",
-			 sc_json_at(sci, "spec.template.tolerations"), "affinity",
-			 sc_json_at(sci, "spec.template.affinity"), "pullSecrets",
-			 sc_json_at(sci, "spec.template.imagePullSecrets"), "execImage",
+			 sc_json_path(sci, "spec.template.container.image"), "pullPolicy",
+			 sc_json_path(sci, "spec.template.container.imagePullPolicy"), "provider",
+			 sc_json_path(sci, "spec.provider"), "nodeSelector",
+			 sc_json_path(sci, "spec.template.nodeSelector"), "tolerations",
+			 sc_json_path(sci, "spec.template.tolerations"), "affinity",
+			 sc_json_path(sci, "spec.template.affinity"), "pullSecrets",
+			 sc_json_path(sci, "spec.template.imagePullSecrets"), "execImage",
 			 o->exec_image, "priority",
-			 sc_json_str_at(sci, "spec.template.priorityClassName")
-			     ? sc_json_str_at(sci, "spec.template.priorityClassName")
+			 sc_json_path_str(sci, "spec.template.priorityClassName")
+			     ? sc_json_path_str(sci, "spec.template.priorityClassName")
 			     : "");
 }
 
@@ -115,26 +115,26 @@ void sc_provider_hash(json_t *sci, const struct sc_pod_options *o, char out[17])
 void sc_consumer_hash(json_t *sci, const struct sc_pod_options *o, char out[17])
 {
 	json_t *shape =
-	    json_pack("{s:O?, s:O?, s:s}", "template", sc_json_at(sci, "spec.template"), "image",
-		      sc_json_at(sci, "status.imageConfig"), "execImage", o->exec_image);
+	    json_pack("{s:O?, s:O?, s:s}", "template", sc_json_path(sci, "spec.template"), "image",
+		      sc_json_path(sci, "status.imageConfig"), "execImage", o->exec_image);
 	sc_json_hash(shape, out);
 	json_decref(shape);
 }
 
 json_t *sc_build_provider_pod(json_t *sci, const struct sc_pod_options *o)
 {
-	const char *name = sc_obj_name(sci);
+	const char *name = sc_json_name(sci);
 	cleanup_free char *pod_name = sc_xasprintf("%s%s", name, SC_PROVIDER_SUFFIX);
 	char hash[17];
 	sc_provider_hash(sci, o, hash);
 
 	json_t *container = json_pack(
 	    "{s:s, s:O, s:[s], s:o, s:[{s:s, s:s, s:b}], s:o}", "name", "rootfs", "image",
-	    sc_json_at(sci, "spec.template.container.image"), "command", SC_BIN_DIR "/sc-pause",
+	    sc_json_path(sci, "spec.template.container.image"), "command", SC_BIN_DIR "/sc-pause",
 	    "resources", provider_resources(sci, o), "volumeMounts", "name", "sc-bin", "mountPath",
 	    SC_BIN_DIR, "readOnly", 1, "securityContext", locked_down_security_context());
 	set_copy(container, "imagePullPolicy",
-		 sc_json_at(sci, "spec.template.container.imagePullPolicy"));
+		 sc_json_path(sci, "spec.template.container.imagePullPolicy"));
 
 	json_t *init =
 	    json_pack("{s:s, s:s, s:s, s:[s, s, s], s:[{s:s, s:s}], s:o, s:{s:{s:s, "
@@ -154,27 +154,27 @@ json_t *sc_build_provider_pod(json_t *sci, const struct sc_pod_options *o)
 	json_t *sel = provider_node_selector(sci);
 	if (sel)
 		json_object_set_new(spec, "nodeSelector", sel);
-	json_t *tol = concat_arrays(sc_json_at(sci, "spec.template.tolerations"),
-				    sc_json_at(sci, "spec.provider.tolerations"));
+	json_t *tol = concat_arrays(sc_json_path(sci, "spec.template.tolerations"),
+				    sc_json_path(sci, "spec.provider.tolerations"));
 	if (tol)
 		json_object_set_new(spec, "tolerations", tol);
-	set_copy(spec, "affinity", sc_json_at(sci, "spec.template.affinity"));
-	set_copy(spec, "imagePullSecrets", sc_json_at(sci, "spec.template.imagePullSecrets"));
-	set_copy(spec, "priorityClassName", sc_json_at(sci, "spec.template.priorityClassName"));
+	set_copy(spec, "affinity", sc_json_path(sci, "spec.template.affinity"));
+	set_copy(spec, "imagePullSecrets", sc_json_path(sci, "spec.template.imagePullSecrets"));
+	set_copy(spec, "priorityClassName", sc_json_path(sci, "spec.template.priorityClassName"));
 
 	return json_pack("{s:s, s:s, s:{s:s, s:s?, s:o, s:{s:s}, s:o}, s:o}", "apiVersion", "v1",
 			 "kind", "Pod", "metadata", "name", pod_name, "namespace",
-			 sc_obj_namespace(sci), "labels", our_labels(sci, SC_ROLE_PROVIDER),
+			 sc_json_namespace(sci), "labels", our_labels(sci, SC_ROLE_PROVIDER),
 			 "annotations", SC_ANNOTATION_PROVIDER_HASH, hash, "ownerReferences",
 			 owner_reference(sci), "spec", spec);
 }
 
 json_t *sc_workload_argv(json_t *sci, sc_error_t *err)
 {
-	json_t *command = sc_json_at(sci, "spec.template.container.command");
-	json_t *args = sc_json_at(sci, "spec.template.container.args");
-	json_t *entrypoint = sc_json_at(sci, "status.imageConfig.entrypoint");
-	json_t *cmd = sc_json_at(sci, "status.imageConfig.cmd");
+	json_t *command = sc_json_path(sci, "spec.template.container.command");
+	json_t *args = sc_json_path(sci, "spec.template.container.args");
+	json_t *entrypoint = sc_json_path(sci, "status.imageConfig.entrypoint");
+	json_t *cmd = sc_json_path(sci, "status.imageConfig.cmd");
 	json_t *argv = json_array();
 	/* Kubernetes' rules, which are docker's: command replaces ENTRYPOINT
 	 * and drops CMD; args replaces CMD. */
@@ -195,7 +195,7 @@ json_t *sc_workload_argv(json_t *sci, sc_error_t *err)
 		sc_error_make(err, EINVAL,
 			      "no command to run: spec.template.container.command is empty and "
 			      "image %s has no ENTRYPOINT or CMD",
-			      sc_json_str_at(sci, "spec.template.container.image"));
+			      sc_json_path_str(sci, "spec.template.container.image"));
 		return NULL;
 	}
 	return argv;
@@ -205,18 +205,18 @@ json_t *sc_workload_argv(json_t *sci, sc_error_t *err)
  * image's USER, else root. sc-exec resolves names inside the rootfs. */
 static char *workload_user(json_t *sci)
 {
-	json_t *uid = sc_json_at(sci, "spec.template.container.securityContext.runAsUser");
-	json_t *gid = sc_json_at(sci, "spec.template.container.securityContext.runAsGroup");
+	json_t *uid = sc_json_path(sci, "spec.template.container.securityContext.runAsUser");
+	json_t *gid = sc_json_path(sci, "spec.template.container.securityContext.runAsGroup");
 	if (!uid)
-		uid = sc_json_at(sci, "spec.template.securityContext.runAsUser");
+		uid = sc_json_path(sci, "spec.template.securityContext.runAsUser");
 	if (!gid)
-		gid = sc_json_at(sci, "spec.template.securityContext.runAsGroup");
+		gid = sc_json_path(sci, "spec.template.securityContext.runAsGroup");
 	if (json_is_integer(uid) && json_is_integer(gid))
 		return sc_xasprintf("%" JSON_INTEGER_FORMAT ":%" JSON_INTEGER_FORMAT,
 				    json_integer_value(uid), json_integer_value(gid));
 	if (json_is_integer(uid))
 		return sc_xasprintf("%" JSON_INTEGER_FORMAT, json_integer_value(uid));
-	const char *image_user = sc_json_str_at(sci, "status.imageConfig.user");
+	const char *image_user = sc_json_path_str(sci, "status.imageConfig.user");
 	if (image_user != NULL && *image_user != '\0') {
 		if (json_is_integer(gid)) {
 			/* Keep the image's user, override its group. */
@@ -236,9 +236,9 @@ static char *workload_user(json_t *sci)
 static json_t *exec_command(json_t *sci, json_t *argv)
 {
 	json_t *cmd = json_pack("[s]", SC_EXEC_IN_IMAGE);
-	const char *workdir = sc_json_str_at(sci, "spec.template.container.workingDir");
+	const char *workdir = sc_json_path_str(sci, "spec.template.container.workingDir");
 	if (workdir == NULL || *workdir == '\0')
-		workdir = sc_json_str_at(sci, "status.imageConfig.workingDir");
+		workdir = sc_json_path_str(sci, "status.imageConfig.workingDir");
 	if (workdir != NULL && *workdir != '\0') {
 		json_array_append_new(cmd, json_string("--workdir"));
 		json_array_append_new(cmd, json_string(workdir));
@@ -248,7 +248,7 @@ static json_t *exec_command(json_t *sci, json_t *argv)
 		json_array_append_new(cmd, json_string("--user"));
 		json_array_append_new(cmd, json_string(user));
 	}
-	json_t *sup = sc_json_at(sci, "spec.template.securityContext.supplementalGroups");
+	json_t *sup = sc_json_path(sci, "spec.template.securityContext.supplementalGroups");
 	size_t i;
 	json_t *g;
 	json_array_foreach (sup, i, g) {
@@ -258,7 +258,7 @@ static json_t *exec_command(json_t *sci, json_t *argv)
 		json_array_append_new(cmd,
 				      json_sprintf("%" JSON_INTEGER_FORMAT, json_integer_value(g)));
 	}
-	json_t *sc = sc_json_at(sci, "spec.template.container.securityContext");
+	json_t *sc = sc_json_path(sci, "spec.template.container.securityContext");
 	json_t *ape = json_object_get(sc, "allowPrivilegeEscalation");
 	if (json_is_false(ape))
 		json_array_append_new(cmd, json_string("--no-new-privs"));
@@ -293,7 +293,7 @@ static json_t *consumer_capabilities(json_t *sci)
 {
 	json_t *add = json_pack("[s]", "SYS_CHROOT");
 	json_t *user_add =
-	    sc_json_at(sci, "spec.template.container.securityContext.capabilities.add");
+	    sc_json_path(sci, "spec.template.container.securityContext.capabilities.add");
 	size_t i;
 	json_t *c;
 	json_array_foreach (user_add, i, c) {
@@ -309,7 +309,7 @@ static json_t *consumer_capabilities(json_t *sci)
 static json_t *consumer_env(json_t *sci)
 {
 	json_t *env = json_array();
-	json_t *image_env = sc_json_at(sci, "status.imageConfig.env");
+	json_t *image_env = sc_json_path(sci, "status.imageConfig.env");
 	size_t i;
 	json_t *e;
 	json_array_foreach (image_env, i, e) {
@@ -326,7 +326,7 @@ static json_t *consumer_env(json_t *sci)
 		}
 		json_array_append_new(env, json_pack("{s:o, s:o}", "name", name, "value", value));
 	}
-	json_t *tmpl = sc_json_at(sci, "spec.template.container.env");
+	json_t *tmpl = sc_json_path(sci, "spec.template.container.env");
 	if (json_is_array(tmpl))
 		json_array_extend(env, tmpl);
 	return env;
@@ -338,7 +338,7 @@ json_t *sc_build_consumer_pod(json_t *sci, const char *node, const struct sc_pod
 	json_t *argv = sc_workload_argv(sci, err);
 	if (argv == NULL)
 		return NULL;
-	json_t *tc = sc_json_at(sci, "spec.template.container");
+	json_t *tc = sc_json_path(sci, "spec.template.container");
 	char hash[17];
 	sc_consumer_hash(sci, o, hash);
 
@@ -364,7 +364,7 @@ json_t *sc_build_consumer_pod(json_t *sci, const char *node, const struct sc_pod
 	    json_pack("{s:{s:{s:[{s:[{s:s, s:s, s:[s]}]}]}}}", "nodeAffinity",
 		      "requiredDuringSchedulingIgnoredDuringExecution", "nodeSelectorTerms",
 		      "matchFields", "key", "metadata.name", "operator", "In", "values", node);
-	json_t *grace = sc_json_at(sci, "spec.template.terminationGracePeriodSeconds");
+	json_t *grace = sc_json_path(sci, "spec.template.terminationGracePeriodSeconds");
 	json_t *spec =
 	    json_pack("{s:[o], s:s, s:o, s:I, s:b}", "containers", container, "restartPolicy",
 		      "Always", "affinity", affinity, "terminationGracePeriodSeconds",
@@ -373,10 +373,10 @@ json_t *sc_build_consumer_pod(json_t *sci, const char *node, const struct sc_pod
 		      "enableServiceLinks", 0);
 	static const char *const pod_carried[] = {"volumes", "tolerations", "serviceAccountName",
 						  "imagePullSecrets", "priorityClassName"};
-	json_t *tmpl = sc_json_at(sci, "spec.template");
+	json_t *tmpl = sc_json_path(sci, "spec.template");
 	for (size_t i = 0; i < SC_ARRAY_SIZE(pod_carried); i++)
 		set_copy(spec, pod_carried[i], json_object_get(tmpl, pod_carried[i]));
-	json_t *psc = sc_json_at(sci, "spec.template.securityContext");
+	json_t *psc = sc_json_path(sci, "spec.template.securityContext");
 	json_t *pod_sc = json_object();
 	/* Only what acts at the pod level goes on the pod: the user and groups
 	 * are applied by sc-exec inside the rootfs. */
@@ -388,8 +388,8 @@ json_t *sc_build_consumer_pod(json_t *sci, const char *node, const struct sc_pod
 
 	json_t *labels = json_object();
 	json_t *annotations = json_object();
-	json_t *ul = sc_json_at(sci, "spec.template.metadata.labels");
-	json_t *ua = sc_json_at(sci, "spec.template.metadata.annotations");
+	json_t *ul = sc_json_path(sci, "spec.template.metadata.labels");
+	json_t *ua = sc_json_path(sci, "spec.template.metadata.annotations");
 	if (json_is_object(ul))
 		json_object_update(labels, ul);
 	if (json_is_object(ua))
@@ -401,7 +401,7 @@ json_t *sc_build_consumer_pod(json_t *sci, const char *node, const struct sc_pod
 	json_object_set_new(annotations, SC_ANNOTATION_CONSUMER_HASH, json_string(hash));
 
 	return json_pack("{s:s, s:s, s:{s:s, s:s?, s:o, s:o, s:o}, s:o}", "apiVersion", "v1",
-			 "kind", "Pod", "metadata", "name", sc_obj_name(sci), "namespace",
-			 sc_obj_namespace(sci), "labels", labels, "annotations", annotations,
+			 "kind", "Pod", "metadata", "name", sc_json_name(sci), "namespace",
+			 sc_json_namespace(sci), "labels", labels, "annotations", annotations,
 			 "ownerReferences", owner_reference(sci), "spec", spec);
 }

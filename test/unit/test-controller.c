@@ -82,7 +82,7 @@ static json_t *make_provider(json_t *sci)
 	json_t *pod = sc_build_provider_pod(sci, &opts);
 	json_t *live = make_pod("demo-provider", PROV_UID, "Running", true);
 	json_object_set(json_object_get(live, "metadata"), "annotations",
-			sc_json_at(pod, "metadata.annotations"));
+			sc_json_path(pod, "metadata.annotations"));
 	json_decref(pod);
 	return live;
 }
@@ -96,7 +96,7 @@ static json_t *make_consumer(json_t *sci, bool ready)
 	json_t *live = make_pod("demo", "c0000000-0000-0000-0000-000000000000",
 				ready ? "Running" : "Pending", ready);
 	json_object_set(json_object_get(live, "metadata"), "annotations",
-			sc_json_at(pod, "metadata.annotations"));
+			sc_json_path(pod, "metadata.annotations"));
 	json_decref(pod);
 	return live;
 }
@@ -143,7 +143,7 @@ static size_t count(const struct sc_plan *p, enum sc_action_kind k)
 static const char *applied(const struct sc_plan *p, enum sc_action_kind k, const char *path)
 {
 	const struct sc_action *a = sc_plan_find(p, k);
-	return a ? sc_json_str_at(a->object, path) : NULL;
+	return a ? sc_json_path_str(a->object, path) : NULL;
 }
 
 static const char *condition_status(const struct sc_plan *p, enum sc_action_kind k,
@@ -158,7 +158,7 @@ static const char *condition_status(const struct sc_plan *p, enum sc_action_kind
 
 static bool is_pod_named(const struct sc_action *a, const char *name)
 {
-	return a && strcmp(sc_json_str_at(a->object, "metadata.name"), name) == 0;
+	return a && strcmp(sc_json_path_str(a->object, "metadata.name"), name) == 0;
 }
 
 SC_TEST(new_sc_gets_finalizer_and_instance)
@@ -172,11 +172,11 @@ SC_TEST(new_sc_gets_finalizer_and_instance)
 	SC_ASSERT_INT_EQ(plan.actions[0].kind, SC_ACT_ADD_FINALIZER);
 	const struct sc_action *c = sc_plan_find(&plan, SC_ACT_CREATE_INSTANCE);
 	SC_ASSERT(c != NULL);
-	SC_ASSERT_STR_EQ(sc_json_str_at(c->object, "metadata.name"), "demo");
-	SC_ASSERT_STR_EQ(sc_json_str_at(c->object, "spec.stoppableContainerName"), "demo");
-	SC_ASSERT_STR_EQ(sc_json_str_at(c->object, "spec.hostPathPrefix"),
+	SC_ASSERT_STR_EQ(sc_json_path_str(c->object, "metadata.name"), "demo");
+	SC_ASSERT_STR_EQ(sc_json_path_str(c->object, "spec.stoppableContainerName"), "demo");
+	SC_ASSERT_STR_EQ(sc_json_path_str(c->object, "spec.hostPathPrefix"),
 			 "/var/lib/stoppablecontainer");
-	json_t *owner = json_array_get(sc_json_at(c->object, "metadata.ownerReferences"), 0);
+	json_t *owner = json_array_get(sc_json_path(c->object, "metadata.ownerReferences"), 0);
 	SC_ASSERT_STR_EQ(json_string_value(json_object_get(owner, "uid")), SC_UID);
 	SC_ASSERT(json_is_true(json_object_get(owner, "controller")));
 	SC_ASSERT_INT_EQ(count(&plan, SC_ACT_CREATE_POD), 0);
@@ -205,38 +205,38 @@ SC_TEST(instance_without_provider_creates_provider)
 SC_TEST(provider_pod_shape)
 {
 	json_t *sc = make_sc(true);
-	json_object_set_new(sc_json_at(sc, "spec.template"), "nodeSelector",
+	json_object_set_new(sc_json_path(sc, "spec.template"), "nodeSelector",
 			    json_pack("{s:s, s:s}", "disk", "ssd", "zone", "a"));
 	json_object_set_new(json_object_get(sc, "spec"), "provider",
 			    json_pack("{s:{s:s}}", "nodeSelector", "zone", "b"));
 	json_t *sci = make_sci(sc);
 	json_t *pod = sc_build_provider_pod(sci, &opts);
-	SC_ASSERT_STR_EQ(sc_json_str_at(pod, "metadata.name"), "demo-provider");
-	SC_ASSERT_STR_EQ(sc_json_str_at(pod, "metadata.namespace"), "ns1");
-	json_t *labels = sc_json_at(pod, "metadata.labels");
+	SC_ASSERT_STR_EQ(sc_json_path_str(pod, "metadata.name"), "demo-provider");
+	SC_ASSERT_STR_EQ(sc_json_path_str(pod, "metadata.namespace"), "ns1");
+	json_t *labels = sc_json_path(pod, "metadata.labels");
 	SC_ASSERT_STR_EQ(json_string_value(json_object_get(labels, SC_LABEL_ROLE)), "provider");
 	SC_ASSERT_STR_EQ(json_string_value(json_object_get(labels, SC_LABEL_INSTANCE)), "demo");
-	json_t *owner = json_array_get(sc_json_at(pod, "metadata.ownerReferences"), 0);
+	json_t *owner = json_array_get(sc_json_path(pod, "metadata.ownerReferences"), 0);
 	SC_ASSERT_STR_EQ(json_string_value(json_object_get(owner, "kind")), SCI_KIND);
 	SC_ASSERT_STR_EQ(json_string_value(json_object_get(owner, "uid")), SCI_UID);
-	json_t *c = json_array_get(sc_json_at(pod, "spec.containers"), 0);
+	json_t *c = json_array_get(sc_json_path(pod, "spec.containers"), 0);
 	SC_ASSERT_STR_EQ(json_string_value(json_object_get(c, "image")), "busybox:1.36");
 	SC_ASSERT_STR_EQ(json_string_value(json_array_get(json_object_get(c, "command"), 0)),
 			 "/.sc-bin/sc-pause");
-	SC_ASSERT(json_is_false(sc_json_at(c, "securityContext.allowPrivilegeEscalation")));
-	SC_ASSERT_STR_EQ(sc_json_str_at(c, "resources.requests.memory"), "4Mi");
-	json_t *init = json_array_get(sc_json_at(pod, "spec.initContainers"), 0);
+	SC_ASSERT(json_is_false(sc_json_path(c, "securityContext.allowPrivilegeEscalation")));
+	SC_ASSERT_STR_EQ(sc_json_path_str(c, "resources.requests.memory"), "4Mi");
+	json_t *init = json_array_get(sc_json_path(pod, "spec.initContainers"), 0);
 	SC_ASSERT_STR_EQ(json_string_value(json_object_get(init, "image")), opts.exec_image);
 	/* The provider's selector merges the template's with the provider's. */
-	SC_ASSERT_STR_EQ(sc_json_str_at(pod, "spec.nodeSelector.disk"), "ssd");
-	SC_ASSERT_STR_EQ(sc_json_str_at(pod, "spec.nodeSelector.zone"), "b");
+	SC_ASSERT_STR_EQ(sc_json_path_str(pod, "spec.nodeSelector.disk"), "ssd");
+	SC_ASSERT_STR_EQ(sc_json_path_str(pod, "spec.nodeSelector.zone"), "b");
 	/* Nothing a baseline namespace refuses. */
-	SC_ASSERT(sc_json_at(pod, "spec.hostNetwork") == NULL);
-	SC_ASSERT(sc_json_at(pod, "spec.hostPID") == NULL);
-	json_t *vol = json_array_get(sc_json_at(pod, "spec.volumes"), 0);
+	SC_ASSERT(sc_json_path(pod, "spec.hostNetwork") == NULL);
+	SC_ASSERT(sc_json_path(pod, "spec.hostPID") == NULL);
+	json_t *vol = json_array_get(sc_json_path(pod, "spec.volumes"), 0);
 	SC_ASSERT(json_object_get(vol, "emptyDir") != NULL);
 	SC_ASSERT(json_object_get(vol, "hostPath") == NULL);
-	SC_ASSERT(json_is_false(sc_json_at(pod, "spec.automountServiceAccountToken")));
+	SC_ASSERT(json_is_false(sc_json_path(pod, "spec.automountServiceAccountToken")));
 	json_decref(pod);
 	json_decref(sc);
 	json_decref(sci);
@@ -279,15 +279,15 @@ SC_TEST(rootfs_ready_and_running_creates_consumer)
 	const struct sc_action *a = sc_plan_find(&plan, SC_ACT_CREATE_POD);
 	SC_ASSERT(is_pod_named(a, "demo"));
 	json_t *term = json_array_get(
-	    sc_json_at(a->object,
-		       "spec.affinity.nodeAffinity."
-		       "requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms"),
+	    sc_json_path(a->object,
+			 "spec.affinity.nodeAffinity."
+			 "requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms"),
 	    0);
 	json_t *field = json_array_get(json_object_get(term, "matchFields"), 0);
 	SC_ASSERT_STR_EQ(json_string_value(json_object_get(field, "key")), "metadata.name");
 	SC_ASSERT_STR_EQ(json_string_value(json_array_get(json_object_get(field, "values"), 0)),
 			 "node-a");
-	SC_ASSERT(sc_json_at(a->object, "spec.nodeName") == NULL);
+	SC_ASSERT(sc_json_path(a->object, "spec.nodeName") == NULL);
 	SC_ASSERT_STR_EQ(applied(&plan, SC_ACT_APPLY_INSTANCE_STATUS, "status.phase"),
 			 "ConsumerStarting");
 	SC_ASSERT_STR_EQ(applied(&plan, SC_ACT_APPLY_STATUS, "status.phase"), "ProviderReady");
@@ -333,7 +333,7 @@ SC_TEST(running_is_idempotent)
 SC_TEST(stop_deletes_consumer_with_grace)
 {
 	json_t *sc = make_sc(false);
-	json_object_set_new(sc_json_at(sc, "spec.template"), "terminationGracePeriodSeconds",
+	json_object_set_new(sc_json_path(sc, "spec.template"), "terminationGracePeriodSeconds",
 			    json_integer(7));
 	json_t *sci = make_sci(sc);
 	set_rootfs_ready(sci, PROV_UID);
@@ -474,9 +474,9 @@ SC_TEST(template_edit_while_running_requires_restart)
 	json_t *prov = make_provider(sci);
 	json_t *cons = make_consumer(sci, true);
 	/* The user edits the command and the image while running. */
-	json_object_set_new(sc_json_at(sc, "spec.template.container"), "command",
+	json_object_set_new(sc_json_path(sc, "spec.template.container"), "command",
 			    json_pack("[s]", "top"));
-	json_object_set_new(sc_json_at(sc, "spec.template.container"), "image",
+	json_object_set_new(sc_json_path(sc, "spec.template.container"), "image",
 			    json_string("busybox:1.37"));
 	struct sc_observed obs = {
 	    .sc = sc, .sci = sci, .provider = prov, .consumer = cons, .now = NOW};
@@ -523,7 +523,7 @@ SC_TEST(workload_argv_follows_docker_semantics)
 {
 	json_t *sc = make_sc(true);
 	json_t *sci = make_sci(sc);
-	json_t *c = sc_json_at(sci, "spec.template.container");
+	json_t *c = sc_json_path(sci, "spec.template.container");
 	json_object_set_new(sci, "status",
 			    json_pack("{s:{s:[s], s:[s, s]}}", "imageConfig", "entrypoint",
 				      "/entry", "cmd", "a", "b"));
@@ -557,7 +557,7 @@ SC_TEST(consumer_pod_carries_the_template)
 {
 	json_t *sc = make_sc(true);
 	json_t *sci = make_sci(sc);
-	json_t *tc = sc_json_at(sci, "spec.template.container");
+	json_t *tc = sc_json_path(sci, "spec.template.container");
 	json_object_set_new(tc, "env", json_pack("[{s:s, s:s}]", "name", "PATH", "value", "/mine"));
 	json_object_set_new(tc, "ports", json_pack("[{s:i}]", "containerPort", 8080));
 	json_object_set_new(tc, "stdin", json_true());
@@ -566,7 +566,7 @@ SC_TEST(consumer_pod_carries_the_template)
 				      "runAsGroup", 100, "allowPrivilegeEscalation", 0,
 				      "capabilities", "add", "NET_ADMIN", "drop", "ALL"));
 	json_object_set_new(
-	    sc_json_at(sci, "spec.template"), "metadata",
+	    sc_json_path(sci, "spec.template"), "metadata",
 	    json_pack("{s:{s:s, s:s}}", "labels", "app", "web", SC_LABEL_ROLE, "evil"));
 	json_object_set_new(sci, "status",
 			    json_pack("{s:{s:[s, s], s:s}}", "imageConfig", "env",
@@ -574,7 +574,7 @@ SC_TEST(consumer_pod_carries_the_template)
 	cleanup_error sc_error_t err = NULL;
 	json_t *pod = sc_build_consumer_pod(sci, "node-a", &opts, &err);
 	SC_ASSERT(pod != NULL);
-	json_t *c = json_array_get(sc_json_at(pod, "spec.containers"), 0);
+	json_t *c = json_array_get(sc_json_path(pod, "spec.containers"), 0);
 	SC_ASSERT_STR_EQ(json_string_value(json_object_get(c, "image")), opts.exec_image);
 	cleanup_free char *cmd = json_dumps(json_object_get(c, "command"), JSON_COMPACT);
 	SC_ASSERT_STR_EQ(cmd, "[\"/sc-exec\",\"--workdir\",\"/srv\",\"--user\",\"1000:100\","
@@ -583,25 +583,25 @@ SC_TEST(consumer_pod_carries_the_template)
 	/* Image ENV first, the template's after it (the later one wins). */
 	json_t *env = json_object_get(c, "env");
 	SC_ASSERT_INT_EQ(json_array_size(env), 3);
-	SC_ASSERT_STR_EQ(sc_json_str_at(json_array_get(env, 0), "value"), "/usr/bin:/bin");
-	SC_ASSERT_STR_EQ(sc_json_str_at(json_array_get(env, 2), "value"), "/mine");
+	SC_ASSERT_STR_EQ(sc_json_path_str(json_array_get(env, 0), "value"), "/usr/bin:/bin");
+	SC_ASSERT_STR_EQ(sc_json_path_str(json_array_get(env, 2), "value"), "/mine");
 	SC_ASSERT(json_is_true(json_object_get(c, "stdin")));
 	SC_ASSERT_INT_EQ(json_integer_value(json_object_get(
 			     json_array_get(json_object_get(c, "ports"), 0), "containerPort")),
 			 8080);
 	/* The container runs as root with SYS_CHROOT; the user applies inside. */
-	SC_ASSERT(sc_json_at(c, "securityContext.runAsUser") == NULL);
+	SC_ASSERT(sc_json_path(c, "securityContext.runAsUser") == NULL);
 	cleanup_free char *caps =
-	    json_dumps(sc_json_at(c, "securityContext.capabilities"), JSON_COMPACT);
+	    json_dumps(sc_json_path(c, "securityContext.capabilities"), JSON_COMPACT);
 	SC_ASSERT_STR_EQ(caps, "{\"add\":[\"SYS_CHROOT\",\"NET_ADMIN\"]}");
-	SC_ASSERT(sc_json_at(c, "securityContext.privileged") == NULL);
+	SC_ASSERT(sc_json_path(c, "securityContext.privileged") == NULL);
 	/* Template labels land on the pod, but ours win. */
-	SC_ASSERT_STR_EQ(sc_json_str_at(pod, "metadata.labels.app"), "web");
+	SC_ASSERT_STR_EQ(sc_json_path_str(pod, "metadata.labels.app"), "web");
 	SC_ASSERT_STR_EQ(
-	    json_string_value(json_object_get(sc_json_at(pod, "metadata.labels"), SC_LABEL_ROLE)),
+	    json_string_value(json_object_get(sc_json_path(pod, "metadata.labels"), SC_LABEL_ROLE)),
 	    "consumer");
-	SC_ASSERT_INT_EQ(json_integer_value(sc_json_at(pod, "spec.terminationGracePeriodSeconds")),
-			 30);
+	SC_ASSERT_INT_EQ(
+	    json_integer_value(sc_json_path(pod, "spec.terminationGracePeriodSeconds")), 30);
 	json_decref(pod);
 	json_decref(sc);
 	json_decref(sci);
