@@ -260,6 +260,7 @@ void sc_leader_release(struct sc_leader *l)
 			SC_LOG_INFO("released lease %s", l->cfg.name);
 	}
 	json_decref(l->lease);
+	sc_kube_client_free(l->client);
 	sc_lease_observer_free(&l->obs);
 	pthread_cond_destroy(&l->wake);
 	pthread_mutex_destroy(&l->lock);

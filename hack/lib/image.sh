@@ -1,0 +1,41 @@
+# Image building without a Docker engine (sourced by hack/images.sh and
+# hack/cluster/cluster.sh).
+
+# write_docker_archive NAME TREE OUT CONFIG-JSON
+# Writes a one-layer docker-archive (the `docker save` format, which
+# `ctr images import` and `docker load` both read) of directory TREE as image
+# NAME to OUT, reproducibly: fixed mtimes, owners and order, so the same tree
+# gives the same digest. CONFIG-JSON is the image config's "config" object
+# (Entrypoint, Cmd, Env, User, WorkingDir).
+write_docker_archive() {
+	local name=$1 tree=$2 out=$3 cfg=$4 work layer_sha config config_sha
+	work=$(mktemp -d)
+	tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -C "$tree" -cf "$work/layer.tar" .
+	layer_sha=$(sha256sum "$work/layer.tar" | cut -d' ' -f1)
+	config=$(jq -cn --arg diff "sha256:$layer_sha" --argjson cfg "$cfg" \
+		'{architecture: "amd64", os: "linux", created: "1970-01-01T00:00:00Z", config: $cfg,
+		  rootfs: {type: "layers", diff_ids: [$diff]},
+		  history: [{created: "1970-01-01T00:00:00Z", created_by: "stoppablecontainer hack/lib/image.sh"}]}')
+	config_sha=$(printf '%s' "$config" | sha256sum | cut -d' ' -f1)
+	printf '%s' "$config" >"$work/$config_sha.json"
+	mkdir "$work/$layer_sha"
+	mv "$work/layer.tar" "$work/$layer_sha/layer.tar"
+	jq -cn --arg c "$config_sha.json" --arg t "$name" --arg l "$layer_sha/layer.tar" \
+		'[{Config: $c, RepoTags: [$t], Layers: [$l]}]' >"$work/manifest.json"
+	tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -C "$work" -cf "$out.tmp" \
+		manifest.json "$config_sha.json" "$layer_sha"
+	mv "$out.tmp" "$out"
+	rm -rf "$work"
+}
+
+# copy_with_libs BINARY TREE [DEST]: copies a dynamically linked binary into
+# TREE (at DEST, default /BASENAME) with every shared library ldd lists and
+# the dynamic loader, at their own paths, so it runs on a scratch image.
+copy_with_libs() {
+	local bin=$1 tree=$2 dest=${3:-/$(basename "$1")} lib
+	install -D -m 0755 "$bin" "$tree$dest"
+	while read -r lib; do
+		[[ -n $lib && -e $lib ]] || continue
+		install -D -m 0644 "$(readlink -f "$lib")" "$tree$lib"
+	done < <(ldd "$bin" | awk '/=> \// {print $3} /^\t\/[^ ]+ \(/ {print $1}')
+}

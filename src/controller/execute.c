@@ -1,0 +1,172 @@
+#include "execute.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "leader.h"
+#include "model.h"
+#include "sc-json.h"
+#include "sc-log.h"
+
+json_t *sc_build_event(json_t *obj, const char *type, const char *reason, const char *message,
+		       const char *now, const char *component)
+{
+	/* Unique enough per object: a nanosecond clock suffix, as kubectl's
+	 * event recorder uses a time-derived one. */
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	cleanup_free char *name =
+		sc_xasprintf("%s.%llx", sc_json_name(obj),
+			     (unsigned long long)ts.tv_sec * 1000000000ULL + (unsigned long long)ts.tv_nsec);
+	/* Events take seconds-precision times in these fields. */
+	char secs[21];
+	snprintf(secs, sizeof(secs), "%.19sZ", now);
+	const char *api_version = sc_json_path_str(obj, "apiVersion");
+	const char *kind = sc_json_path_str(obj, "kind");
+	return json_pack("{s:s, s:s, s:{s:s, s:s?}, s:{s:s?, s:s?, s:s?, s:s?, s:s?, s:s?}, s:s, "
+			 "s:s, s:s, s:{s:s}, s:s, s:s, s:i, s:s, s:s}",
+			 "apiVersion", "v1", "kind", "Event", "metadata", "name", name,
+			 "namespace", sc_json_namespace(obj), "involvedObject", "apiVersion",
+			 api_version, "kind", kind, "name", sc_json_name(obj), "namespace",
+			 sc_json_namespace(obj), "uid", sc_json_uid(obj), "resourceVersion",
+			 sc_json_path_str(obj, "metadata.resourceVersion"), "type", type, "reason",
+			 reason, "message", message, "source", "component", component,
+			 "firstTimestamp", secs, "lastTimestamp", secs, "count", 1,
+			 "reportingComponent", component, "reportingInstance", component);
+}
+
+static int set_finalizer(struct sc_kube_client *c, json_t *sc, bool add, sc_error_t *err)
+{
+	/* A JSON patch guarded by the resourceVersion we decided on: if the
+	 * list changed meanwhile, the test fails (422) and we retry fresh. */
+	json_t *list = sc_json_path(sc, "metadata.finalizers");
+	json_t *next = json_array();
+	size_t i;
+	json_t *f;
+	json_array_foreach(list, i, f)
+	{
+		if (!add && json_is_string(f) && strcmp(json_string_value(f), SC_FINALIZER) == 0)
+			continue;
+		json_array_append(next, f);
+	}
+	if (add)
+		json_array_append_new(next, json_string(SC_FINALIZER));
+	cleanup_json json_t *patch = json_pack(
+		"[{s:s, s:s, s:s}, {s:s, s:s, s:o}]", "op", "test", "path",
+		"/metadata/resourceVersion", "value",
+		sc_json_path_str(sc, "metadata.resourceVersion")
+			? sc_json_path_str(sc, "metadata.resourceVersion")
+			: "",
+		"op", list ? "replace" : "add", "path", "/metadata/finalizers", "value", next);
+	return sc_kube_patch(c, &sc_kube_stoppablecontainers, sc_json_namespace(sc),
+			     sc_json_name(sc), SC_KUBE_PATCH_JSON, patch, NULL, NULL, err);
+}
+
+static int apply_status(struct sc_kube_client *c, const struct sc_kube_resource *res, json_t *obj,
+			json_t *status_doc, sc_error_t *err)
+{
+	cleanup_json json_t *body = json_pack(
+		"{s:s, s:s, s:{s:s, s:s}, s:O}", "apiVersion", SC_API_VERSION, "kind", res->kind,
+		"metadata", "name", sc_json_name(obj), "namespace", sc_json_namespace(obj),
+		"status", json_object_get(status_doc, "status"));
+	struct sc_kube_write_options wo = {
+		.subresource = "status", .field_manager = SC_FIELD_MANAGER, .force = true};
+	return sc_kube_patch(c, res, sc_json_namespace(obj), sc_json_name(obj),
+			     SC_KUBE_PATCH_APPLY, body, &wo, NULL, err);
+}
+
+static int delete_with_uid(struct sc_kube_client *c, const struct sc_kube_resource *res,
+			   const char *ns, const struct sc_action *a, sc_error_t *err)
+{
+	struct sc_kube_delete_options d = {
+		.propagation_policy = "Background",
+		.precondition_uid = a->uid,
+		.has_grace_period = a->grace_seconds >= 0,
+		.grace_period_seconds = a->grace_seconds,
+	};
+	cleanup_error sc_error_t e = NULL;
+	if (sc_kube_delete(c, res, ns, a->name, &d, NULL, &e) < 0) {
+		/* Gone already (404), or replaced by a new object with another
+		 * UID (409 from the precondition): nothing of ours to delete. */
+		if (sc_error_is_not_found(e) || sc_error_is_conflict(e))
+			return 0;
+		*err = steal_pointer(&e);
+		return -1;
+	}
+	return 0;
+}
+
+int sc_execute_plan(struct sc_kube_client *client, json_t *sc, const struct sc_plan *plan,
+		    struct sc_execute_stats *stats, sc_error_t *err)
+{
+	const char *ns = sc_json_namespace(sc);
+	const char *name = sc_json_name(sc);
+	for (size_t i = 0; i < plan->count; i++) {
+		const struct sc_action *a = &plan->actions[i];
+		cleanup_error sc_error_t e = NULL;
+		int r = 0;
+		switch (a->kind) {
+		case SC_ACT_ADD_FINALIZER:
+		case SC_ACT_REMOVE_FINALIZER:
+			r = set_finalizer(client, sc, a->kind == SC_ACT_ADD_FINALIZER, &e);
+			break;
+		case SC_ACT_CREATE_INSTANCE:
+			r = sc_kube_create(client, &sc_kube_stoppablecontainerinstances, ns, a->object,
+					   NULL, NULL, &e);
+			break;
+		case SC_ACT_UPDATE_INSTANCE:
+			r = sc_kube_update(client, &sc_kube_stoppablecontainerinstances, ns,
+					   a->object, NULL, NULL, &e);
+			break;
+		case SC_ACT_DELETE_INSTANCE:
+			r = delete_with_uid(client, &sc_kube_stoppablecontainerinstances, ns, a, &e);
+			break;
+		case SC_ACT_CREATE_POD:
+			r = sc_kube_create(client, &sc_kube_pods, ns, a->object, NULL, NULL, &e);
+			break;
+		case SC_ACT_DELETE_POD:
+			r = delete_with_uid(client, &sc_kube_pods, ns, a, &e);
+			break;
+		case SC_ACT_APPLY_INSTANCE_STATUS: {
+			json_t *md = json_pack("{s:{s:s, s:s}}", "metadata", "name", name,
+					       "namespace", ns);
+			r = apply_status(client, &sc_kube_stoppablecontainerinstances, md,
+					 a->object, &e);
+			json_decref(md);
+			break;
+		}
+		case SC_ACT_APPLY_STATUS:
+			r = apply_status(client, &sc_kube_stoppablecontainers, sc, a->object, &e);
+			break;
+		case SC_ACT_EVENT: {
+			char now[40];
+			sc_format_micro_time(now);
+			cleanup_json json_t *ev = sc_build_event(sc, a->event_type, a->reason,
+								 a->message, now, SC_FIELD_MANAGER);
+			/* An event that cannot be written is not worth failing a
+			 * reconcile for. */
+			if (sc_kube_create(client, &sc_kube_events, ns, ev, NULL, NULL, &e) < 0)
+				SC_LOG_WARN("recording event %s on %s/%s: %s", a->reason, ns, name,
+					    sc_error_message(e));
+			stats->writes++;
+			continue;
+		}
+		}
+		stats->writes++;
+		if (r < 0) {
+			bool exists = (a->kind == SC_ACT_CREATE_POD ||
+				       a->kind == SC_ACT_CREATE_INSTANCE) &&
+				      sc_error_is_conflict(e) && e->reason &&
+				      strcmp(e->reason, "AlreadyExists") == 0;
+			if (exists)
+				continue;
+			*err = steal_pointer(&e);
+			return sc_error_wrap(err, "%s for %s/%s", sc_action_kind_name(a->kind), ns,
+					     name);
+		}
+		SC_LOG_V(2, "%s/%s: %s%s%s", ns, name, sc_action_kind_name(a->kind),
+			 a->name ? " " : "", a->name ? a->name : "");
+	}
+	return 0;
+}

@@ -1,0 +1,266 @@
+/* sc-controller: reconciles StoppableContainers into instances and pods.
+ * This file only parses arguments and wires the parts together. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "controller.h"
+#include "leader.h"
+#include "sc-httpd.h"
+#include "sc-log.h"
+#include "sc-validate.h"
+
+static const char usage[] =
+	"Usage: sc-controller [OPTIONS]\n"
+	"\n"
+	"Reconciles StoppableContainers (stoppablecontainer.xtlsoft.top/v1alpha1) into\n"
+	"instances, provider pods and consumer pods.\n"
+	"\n"
+	"Options:\n"
+	"  --kubeconfig PATH          kubeconfig to use (default: in-cluster, else\n"
+	"                             $KUBECONFIG, else ~/.kube/config)\n"
+	"  --context NAME             kubeconfig context (default: current-context)\n"
+	"  --namespace NS             watch only this namespace (default: all;\n"
+	"                             env SC_WATCH_NAMESPACE)\n"
+	"  --exec-image IMAGE         image with sc-exec and sc-pause\n"
+	"                             (default: stoppablecontainer/sc-exec:" SC_VERSION ")\n"
+	"  --workers N                concurrent reconciles (default: 2)\n"
+	"  --qps Q, --burst N         client-side API rate limit (default: 20, 40)\n"
+	"  --metrics-addr ADDR        /metrics, /healthz, /readyz listen address\n"
+	"                             (default: :8080; \"0\" disables)\n"
+	"  --leader-elect             elect a leader among replicas (Lease\n"
+	"                             stoppablecontainer-controller in the pod's namespace)\n"
+	"  --leader-election-namespace NS   namespace of the Lease (default: $POD_NAMESPACE)\n"
+	"  -v, --v N                  log verbosity (default: 0)\n"
+	"  -h, --help                 this text\n"
+	"      --version              print the version\n";
+
+static atomic_bool stopping;
+static int signal_pipe[2] = {-1, -1};
+
+static void on_signal(int sig)
+{
+	/* Async-signal-safe: set a flag and wake main through a pipe. */
+	(void)sig;
+	atomic_store(&stopping, true);
+	ssize_t r SC_UNUSED = write(signal_pipe[1], "x", 1);
+}
+
+static void on_leadership_lost(void)
+{
+	/* As client-go's controllers do: exit and let the Deployment restart us
+	 * as a standby, rather than risk two active reconcilers. */
+	SC_LOG_ERROR("leadership lost; exiting");
+	_exit(1);
+}
+
+struct readiness {
+	struct sc_controller *controller;
+	struct sc_leader *leader;
+	bool leader_elect;
+};
+
+static bool ready(void *data, const char **why)
+{
+	struct readiness *r = data;
+	if (r->leader_elect && !sc_leader_is_leader(r->leader)) {
+		/* A standby is healthy and ready to take over. */
+		return true;
+	}
+	if (r->controller == NULL || !sc_controller_synced(r->controller)) {
+		*why = "caches not synced yet";
+		return false;
+	}
+	return true;
+}
+
+static long parse_num_or_die(const char *flag, const char *v, long min, long max)
+{
+	long n;
+	if (sc_parse_long(v, min, max, &n) < 0) {
+		fprintf(stderr, "sc-controller: %s: want a number from %ld to %ld, got \"%s\"\n",
+			flag, min, max, v);
+		exit(2);
+	}
+	return n;
+}
+
+int main(int argc, char **argv)
+{
+	enum { OPT_KUBECONFIG = 256, OPT_CONTEXT, OPT_NAMESPACE, OPT_EXEC_IMAGE, OPT_WORKERS,
+	       OPT_QPS, OPT_BURST, OPT_METRICS, OPT_LEADER, OPT_LEADER_NS, OPT_VERSION };
+	static const struct option longopts[] = {
+		{"kubeconfig", required_argument, NULL, OPT_KUBECONFIG},
+		{"context", required_argument, NULL, OPT_CONTEXT},
+		{"namespace", required_argument, NULL, OPT_NAMESPACE},
+		{"exec-image", required_argument, NULL, OPT_EXEC_IMAGE},
+		{"workers", required_argument, NULL, OPT_WORKERS},
+		{"qps", required_argument, NULL, OPT_QPS},
+		{"burst", required_argument, NULL, OPT_BURST},
+		{"metrics-addr", required_argument, NULL, OPT_METRICS},
+		{"leader-elect", no_argument, NULL, OPT_LEADER},
+		{"leader-election-namespace", required_argument, NULL, OPT_LEADER_NS},
+		{"v", required_argument, NULL, 'v'},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, OPT_VERSION},
+		{NULL, 0, NULL, 0},
+	};
+	const char *kubeconfig = NULL, *context = NULL, *metrics_addr = ":8080";
+	const char *leader_ns = getenv("POD_NAMESPACE");
+	bool leader_elect = false;
+	int verbosity = 0;
+	struct sc_controller_options opts = {.namespace = getenv("SC_WATCH_NAMESPACE"),
+					     .workers = 2};
+	sc_pod_options_defaults(&opts.pods);
+	struct sc_kube_client_options copts = {.component = "sc-controller", .qps = 20,
+					       .burst = 40};
+	int c;
+	while ((c = getopt_long(argc, argv, "v:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case OPT_KUBECONFIG:
+			kubeconfig = optarg;
+			break;
+		case OPT_CONTEXT:
+			context = optarg;
+			break;
+		case OPT_NAMESPACE:
+			opts.namespace = optarg;
+			break;
+		case OPT_EXEC_IMAGE:
+			opts.pods.exec_image = optarg;
+			break;
+		case OPT_WORKERS:
+			opts.workers = (int)parse_num_or_die("--workers", optarg, 1, 64);
+			break;
+		case OPT_QPS:
+			copts.qps = (double)parse_num_or_die("--qps", optarg, 0, 100000);
+			break;
+		case OPT_BURST:
+			copts.burst = (int)parse_num_or_die("--burst", optarg, 1, 100000);
+			break;
+		case OPT_METRICS:
+			metrics_addr = optarg;
+			break;
+		case OPT_LEADER:
+			leader_elect = true;
+			break;
+		case OPT_LEADER_NS:
+			leader_ns = optarg;
+			break;
+		case 'v':
+			verbosity = (int)parse_num_or_die("-v", optarg, 0, 10);
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return 0;
+		case OPT_VERSION:
+			printf("sc-controller %s\n", SC_VERSION);
+			return 0;
+		default:
+			fputs(usage, stderr);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "sc-controller: unexpected argument \"%s\"\n%s", argv[optind],
+			usage);
+		return 2;
+	}
+	sc_log_init("sc-controller", verbosity);
+	cleanup_error sc_error_t err = NULL;
+	if (opts.namespace && *opts.namespace &&
+	    sc_validate_dns1123_label("--namespace", opts.namespace, &err) < 0) {
+		fprintf(stderr, "sc-controller: %s\n", sc_error_message(err));
+		return 2;
+	}
+	if (opts.namespace && *opts.namespace == '\0')
+		opts.namespace = NULL;
+	if (leader_elect && (leader_ns == NULL || *leader_ns == '\0')) {
+		fprintf(stderr, "sc-controller: --leader-elect needs --leader-election-namespace "
+				"or $POD_NAMESPACE\n");
+		return 2;
+	}
+
+	if (pipe2(signal_pipe, O_CLOEXEC) != 0) {
+		perror("sc-controller: pipe");
+		return 1;
+	}
+	struct sigaction sa = {.sa_handler = on_signal};
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	cleanup_kube_config struct sc_kube_config *cfg = NULL;
+	struct sc_kubeconfig_options kopts = {.path = kubeconfig, .context = context};
+	if (sc_kube_config_load(&kopts, &cfg, &err) < 0) {
+		SC_LOG_ERROR("loading the Kubernetes configuration: %s", sc_error_message(err));
+		return 1;
+	}
+
+	opts.metrics = sc_metrics_new();
+	struct readiness readiness = {.leader_elect = leader_elect};
+	struct sc_httpd *httpd = NULL;
+	if (strcmp(metrics_addr, "0") != 0 &&
+	    sc_httpd_start(metrics_addr, opts.metrics, ready, &readiness, &httpd, &err) < 0) {
+		SC_LOG_ERROR("%s", sc_error_message(err));
+		return 1;
+	}
+
+	struct sc_leader *leader = NULL;
+	if (leader_elect) {
+		cleanup_kube_client struct sc_kube_client *lease_client = NULL;
+		char host[256] = "";
+		gethostname(host, sizeof(host) - 1);
+		const char *pod = getenv("POD_NAME");
+		cleanup_free char *identity =
+			sc_xasprintf("%s_%d", pod && *pod ? pod : host, (int)getpid());
+		struct sc_kube_client_options lopts = {.component = "sc-controller"};
+		if (sc_kube_client_new(cfg, &lopts, &lease_client, &err) < 0) {
+			SC_LOG_ERROR("%s", sc_error_message(err));
+			return 1;
+		}
+		struct sc_leader_config lc = {.namespace = leader_ns,
+					      .name = "stoppablecontainer-controller",
+					      .identity = identity,
+					      .lease_duration_s = 15,
+					      .renew_deadline_s = 10,
+					      .retry_period_s = 2};
+		if (sc_leader_acquire(steal_pointer(&lease_client), &lc, &stopping,
+				      on_leadership_lost, &leader, &err) < 0) {
+			SC_LOG_INFO("%s", sc_error_message(err));
+			sc_httpd_stop(httpd);
+			return 0;
+		}
+		readiness.leader = leader;
+	}
+
+	struct sc_controller *ctl = NULL;
+	if (sc_controller_new(cfg, &copts, &opts, &ctl, &err) < 0 ||
+	    sc_controller_start(ctl, &err) < 0) {
+		SC_LOG_ERROR("starting the controller: %s", sc_error_message(err));
+		return 1;
+	}
+	readiness.controller = ctl;
+	SC_LOG_KV(SC_LOG_LEVEL_INFO, "sc-controller started", "version", SC_VERSION, "namespace",
+		  opts.namespace ? opts.namespace : "(all)", NULL);
+
+	char b;
+	while (!atomic_load(&stopping)) {
+		ssize_t r = read(signal_pipe[0], &b, 1);
+		if (r < 0 && errno != EINTR)
+			break;
+	}
+	SC_LOG_INFO("shutting down");
+	readiness.controller = NULL;
+	sc_controller_free(ctl);
+	sc_leader_release(leader);
+	sc_httpd_stop(httpd);
+	sc_metrics_free(opts.metrics);
+	return 0;
+}
