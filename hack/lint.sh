@@ -5,8 +5,16 @@ cd "$(dirname "$0")/.."
 
 mapfile -t files < <(git ls-files '*.c' '*.h')
 status=0
-if ! clang-format --dry-run --Werror "${files[@]}"; then
-	echo "lint: clang-format differs; run: clang-format -i \$(git ls-files '*.c' '*.h')" >&2
+unformatted=()
+for f in "${files[@]}"; do
+	[[ -f $f ]] || continue
+	if ! clang-format "$f" | cmp -s - "$f"; then
+		unformatted+=("$f")
+	fi
+done
+if ((${#unformatted[@]})); then
+	echo "lint: not clang-formatted: ${unformatted[*]}" >&2
+	echo "lint: run: clang-format -i ${unformatted[*]}" >&2
 	status=1
 fi
 # Functions with no bound or no error report (see docs/errors.md, STYLE).

@@ -16,9 +16,9 @@ json_t *sc_build_event(json_t *obj, const char *type, const char *reason, const 
 	 * event recorder uses a time-derived one. */
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
-	cleanup_free char *name =
-		sc_xasprintf("%s.%llx", sc_json_name(obj),
-			     (unsigned long long)ts.tv_sec * 1000000000ULL + (unsigned long long)ts.tv_nsec);
+	cleanup_free char *name = sc_xasprintf("%s.%llx", sc_json_name(obj),
+					       (unsigned long long)ts.tv_sec * 1000000000ULL +
+						   (unsigned long long)ts.tv_nsec);
 	/* Events take seconds-precision times in these fields. */
 	char secs[21];
 	snprintf(secs, sizeof(secs), "%.19sZ", now);
@@ -26,9 +26,9 @@ json_t *sc_build_event(json_t *obj, const char *type, const char *reason, const 
 	const char *kind = sc_json_path_str(obj, "kind");
 	return json_pack("{s:s, s:s, s:{s:s, s:s?}, s:{s:s?, s:s?, s:s?, s:s?, s:s?, s:s?}, s:s, "
 			 "s:s, s:s, s:{s:s}, s:s, s:s, s:i, s:s, s:s}",
-			 "apiVersion", "v1", "kind", "Event", "metadata", "name", name,
-			 "namespace", sc_json_namespace(obj), "involvedObject", "apiVersion",
-			 api_version, "kind", kind, "name", sc_json_name(obj), "namespace",
+			 "apiVersion", "v1", "kind", "Event", "metadata", "name", name, "namespace",
+			 sc_json_namespace(obj), "involvedObject", "apiVersion", api_version,
+			 "kind", kind, "name", sc_json_name(obj), "namespace",
 			 sc_json_namespace(obj), "uid", sc_json_uid(obj), "resourceVersion",
 			 sc_json_path_str(obj, "metadata.resourceVersion"), "type", type, "reason",
 			 reason, "message", message, "source", "component", component,
@@ -44,8 +44,7 @@ static int set_finalizer(struct sc_kube_client *c, json_t *sc, bool add, sc_erro
 	json_t *next = json_array();
 	size_t i;
 	json_t *f;
-	json_array_foreach(list, i, f)
-	{
+	json_array_foreach (list, i, f) {
 		if (!add && json_is_string(f) && strcmp(json_string_value(f), SC_FINALIZER) == 0)
 			continue;
 		json_array_append(next, f);
@@ -53,12 +52,12 @@ static int set_finalizer(struct sc_kube_client *c, json_t *sc, bool add, sc_erro
 	if (add)
 		json_array_append_new(next, json_string(SC_FINALIZER));
 	cleanup_json json_t *patch = json_pack(
-		"[{s:s, s:s, s:s}, {s:s, s:s, s:o}]", "op", "test", "path",
-		"/metadata/resourceVersion", "value",
-		sc_json_path_str(sc, "metadata.resourceVersion")
-			? sc_json_path_str(sc, "metadata.resourceVersion")
-			: "",
-		"op", list ? "replace" : "add", "path", "/metadata/finalizers", "value", next);
+	    "[{s:s, s:s, s:s}, {s:s, s:s, s:o}]", "op", "test", "path", "/metadata/resourceVersion",
+	    "value",
+	    sc_json_path_str(sc, "metadata.resourceVersion")
+		? sc_json_path_str(sc, "metadata.resourceVersion")
+		: "",
+	    "op", list ? "replace" : "add", "path", "/metadata/finalizers", "value", next);
 	return sc_kube_patch(c, &sc_kube_stoppablecontainers, sc_json_namespace(sc),
 			     sc_json_name(sc), SC_KUBE_PATCH_JSON, patch, NULL, NULL, err);
 }
@@ -66,24 +65,24 @@ static int set_finalizer(struct sc_kube_client *c, json_t *sc, bool add, sc_erro
 static int apply_status(struct sc_kube_client *c, const struct sc_kube_resource *res, json_t *obj,
 			json_t *status_doc, sc_error_t *err)
 {
-	cleanup_json json_t *body = json_pack(
-		"{s:s, s:s, s:{s:s, s:s}, s:O}", "apiVersion", SC_API_VERSION, "kind", res->kind,
-		"metadata", "name", sc_json_name(obj), "namespace", sc_json_namespace(obj),
-		"status", json_object_get(status_doc, "status"));
+	cleanup_json json_t *body =
+	    json_pack("{s:s, s:s, s:{s:s, s:s}, s:O}", "apiVersion", SC_API_VERSION, "kind",
+		      res->kind, "metadata", "name", sc_json_name(obj), "namespace",
+		      sc_json_namespace(obj), "status", json_object_get(status_doc, "status"));
 	struct sc_kube_write_options wo = {
-		.subresource = "status", .field_manager = SC_FIELD_MANAGER, .force = true};
-	return sc_kube_patch(c, res, sc_json_namespace(obj), sc_json_name(obj),
-			     SC_KUBE_PATCH_APPLY, body, &wo, NULL, err);
+	    .subresource = "status", .field_manager = SC_FIELD_MANAGER, .force = true};
+	return sc_kube_patch(c, res, sc_json_namespace(obj), sc_json_name(obj), SC_KUBE_PATCH_APPLY,
+			     body, &wo, NULL, err);
 }
 
 static int delete_with_uid(struct sc_kube_client *c, const struct sc_kube_resource *res,
 			   const char *ns, const struct sc_action *a, sc_error_t *err)
 {
 	struct sc_kube_delete_options d = {
-		.propagation_policy = "Background",
-		.precondition_uid = a->uid,
-		.has_grace_period = a->grace_seconds >= 0,
-		.grace_period_seconds = a->grace_seconds,
+	    .propagation_policy = "Background",
+	    .precondition_uid = a->uid,
+	    .has_grace_period = a->grace_seconds >= 0,
+	    .grace_period_seconds = a->grace_seconds,
 	};
 	cleanup_error sc_error_t e = NULL;
 	if (sc_kube_delete(c, res, ns, a->name, &d, NULL, &e) < 0) {
@@ -112,15 +111,16 @@ int sc_execute_plan(struct sc_kube_client *client, json_t *sc, const struct sc_p
 			r = set_finalizer(client, sc, a->kind == SC_ACT_ADD_FINALIZER, &e);
 			break;
 		case SC_ACT_CREATE_INSTANCE:
-			r = sc_kube_create(client, &sc_kube_stoppablecontainerinstances, ns, a->object,
-					   NULL, NULL, &e);
+			r = sc_kube_create(client, &sc_kube_stoppablecontainerinstances, ns,
+					   a->object, NULL, NULL, &e);
 			break;
 		case SC_ACT_UPDATE_INSTANCE:
 			r = sc_kube_update(client, &sc_kube_stoppablecontainerinstances, ns,
 					   a->object, NULL, NULL, &e);
 			break;
 		case SC_ACT_DELETE_INSTANCE:
-			r = delete_with_uid(client, &sc_kube_stoppablecontainerinstances, ns, a, &e);
+			r = delete_with_uid(client, &sc_kube_stoppablecontainerinstances, ns, a,
+					    &e);
 			break;
 		case SC_ACT_CREATE_POD:
 			r = sc_kube_create(client, &sc_kube_pods, ns, a->object, NULL, NULL, &e);
@@ -129,8 +129,8 @@ int sc_execute_plan(struct sc_kube_client *client, json_t *sc, const struct sc_p
 			r = delete_with_uid(client, &sc_kube_pods, ns, a, &e);
 			break;
 		case SC_ACT_APPLY_INSTANCE_STATUS: {
-			json_t *md = json_pack("{s:{s:s, s:s}}", "metadata", "name", name,
-					       "namespace", ns);
+			json_t *md =
+			    json_pack("{s:{s:s, s:s}}", "metadata", "name", name, "namespace", ns);
 			r = apply_status(client, &sc_kube_stoppablecontainerinstances, md,
 					 a->object, &e);
 			json_decref(md);
@@ -155,10 +155,10 @@ int sc_execute_plan(struct sc_kube_client *client, json_t *sc, const struct sc_p
 		}
 		stats->writes++;
 		if (r < 0) {
-			bool exists = (a->kind == SC_ACT_CREATE_POD ||
-				       a->kind == SC_ACT_CREATE_INSTANCE) &&
-				      sc_error_is_conflict(e) && e->reason &&
-				      strcmp(e->reason, "AlreadyExists") == 0;
+			bool exists =
+			    (a->kind == SC_ACT_CREATE_POD || a->kind == SC_ACT_CREATE_INSTANCE) &&
+			    sc_error_is_conflict(e) && e->reason &&
+			    strcmp(e->reason, "AlreadyExists") == 0;
 			if (exists)
 				continue;
 			*err = steal_pointer(&e);

@@ -16,29 +16,29 @@
 #include "sc-validate.h"
 
 static const char usage[] =
-	"Usage: sc-controller [OPTIONS]\n"
-	"\n"
-	"Reconciles StoppableContainers (stoppablecontainer.xtlsoft.top/v1alpha1) into\n"
-	"instances, provider pods and consumer pods.\n"
-	"\n"
-	"Options:\n"
-	"  --kubeconfig PATH          kubeconfig to use (default: in-cluster, else\n"
-	"                             $KUBECONFIG, else ~/.kube/config)\n"
-	"  --context NAME             kubeconfig context (default: current-context)\n"
-	"  --namespace NS             watch only this namespace (default: all;\n"
-	"                             env SC_WATCH_NAMESPACE)\n"
-	"  --exec-image IMAGE         image with sc-exec and sc-pause\n"
-	"                             (default: stoppablecontainer/sc-exec:" SC_VERSION ")\n"
-	"  --workers N                concurrent reconciles (default: 2)\n"
-	"  --qps Q, --burst N         client-side API rate limit (default: 20, 40)\n"
-	"  --metrics-addr ADDR        /metrics, /healthz, /readyz listen address\n"
-	"                             (default: :8080; \"0\" disables)\n"
-	"  --leader-elect             elect a leader among replicas (Lease\n"
-	"                             stoppablecontainer-controller in the pod's namespace)\n"
-	"  --leader-election-namespace NS   namespace of the Lease (default: $POD_NAMESPACE)\n"
-	"  -v, --v N                  log verbosity (default: 0)\n"
-	"  -h, --help                 this text\n"
-	"      --version              print the version\n";
+    "Usage: sc-controller [OPTIONS]\n"
+    "\n"
+    "Reconciles StoppableContainers (stoppablecontainer.xtlsoft.top/v1alpha1) into\n"
+    "instances, provider pods and consumer pods.\n"
+    "\n"
+    "Options:\n"
+    "  --kubeconfig PATH          kubeconfig to use (default: in-cluster, else\n"
+    "                             $KUBECONFIG, else ~/.kube/config)\n"
+    "  --context NAME             kubeconfig context (default: current-context)\n"
+    "  --namespace NS             watch only this namespace (default: all;\n"
+    "                             env SC_WATCH_NAMESPACE)\n"
+    "  --exec-image IMAGE         image with sc-exec and sc-pause\n"
+    "                             (default: stoppablecontainer/sc-exec:" SC_VERSION ")\n"
+    "  --workers N                concurrent reconciles (default: 2)\n"
+    "  --qps Q, --burst N         client-side API rate limit (default: 20, 40)\n"
+    "  --metrics-addr ADDR        /metrics, /healthz, /readyz listen address\n"
+    "                             (default: :8080; \"0\" disables)\n"
+    "  --leader-elect             elect a leader among replicas (Lease\n"
+    "                             stoppablecontainer-controller in the pod's namespace)\n"
+    "  --leader-election-namespace NS   namespace of the Lease (default: $POD_NAMESPACE)\n"
+    "  -v, --v N                  log verbosity (default: 0)\n"
+    "  -h, --help                 this text\n"
+    "      --version              print the version\n";
 
 static atomic_bool stopping;
 static int signal_pipe[2] = {-1, -1};
@@ -92,23 +92,34 @@ static long parse_num_or_die(const char *flag, const char *v, long min, long max
 
 int main(int argc, char **argv)
 {
-	enum { OPT_KUBECONFIG = 256, OPT_CONTEXT, OPT_NAMESPACE, OPT_EXEC_IMAGE, OPT_WORKERS,
-	       OPT_QPS, OPT_BURST, OPT_METRICS, OPT_LEADER, OPT_LEADER_NS, OPT_VERSION };
+	enum {
+		OPT_KUBECONFIG = 256,
+		OPT_CONTEXT,
+		OPT_NAMESPACE,
+		OPT_EXEC_IMAGE,
+		OPT_WORKERS,
+		OPT_QPS,
+		OPT_BURST,
+		OPT_METRICS,
+		OPT_LEADER,
+		OPT_LEADER_NS,
+		OPT_VERSION
+	};
 	static const struct option longopts[] = {
-		{"kubeconfig", required_argument, NULL, OPT_KUBECONFIG},
-		{"context", required_argument, NULL, OPT_CONTEXT},
-		{"namespace", required_argument, NULL, OPT_NAMESPACE},
-		{"exec-image", required_argument, NULL, OPT_EXEC_IMAGE},
-		{"workers", required_argument, NULL, OPT_WORKERS},
-		{"qps", required_argument, NULL, OPT_QPS},
-		{"burst", required_argument, NULL, OPT_BURST},
-		{"metrics-addr", required_argument, NULL, OPT_METRICS},
-		{"leader-elect", no_argument, NULL, OPT_LEADER},
-		{"leader-election-namespace", required_argument, NULL, OPT_LEADER_NS},
-		{"v", required_argument, NULL, 'v'},
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, OPT_VERSION},
-		{NULL, 0, NULL, 0},
+	    {"kubeconfig", required_argument, NULL, OPT_KUBECONFIG},
+	    {"context", required_argument, NULL, OPT_CONTEXT},
+	    {"namespace", required_argument, NULL, OPT_NAMESPACE},
+	    {"exec-image", required_argument, NULL, OPT_EXEC_IMAGE},
+	    {"workers", required_argument, NULL, OPT_WORKERS},
+	    {"qps", required_argument, NULL, OPT_QPS},
+	    {"burst", required_argument, NULL, OPT_BURST},
+	    {"metrics-addr", required_argument, NULL, OPT_METRICS},
+	    {"leader-elect", no_argument, NULL, OPT_LEADER},
+	    {"leader-election-namespace", required_argument, NULL, OPT_LEADER_NS},
+	    {"v", required_argument, NULL, 'v'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, OPT_VERSION},
+	    {NULL, 0, NULL, 0},
 	};
 	const char *kubeconfig = NULL, *context = NULL, *metrics_addr = ":8080";
 	const char *leader_ns = getenv("POD_NAMESPACE");
@@ -117,8 +128,8 @@ int main(int argc, char **argv)
 	struct sc_controller_options opts = {.namespace = getenv("SC_WATCH_NAMESPACE"),
 					     .workers = 2};
 	sc_pod_options_defaults(&opts.pods);
-	struct sc_kube_client_options copts = {.component = "sc-controller", .qps = 20,
-					       .burst = 40};
+	struct sc_kube_client_options copts = {
+	    .component = "sc-controller", .qps = 20, .burst = 40};
 	int c;
 	while ((c = getopt_long(argc, argv, "v:h", longopts, NULL)) != -1) {
 		switch (c) {
@@ -219,7 +230,7 @@ int main(int argc, char **argv)
 		gethostname(host, sizeof(host) - 1);
 		const char *pod = getenv("POD_NAME");
 		cleanup_free char *identity =
-			sc_xasprintf("%s_%d", pod && *pod ? pod : host, (int)getpid());
+		    sc_xasprintf("%s_%d", pod && *pod ? pod : host, (int)getpid());
 		struct sc_kube_client_options lopts = {.component = "sc-controller"};
 		if (sc_kube_client_new(cfg, &lopts, &lease_client, &err) < 0) {
 			SC_LOG_ERROR("%s", sc_error_message(err));
