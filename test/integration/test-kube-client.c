@@ -93,6 +93,7 @@ SC_TEST(missing_object_is_404)
 SC_TEST(create_existing_is_409)
 {
 	cleanup_json json_t *first = create_cm("dup", "a", "1");
+	SC_ASSERT_STR_EQ(sc_json_name(first), "dup");
 	cleanup_json json_t *cm = configmap("dup", "a", "1");
 	cleanup_error sc_error_t err = NULL;
 	json_t *out = NULL;
@@ -129,6 +130,7 @@ SC_TEST(update_with_stale_resource_version_is_409)
 SC_TEST(merge_patch)
 {
 	cleanup_json json_t *cm = create_cm("merge", "a", "1");
+	SC_ASSERT_STR_EQ(sc_json_name(cm), "merge");
 	cleanup_error sc_error_t err = NULL;
 	cleanup_json json_t *patch = json_pack("{s:{s:s,s:n}}", "data", "b", "2", "a");
 	cleanup_json json_t *out = NULL;
@@ -142,6 +144,7 @@ SC_TEST(merge_patch)
 SC_TEST(json_patch)
 {
 	cleanup_json json_t *cm = create_cm("jsonpatch", "a", "1");
+	SC_ASSERT_STR_EQ(sc_json_name(cm), "jsonpatch");
 	cleanup_error sc_error_t err = NULL;
 	cleanup_json json_t *patch =
 	    json_pack("[{s:s,s:s,s:s},{s:s,s:s},{s:s,s:s,s:s}]", "op", "add", "path", "/data/c",
@@ -400,6 +403,7 @@ SC_TEST(very_old_resource_version_is_410_then_relist_works)
 	MUST(sc_kube_list(client, &sc_kube_configmaps, ns, NULL, &list, &err), &err);
 	sc_watch_set_resource_version(w, sc_json_resource_version(list));
 	cleanup_json json_t *cm = create_cm("after-relist", "a", "1");
+	SC_ASSERT_STR_EQ(sc_json_name(cm), "after-relist");
 	struct watch_log log2 = {.want = 1};
 	SC_ASSERT_INT_EQ(sc_watch_run(w, record_event, &log2, &err), -1);
 	SC_ASSERT_STR_CONTAINS(err->message, "test: got enough events");
