@@ -376,6 +376,20 @@ int sc_kube_status_object_error(sc_error_t *err, const char *what, const json_t 
 				  sc_http_reason_phrase(http), message);
 }
 
+long long sc_kube_retry_after_ms(long http_status, const char *retry_after)
+{
+	if (http_status != 429 && http_status < 500)
+		return -1;
+	if (retry_after == NULL)
+		return -1;
+	long secs = 0;
+	/* Only delta-seconds: the API server never sends an HTTP date. */
+	if (sc_parse_long(retry_after, 0, 24 * 3600, &secs) < 0)
+		return -1;
+	long long ms = (long long)secs * 1000;
+	return ms > SC_KUBE_MAX_RETRY_AFTER_MS ? SC_KUBE_MAX_RETRY_AFTER_MS : ms;
+}
+
 /* ---- the client ---- */
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
@@ -656,9 +670,10 @@ static int transport_error(struct sc_kube_client *c, const struct sc_kube_call *
 }
 
 static int call_locked(struct sc_kube_client *c, const struct sc_kube_call *call, json_t **out,
-		       sc_error_t *err)
+		       long long *retry_after_ms, sc_error_t *err)
 {
 	CURL *h = c->curl;
+	*retry_after_ms = -1;
 	refresh_token(c);
 
 	struct sc_buf url = SC_BUF_INIT((size_t)-2);
@@ -731,6 +746,10 @@ static int call_locked(struct sc_kube_client *c, const struct sc_kube_call *call
 		} else if (rc != CURLE_OK) {
 			r = transport_error(c, call, rc, err);
 		} else if (status < 200 || status > 299) {
+			struct curl_header *ra = NULL;
+			if (curl_easy_header(h, "Retry-After", 0, CURLH_HEADER, -1, &ra) ==
+			    CURLHE_OK)
+				*retry_after_ms = sc_kube_retry_after_ms(status, ra->value);
 			r = sc_kube_status_error(err, call->method, call->path, status,
 						 ctx.body.data, ctx.body.len);
 		} else if (out != NULL && !ctx.streaming) {
@@ -759,19 +778,36 @@ static int call_locked(struct sc_kube_client *c, const struct sc_kube_call *call
 int sc_kube_call(struct sc_kube_client *c, const struct sc_kube_call *call, json_t **out,
 		 sc_error_t *err)
 {
-	if (c->limited) {
+	for (int attempt = 0;; attempt++) {
+		if (c->limited) {
+			pthread_mutex_lock(&c->lock);
+			long long wait = sc_rate_limiter_reserve(&c->limiter, sc_now_ms());
+			pthread_mutex_unlock(&c->lock);
+			if (wait > 0)
+				sleep_ms(wait);
+		}
+		long long retry_after = -1;
+		sc_error_t e = NULL;
 		pthread_mutex_lock(&c->lock);
-		long long wait = sc_rate_limiter_reserve(&c->limiter, sc_now_ms());
+		int r = call_locked(c, call, out, &retry_after, &e);
 		pthread_mutex_unlock(&c->lock);
-		if (wait > 0)
-			sleep_ms(wait);
+		/* As client-go: a 429 (or 5xx) with Retry-After was not acted
+		 * upon, so it is safe to send again, a few times. A stream's
+		 * body went to its consumer already; it is not repeated. */
+		bool stopped = call->stop != NULL && atomic_load(call->stop);
+		if (r < 0 && retry_after >= 0 && attempt < SC_KUBE_MAX_RETRIES &&
+		    call->stream == NULL && !stopped) {
+			SC_LOG_V(2, "%s; retrying in %lld ms", sc_error_message(e), retry_after);
+			sc_error_release(&e);
+			sleep_ms(retry_after);
+			continue;
+		}
+		if (r < 0) {
+			SC_LOG_V(4, "%s", sc_error_message(e));
+			*err = e;
+		}
+		return r;
 	}
-	pthread_mutex_lock(&c->lock);
-	int r = call_locked(c, call, out, err);
-	pthread_mutex_unlock(&c->lock);
-	if (r < 0)
-		SC_LOG_V(4, "%s", sc_error_message(*err));
-	return r;
 }
 
 /* ---- verbs ---- */

@@ -37,6 +37,10 @@
 #define SC_KUBE_DEFAULT_MAX_BODY           (64u << 20)
 #define SC_KUBE_DEFAULT_CONNECT_TIMEOUT_MS 10000L
 #define SC_KUBE_DEFAULT_REQUEST_TIMEOUT_MS 60000L
+/* 429 Too Many Requests (and 5xx) with Retry-After are sent again, at most
+ * this many times, waiting at most this long each time. */
+#define SC_KUBE_MAX_RETRIES        3
+#define SC_KUBE_MAX_RETRY_AFTER_MS 10000LL
 
 /* What a URL is built from: /api/v1/... for the core group ("" group),
  * /apis/<group>/<version>/... otherwise. */
@@ -119,6 +123,9 @@ int sc_kube_status_error(sc_error_t *err, const char *method, const char *path, 
 /* An error from a Status object (watch ERROR events). */
 int sc_kube_status_object_error(sc_error_t *err, const char *what, const json_t *status);
 const char *sc_http_reason_phrase(long status);
+/* How long to wait before sending again, from a response's status and its
+ * Retry-After header (delta-seconds, capped); -1: do not retry. */
+long long sc_kube_retry_after_ms(long http_status, const char *retry_after);
 
 /* ---- the raw request ---- */
 
@@ -140,7 +147,8 @@ struct sc_kube_call {
 };
 
 /* Send one request. A 2xx body is parsed into *out when out is not NULL
- * (an empty body gives JSON null). */
+ * (an empty body gives JSON null). Requests the server throttled (429 or
+ * 5xx with Retry-After) are sent again up to SC_KUBE_MAX_RETRIES times. */
 int sc_kube_call(struct sc_kube_client *c, const struct sc_kube_call *call, json_t **out,
 		 sc_error_t *err);
 

@@ -101,6 +101,8 @@ void sc_watch_query(const struct sc_watch *w, struct sc_buf *query);
  * error (410 Gone, transport, framing, callback, ECANCELED when stopped). */
 int sc_watch_once(struct sc_watch *w, sc_watch_event_fn fn, void *userdata, sc_error_t *err);
 /* Watch until stopped (returns 0), 410 Gone or a callback error (-1).
+ * The resume point moves past an event only once fn accepted it, so an
+ * event fn refused is delivered again by the next run (at least once).
  * Other failures are logged and retried with backoff. fn sees ADDED,
  * MODIFIED, DELETED and BOOKMARK events; ERROR events become errors. */
 int sc_watch_run(struct sc_watch *w, sc_watch_event_fn fn, void *userdata, sc_error_t *err);

@@ -235,6 +235,18 @@ SC_TEST(status_object_error_for_watch)
 	SC_ASSERT_INT_EQ(err2->http_status, 500);
 }
 
+SC_TEST(retry_after_only_for_throttling)
+{
+	SC_ASSERT_INT_EQ(sc_kube_retry_after_ms(429, "2"), 2000);
+	SC_ASSERT_INT_EQ(sc_kube_retry_after_ms(503, "0"), 0);
+	SC_ASSERT_INT_EQ(sc_kube_retry_after_ms(429, "3600"), SC_KUBE_MAX_RETRY_AFTER_MS);
+	SC_ASSERT_INT_EQ(sc_kube_retry_after_ms(429, NULL), -1);
+	SC_ASSERT_INT_EQ(sc_kube_retry_after_ms(409, "1"), -1);
+	SC_ASSERT_INT_EQ(sc_kube_retry_after_ms(429, "Wed, 21 Oct 2015 07:28:00 GMT"), -1);
+	SC_ASSERT_INT_EQ(sc_kube_retry_after_ms(429, "-1"), -1);
+	SC_ASSERT_INT_EQ(sc_kube_retry_after_ms(429, "1x"), -1);
+}
+
 SC_TEST(rate_limiter_bucket)
 {
 	struct sc_rate_limiter rl;

@@ -1,0 +1,244 @@
+#include "controller.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <string.h>
+
+#include "decide.h"
+#include "execute.h"
+#include "leader.h"
+#include "model.h"
+#include "sc-informer.h"
+#include "sc-json.h"
+#include "sc-log.h"
+#include "sc-workqueue.h"
+
+struct sc_controller {
+	struct sc_controller_options opts;
+	struct sc_kube_config *cfg;
+	struct sc_kube_client *client; /* writes; the informers have their own */
+	struct sc_informer *scs, *instances, *pods;
+	struct sc_workqueue *queue;
+	pthread_t *workers;
+	int nworkers;
+	/* metrics */
+	struct sc_metric *m_reconciles, *m_duration, *m_queue_depth, *m_queue_latency, *m_writes,
+	    *m_phases;
+};
+
+/* Every event maps to the StoppableContainer key it concerns: our own kinds
+ * by namespace/name, pods through their instance label. (Objects from a list
+ * carry no kind, so each informer has its own handlers.) */
+static void enqueue(struct sc_controller *c, const json_t *obj, bool is_pod)
+{
+	const char *ns = sc_json_namespace(obj);
+	const char *name = sc_json_name(obj);
+	if (is_pod)
+		name = json_string_value(
+		    json_object_get(sc_json_path(obj, "metadata.labels"), SC_LABEL_INSTANCE));
+	if (ns == NULL || name == NULL)
+		return;
+	cleanup_free char *key = sc_xasprintf("%s/%s", ns, name);
+	sc_workqueue_add(c->queue, key);
+}
+
+static void object_changed(const json_t *obj, void *data)
+{
+	enqueue(data, obj, false);
+}
+
+static void object_updated(const json_t *old, const json_t *obj, void *data)
+{
+	(void)old;
+	enqueue(data, obj, false);
+}
+
+static void pod_changed(const json_t *obj, void *data)
+{
+	enqueue(data, obj, true);
+}
+
+static void pod_updated(const json_t *old, const json_t *obj, void *data)
+{
+	(void)old;
+	enqueue(data, obj, true);
+}
+
+static void now_rfc3339(char out[40])
+{
+	char micro[40];
+	sc_format_micro_time(micro);
+	/* Conditions take seconds precision. */
+	snprintf(out, 40, "%.19sZ", micro);
+}
+
+static bool has_role(json_t *pod, const char *role)
+{
+	const char *r =
+	    json_string_value(json_object_get(sc_json_path(pod, "metadata.labels"), SC_LABEL_ROLE));
+	return r != NULL && strcmp(r, role) == 0;
+}
+
+/* One reconcile of one key. Returns 0 when done, -1 to retry later. */
+static int reconcile(struct sc_controller *c, const char *key, sc_error_t *err)
+{
+	const char *slash = strchr(key, '/');
+	if (slash == NULL)
+		return 0;
+	cleanup_free char *ns = sc_xstrndup(key, (size_t)(slash - key));
+	const char *name = slash + 1;
+	cleanup_free char *provider_name = sc_xasprintf("%s%s", name, SC_PROVIDER_SUFFIX);
+
+	cleanup_free char *provider_key = sc_xasprintf("%s/%s", ns, provider_name);
+	cleanup_json json_t *sc = sc_informer_get(c->scs, key);
+	cleanup_json json_t *sci = sc_informer_get(c->instances, key);
+	cleanup_json json_t *provider = sc_informer_get(c->pods, provider_key);
+	cleanup_json json_t *consumer = sc_informer_get(c->pods, key);
+	/* Only pods that are ours by label count: a user's own pod that happens
+	 * to be called like our consumer is never touched. */
+	if (!has_role(provider, SC_ROLE_PROVIDER)) {
+		json_decref(provider);
+		provider = NULL;
+	}
+	if (!has_role(consumer, SC_ROLE_CONSUMER)) {
+		json_decref(consumer);
+		consumer = NULL;
+	}
+	char now[40];
+	now_rfc3339(now);
+	struct sc_observed obs = {
+	    .sc = sc, .sci = sci, .provider = provider, .consumer = consumer, .now = now};
+	struct sc_plan plan = {0};
+	sc_decide(&obs, &c->opts.pods, &plan);
+	if (plan.count == 0)
+		return 0;
+	struct sc_execute_stats stats = {0};
+	int r = sc_execute_plan(c->client, sc, &plan, &stats, err);
+	sc_metric_add(c->m_writes, stats.writes);
+	sc_plan_free(&plan);
+	return r;
+}
+
+static void *worker(void *data)
+{
+	struct sc_controller *c = data;
+	char *key;
+	long long queued_ms;
+	while (sc_workqueue_get(c->queue, &key, &queued_ms)) {
+		sc_metric_observe(c->m_queue_latency, (double)queued_ms / 1000.0);
+		long long start = sc_now_ms();
+		cleanup_error sc_error_t err = NULL;
+		int r = reconcile(c, key, &err);
+		sc_metric_observe(c->m_duration, (double)(sc_now_ms() - start) / 1000.0);
+		if (r < 0) {
+			/* Conflicts are expected under concurrent writers: retry
+			 * from fresh state without shouting. */
+			if (sc_error_is_conflict(err))
+				SC_LOG_V(1, "reconciling %s: %s (retrying)", key,
+					 sc_error_message(err));
+			else
+				SC_LOG_KV(SC_LOG_LEVEL_WARNING, "reconcile failed", "key", key,
+					  "error", sc_error_message(err), NULL);
+			sc_metric_add(c->m_reconciles, 1,
+				      sc_error_is_conflict(err) ? "conflict" : "error");
+			sc_workqueue_add_rate_limited(c->queue, key);
+		} else {
+			sc_metric_add(c->m_reconciles, 1, "success");
+			sc_workqueue_forget(c->queue, key);
+		}
+		sc_workqueue_done(c->queue, key);
+		sc_metric_set(c->m_queue_depth, (double)sc_workqueue_len(c->queue));
+		free(key);
+	}
+	return NULL;
+}
+
+int sc_controller_new(const struct sc_kube_config *cfg, const struct sc_kube_client_options *copts,
+		      const struct sc_controller_options *opts, struct sc_controller **out,
+		      sc_error_t *err)
+{
+	struct sc_controller *c = sc_xzalloc(sizeof(*c));
+	c->opts = *opts;
+	c->cfg = sc_kube_config_dup(cfg);
+	if (sc_kube_client_new(cfg, copts, &c->client, err) < 0) {
+		sc_controller_free(c);
+		return -1;
+	}
+	c->queue = sc_workqueue_new(NULL);
+	struct sc_informer_handlers handlers = {.on_add = object_changed,
+						.on_update = object_updated,
+						.on_delete = object_changed,
+						.userdata = c};
+	struct sc_informer_handlers pod_handlers = {.on_add = pod_changed,
+						    .on_update = pod_updated,
+						    .on_delete = pod_changed,
+						    .userdata = c};
+	struct sc_informer_options scs = {.resource = &sc_kube_stoppablecontainers,
+					  .namespace = opts->namespace};
+	struct sc_informer_options instances = {.resource = &sc_kube_stoppablecontainerinstances,
+						.namespace = opts->namespace};
+	/* Only our pods: one list+watch, selected by our label. */
+	struct sc_informer_options pods = {.resource = &sc_kube_pods,
+					   .namespace = opts->namespace,
+					   .label_selector = SC_LABEL_MANAGED_BY "=" SC_MANAGED_BY};
+	if (sc_informer_new(cfg, &scs, &handlers, &c->scs, err) < 0 ||
+	    sc_informer_new(cfg, &instances, &handlers, &c->instances, err) < 0 ||
+	    sc_informer_new(cfg, &pods, &pod_handlers, &c->pods, err) < 0) {
+		sc_controller_free(c);
+		return sc_error_wrap(err, "creating informers");
+	}
+	struct sc_metrics *m = opts->metrics;
+	c->m_reconciles = sc_metrics_counter(m, "sc_controller_reconcile_total",
+					     "Reconciles by result.", "result");
+	c->m_duration = sc_metrics_histogram(
+	    m, "sc_controller_reconcile_duration_seconds", "Time to decide and act on one key.",
+	    sc_metrics_duration_buckets, sc_metrics_duration_nbuckets);
+	c->m_queue_depth = sc_metrics_gauge(m, "sc_controller_workqueue_depth",
+					    "Keys waiting in the work queue.", NULL);
+	c->m_queue_latency =
+	    sc_metrics_histogram(m, "sc_controller_workqueue_latency_seconds",
+				 "Time a key waited in the queue before a worker took it.",
+				 sc_metrics_duration_buckets, sc_metrics_duration_nbuckets);
+	c->m_writes = sc_metrics_counter(m, "sc_controller_api_writes_total",
+					 "API writes made by reconciles.", NULL);
+	*out = c;
+	return 0;
+}
+
+int sc_controller_start(struct sc_controller *c, sc_error_t *err)
+{
+	if (sc_informer_start(c->scs, err) < 0 || sc_informer_start(c->instances, err) < 0 ||
+	    sc_informer_start(c->pods, err) < 0)
+		return sc_error_wrap(err, "starting informers");
+	c->workers = sc_xzalloc(sizeof(pthread_t) * (size_t)c->opts.workers);
+	for (int i = 0; i < c->opts.workers; i++) {
+		if (pthread_create(&c->workers[i], NULL, worker, c) != 0)
+			return sc_error_make_errno(err, "starting worker %d", i);
+		c->nworkers++;
+	}
+	return 0;
+}
+
+bool sc_controller_synced(struct sc_controller *c)
+{
+	return sc_informer_has_synced(c->scs) && sc_informer_has_synced(c->instances) &&
+	       sc_informer_has_synced(c->pods);
+}
+
+void sc_controller_free(struct sc_controller *c)
+{
+	if (c == NULL)
+		return;
+	if (c->queue)
+		sc_workqueue_shutdown(c->queue);
+	for (int i = 0; i < c->nworkers; i++)
+		pthread_join(c->workers[i], NULL);
+	free(c->workers);
+	sc_informer_free(c->scs);
+	sc_informer_free(c->instances);
+	sc_informer_free(c->pods);
+	sc_workqueue_free(c->queue);
+	sc_kube_client_free(c->client);
+	sc_kube_config_free(c->cfg);
+	free(c);
+}
