@@ -308,8 +308,7 @@ def crd(kind, plural, singular, short, schema, columns):
         "spec": {
             "group": GROUP,
             "names": {"kind": kind, "listKind": kind + "List", "plural": plural,
-                      "singular": singular, "shortNames": [short],
-                      "categories": ["stoppablecontainer"]},
+                      "singular": singular, "shortNames": [short]},
             "scope": "Namespaced",
             "versions": [{
                 "name": VERSION,

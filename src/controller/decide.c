@@ -144,12 +144,30 @@ static void diagnosis_free(struct diagnosis *d)
 	free(d->message);
 }
 
-static const char *waiting_reason(json_t *pod, const char **message)
+/* The first container status (init containers first) that is waiting, with
+ * its reason, message and image. */
+static json_t *waiting_status(json_t *pod, const char **reason, const char **message,
+			      const char **image)
 {
-	json_t *cs = sc_pod_container_status(pod);
-	json_t *waiting = sc_json_path(cs, "state.waiting");
-	*message = json_string_value(json_object_get(waiting, "message"));
-	return json_string_value(json_object_get(waiting, "reason"));
+	static const char *const lists[] = {"status.initContainerStatuses",
+					    "status.containerStatuses"};
+	for (size_t l = 0; l < SC_ARRAY_SIZE(lists); l++) {
+		size_t i;
+		json_t *cs;
+		json_array_foreach (sc_json_path(pod, lists[l]), i, cs) {
+			json_t *waiting = sc_json_path(cs, "state.waiting");
+			const char *r = json_string_value(json_object_get(waiting, "reason"));
+			/* PodInitializing is the normal wait of a main container. */
+			if (r == NULL || strcmp(r, "PodInitializing") == 0)
+				continue;
+			*reason = r;
+			*message = json_string_value(json_object_get(waiting, "message"));
+			*image = json_string_value(json_object_get(cs, "image"));
+			return cs;
+		}
+	}
+	*reason = *message = *image = NULL;
+	return NULL;
 }
 
 static bool is_image_error(const char *reason)
@@ -180,16 +198,17 @@ static const char *unschedulable_message(json_t *pod)
 
 static void diagnose_pod(json_t *pod, const char *what, const char *image, struct diagnosis *d)
 {
-	const char *msg = NULL;
-	const char *reason = waiting_reason(pod, &msg);
+	const char *msg = NULL, *reason = NULL, *failed_image = NULL;
+	json_t *cs = waiting_status(pod, &reason, &msg, &failed_image);
 	const char *unsched = unschedulable_message(pod);
 	if (is_image_error(reason)) {
 		d->failed = true;
 		d->reason = "ImagePullFailed";
-		d->message = sc_xasprintf("%s cannot start image %s: %s%s%s", what, image, reason,
+		d->message = sc_xasprintf("%s cannot start image %s: %s%s%s", what,
+					  failed_image ? failed_image : image, reason,
 					  msg ? ": " : "", msg ? msg : "");
 	} else if (reason && strcmp(reason, "CrashLoopBackOff") == 0) {
-		json_t *last = sc_json_path(sc_pod_container_status(pod), "lastState.terminated");
+		json_t *last = sc_json_path(cs, "lastState.terminated");
 		d->failed = true;
 		d->reason = "CrashLoop";
 		d->message =

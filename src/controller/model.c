@@ -87,8 +87,3 @@ bool sc_pod_terminal(json_t *pod)
 	const char *phase = sc_pod_phase(pod);
 	return phase != NULL && (strcmp(phase, "Failed") == 0 || strcmp(phase, "Succeeded") == 0);
 }
-
-json_t *sc_pod_container_status(json_t *pod)
-{
-	return json_array_get(sc_json_path(pod, "status.containerStatuses"), 0);
-}

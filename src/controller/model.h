@@ -56,8 +56,5 @@ const char *sc_pod_phase(json_t *pod);
 const char *sc_pod_node(json_t *pod);
 bool sc_pod_ready(json_t *pod);
 bool sc_pod_terminal(json_t *pod);
-/* The first container status (ours have one container); NULL before the
- * kubelet reports. */
-json_t *sc_pod_container_status(json_t *pod);
 
 #endif

@@ -438,6 +438,30 @@ SC_TEST(image_pull_error_is_failed_with_reason)
 	json_decref(prov);
 }
 
+SC_TEST(init_container_pull_error_names_its_image)
+{
+	json_t *sc = make_sc(true);
+	json_t *sci = make_sci(sc);
+	json_t *prov = make_pod("demo-provider", PROV_UID, "Pending", false);
+	json_object_set_new(json_object_get(prov, "status"), "initContainerStatuses",
+			    json_pack("[{s:s, s:{s:{s:s, s:s}}}]", "image",
+				      "stoppablecontainer/sc-exec:9", "state", "waiting", "reason",
+				      "ErrImagePull", "message", "not found"));
+	json_object_set_new(json_object_get(prov, "status"), "containerStatuses",
+			    json_pack("[{s:s, s:{s:{s:s}}}]", "image", "busybox:1.36", "state",
+				      "waiting", "reason", "PodInitializing"));
+	struct sc_observed obs = {.sc = sc, .sci = sci, .provider = prov, .now = NOW};
+	struct sc_plan plan = {0};
+	sc_decide(&obs, &opts, &plan);
+	SC_ASSERT_STR_EQ(applied(&plan, SC_ACT_APPLY_STATUS, "status.phase"), "Failed");
+	SC_ASSERT_STR_CONTAINS(applied(&plan, SC_ACT_APPLY_STATUS, "status.message"),
+			       "cannot start image stoppablecontainer/sc-exec:9: ErrImagePull");
+	sc_plan_free(&plan);
+	json_decref(sc);
+	json_decref(sci);
+	json_decref(prov);
+}
+
 SC_TEST(crash_loop_is_failed_and_points_at_logs)
 {
 	json_t *sc = make_sc(true);
