@@ -12,6 +12,15 @@ int sc_open_resolved(int dirfd, const char *path, int flags, unsigned long long 
 		fd = sc_sys_openat2(dirfd, path, flags | O_CLOEXEC, 0, resolve);
 	} while (fd < 0 && (errno == EINTR || errno == EAGAIN));
 	if (fd < 0) {
+		int saved = errno;
+		struct stat st;
+		if ((saved == ELOOP || saved == ENOTDIR) &&
+		    fstatat(dirfd, path, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode))
+			return sc_error_make(err, ELOOP,
+					     "opening %s: it is a symlink; refusing to "
+					     "follow it",
+					     path);
+		errno = saved;
 		if (errno == ELOOP && (resolve & RESOLVE_NO_SYMLINKS))
 			return sc_error_make(err, ELOOP,
 					     "opening %s: a path component is a symlink", path);
