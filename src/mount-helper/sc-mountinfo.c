@@ -202,9 +202,10 @@ static int parse_line(const char *line, size_t len, size_t lineno, struct sc_mou
 	if (m->root == NULL || m->mount_point == NULL)
 		return LINE_ERR("mountinfo line %zu: malformed escape in root or mount point",
 				lineno);
-	if (m->root[0] != '/' || m->mount_point[0] != '/')
-		return LINE_ERR("mountinfo line %zu: root and mount point must be absolute",
-				lineno);
+	/* The root is a path for most filesystems but not all: nsfs shows
+	 * "net:[4026532177]". Mount points are always absolute. */
+	if (m->mount_point[0] != '/')
+		return LINE_ERR("mountinfo line %zu: mount point must be absolute", lineno);
 	if (split_list(fields[5], ',', SC_MOUNTINFO_MAX_SUPER_OPT, true, &m->mount_options) < 0)
 		return LINE_ERR("mountinfo line %zu: bad mount options", lineno);
 	m->optional = sc_xzalloc((sep - 6 + 1) * sizeof(char *));

@@ -30,7 +30,8 @@ struct sc_mount {
 	int parent_id;
 	unsigned int major;
 	unsigned int minor;
-	char *root;           /* root of the mount within its filesystem, unescaped */
+	char *root;           /* root of the mount within its filesystem, unescaped
+			       * (not always a path: "net:[4026532177]" for nsfs) */
 	char *mount_point;    /* relative to the reading process's root, unescaped */
 	char **mount_options; /* per-mount options ("rw", "nosuid", ...) */
 	char **optional;      /* optional fields ("shared:1", "master:2", ...) */

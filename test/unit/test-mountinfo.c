@@ -154,6 +154,20 @@ SC_TEST(host_file_parses)
 	SC_ASSERT_INT_EQ(sc_mountinfo_find(&mi, "/dev/pts")->id, 29);
 }
 
+SC_TEST(node_with_kubelet_and_nsfs)
+{
+	cleanup_mountinfo struct sc_mountinfo mi = {0};
+	load("node-kubelet-containerd-nsfs.mountinfo", &mi);
+	size_t nsfs = 0;
+	for (size_t i = 0; i < mi.n; i++) {
+		if (strcmp(mi.mounts[i].fstype, "nsfs") == 0) {
+			nsfs++;
+			SC_ASSERT(sc_str_has_prefix(mi.mounts[i].root, "net:["));
+		}
+	}
+	SC_ASSERT(nsfs >= 1);
+}
+
 SC_TEST(unescape_rules)
 {
 	cleanup_free char *a = sc_mountinfo_unescape("a\\040b\\011c\\134", 15);
@@ -175,7 +189,7 @@ SC_TEST(malformed_lines_are_refused_with_line_number)
 	    {"-1 2 0:1 / / rw - ext4 /dev/sda rw\n", "bad mount ID"},
 	    {"1 2 01 / / rw - ext4 /dev/sda rw\n", "major:minor"},
 	    {"1 2 0:1x / / rw - ext4 /dev/sda rw\n", "major:minor"},
-	    {"1 2 0:1 / rel rw - ext4 /dev/sda rw\n", "absolute"},
+	    {"1 2 0:1 / rel rw - ext4 /dev/sda rw\n", "mount point must be absolute"},
 	    {"1 2 0:1 / /a\\9 rw - ext4 /dev/sda rw\n", "escape"},
 	    {"1 2 0:1 / / rw - ext4 /dev/sda\n", "expected 3 fields"},
 	    {"1 2 0:1 / / rw - ext4 /dev/sda rw extra\n", "expected 3 fields"},
