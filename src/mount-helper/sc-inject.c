@@ -1,0 +1,444 @@
+#include "sc-inject.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdbool.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "sc-mountinfo.h"
+#include "sc-proc.h"
+#include "sc-syscall.h"
+#include "sc-util.h"
+#include "sc-validate.h"
+
+#define SC_INJECT_MAX_PATHS 256u
+
+const char *const sc_inject_default_paths[] = {
+    "/proc",
+    "/dev",
+    "/sys",
+    "/etc/hosts",
+    "/etc/hostname",
+    "/etc/resolv.conf",
+    "/dev/termination-log",
+    "/var/run/secrets/kubernetes.io/serviceaccount",
+    NULL,
+};
+
+void sc_inject_result_free(struct sc_inject_result *r)
+{
+	if (r == NULL)
+		return;
+	sc_strv_free(r->attached);
+	r->attached = NULL;
+	r->already = false;
+}
+
+/* path is below (or equal to) base */
+static bool path_below(const char *path, const char *base)
+{
+	size_t l = strlen(base);
+	if (strcmp(base, "/") == 0)
+		return true;
+	return strncmp(path, base, l) == 0 && (path[l] == '\0' || path[l] == '/');
+}
+
+struct child_ctx {
+	const struct sc_inject_request *req;
+	char **paths; /* container paths to clone, parents before children */
+};
+
+/* Make sure mountpoint rel (relative, e.g. "etc/hosts") exists in the tree,
+ * creating missing directories (and, when want_dir is false, the final empty
+ * file). Path resolution stays inside the tree (RESOLVE_IN_ROOT): a symlink in
+ * the user's rootfs resolves as it would for the workload, never outside it;
+ * /proc magic links are refused. Returns an O_PATH fd of the mountpoint. */
+static int ensure_mountpoint(int tree, const char *rel, bool want_dir, sc_error_t *err)
+{
+	const unsigned long long res = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+	size_t len = strlen(rel);
+	for (size_t end = 0; end <= len; end++) {
+		if (end < len && rel[end] != '/')
+			continue;
+		bool last = end == len;
+		cleanup_free char *prefix = sc_xstrndup(rel, end);
+		int fd = sc_sys_openat2(tree, prefix, O_PATH | O_CLOEXEC, 0, res);
+		if (fd >= 0) {
+			if (last)
+				return fd;
+			close(fd);
+			continue;
+		}
+		if (errno != ENOENT)
+			return sc_error_make_errno(err, "resolving /%s in the rootfs", prefix);
+		/* create the missing component in its (resolved) parent */
+		const char *slash = strrchr(prefix, '/');
+		cleanup_free char *parent =
+		    slash ? sc_xstrndup(prefix, (size_t)(slash - prefix)) : sc_xstrdup(".");
+		const char *name = slash ? slash + 1 : prefix;
+		cleanup_close int pfd =
+		    sc_sys_openat2(tree, parent, O_PATH | O_DIRECTORY | O_CLOEXEC, 0, res);
+		if (pfd < 0)
+			return sc_error_make_errno(err, "resolving /%s in the rootfs", parent);
+		if (!last || want_dir) {
+			if (mkdirat(pfd, name, 0755) < 0 && errno != EEXIST)
+				return sc_error_make_errno(err, "creating mountpoint /%s", prefix);
+		} else {
+			/* O_EXCL never follows a symlink, so a dangling one
+			 * planted by the image fails here instead of creating a
+			 * file somewhere else. */
+			int f = openat(pfd, name,
+				       O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+			if (f < 0 && errno != EEXIST)
+				return sc_error_make_errno(err, "creating mountpoint /%s", prefix);
+			if (f >= 0)
+				close(f);
+		}
+		fd = sc_sys_openat2(tree, prefix, O_PATH | O_CLOEXEC, 0, res);
+		if (fd < 0)
+			return sc_error_make_errno(err,
+						   "opening mountpoint /%s (a dangling symlink in "
+						   "the image?)",
+						   prefix);
+		if (last)
+			return fd;
+		close(fd);
+	}
+	return sc_error_make(err, EINVAL, "empty mountpoint path");
+}
+
+static int child_inject(void *arg, sc_error_t *err)
+{
+	struct child_ctx *c = arg;
+	const struct sc_inject_request *req = c->req;
+	size_t n = sc_strv_len(c->paths);
+
+	cleanup_close int host_ns = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+	if (host_ns < 0)
+		return sc_error_make_errno(err, "opening our own mount namespace");
+
+	/* 1. The overlay, cloned in the host namespace before entering the
+	 *    container's: the container cannot see the host path. */
+	cleanup_close int ovl = sc_open_resolved(AT_FDCWD, req->overlay_path, O_PATH | O_DIRECTORY,
+						 RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS, err);
+	if (ovl < 0)
+		return sc_error_wrap(err, "opening the instance's overlay");
+	bool is_root;
+	if (sc_fd_is_mount_root(ovl, &is_root, NULL, err) < 0)
+		return -1;
+	if (!is_root)
+		return sc_error_make(err, ENOENT, "%s is not mounted", req->overlay_path);
+	cleanup_close int tree =
+	    open_tree(ovl, "", AT_EMPTY_PATH | OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+	if (tree < 0)
+		return sc_error_make_errno(err, "cloning the overlay %s", req->overlay_path);
+	/* The host copy is nosuid,noexec: nothing on the host runs from a
+	 * user's rootfs. In the container it is the user's "/", where setuid
+	 * programs (sudo) and executables must work as under docker run; it
+	 * stays nodev (devices come from the container's own /dev, checked by
+	 * the device cgroup). Private: nothing mounted inside the workload
+	 * propagates out. */
+	struct mount_attr attr = {
+	    .attr_set = MOUNT_ATTR_NODEV,
+	    .attr_clr = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC,
+	    .propagation = MS_PRIVATE,
+	};
+	if (mount_setattr(tree, "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0)
+		return sc_error_make_errno(err, "setting attributes of the overlay clone");
+
+	/* 2. The container's submounts, cloned from inside its namespace. */
+	if (setns(req->pidfd, CLONE_NEWNS) < 0)
+		return sc_error_make_errno(err, "entering the container's mount namespace");
+	int *clones = sc_xzalloc((n + 1) * sizeof(int));
+	bool *is_dir = sc_xzalloc((n + 1) * sizeof(bool));
+	int ret = -1;
+	for (size_t i = 0; i < n; i++)
+		clones[i] = -1;
+	{
+		cleanup_close int croot = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (croot < 0) {
+			sc_error_make_errno(err, "opening the container's root");
+			goto out;
+		}
+		for (size_t i = 0; i < n; i++) {
+			/* The container's own mount points come from the
+			 * kernel's mountinfo and contain no symlinks: refuse any. */
+			cleanup_close int fd = sc_open_resolved(
+			    croot, c->paths[i] + 1, O_PATH | O_NOFOLLOW,
+			    RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS, err);
+			if (fd < 0) {
+				sc_error_wrap(err, "container path %s", c->paths[i]);
+				goto out;
+			}
+			if (sc_fd_is_mount_root(fd, &is_root, NULL, err) < 0)
+				goto out;
+			if (!is_root) {
+				sc_error_make(err, EIO, "container path %s is no longer a mount",
+					      c->paths[i]);
+				goto out;
+			}
+			struct stat st;
+			if (fstat(fd, &st) < 0) {
+				sc_error_make_errno(err, "stat %s", c->paths[i]);
+				goto out;
+			}
+			is_dir[i] = S_ISDIR(st.st_mode);
+			/* AT_RECURSIVE: /proc keeps the runtime's masks (binds
+			 * of /dev/null, read-only binds) and /dev its children. */
+			clones[i] = open_tree(fd, "",
+					      AT_EMPTY_PATH | OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
+						  AT_RECURSIVE);
+			if (clones[i] < 0) {
+				sc_error_make_errno(err, "cloning container mount %s", c->paths[i]);
+				goto out;
+			}
+		}
+	}
+
+	/* 3. Build the complete tree while it is still detached. */
+	if (setns(host_ns, CLONE_NEWNS) < 0) {
+		sc_error_make_errno(err, "returning to the host mount namespace");
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		cleanup_close int mp = ensure_mountpoint(tree, c->paths[i] + 1, is_dir[i], err);
+		if (mp < 0) {
+			sc_error_wrap(err, "mountpoint for %s", c->paths[i]);
+			goto out;
+		}
+		struct stat st;
+		if (fstat(mp, &st) < 0) {
+			sc_error_make_errno(err, "stat mountpoint %s", c->paths[i]);
+			goto out;
+		}
+		if ((bool)S_ISDIR(st.st_mode) != is_dir[i]) {
+			sc_error_make(err, ENOTDIR,
+				      "%s is a %s in the container but a %s in the rootfs; cannot "
+				      "mount it there",
+				      c->paths[i], is_dir[i] ? "directory" : "file",
+				      S_ISDIR(st.st_mode) ? "directory" : "file");
+			goto out;
+		}
+		if (move_mount(clones[i], "", mp, "",
+			       MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0) {
+			sc_error_make_errno(err, "attaching %s on the rootfs", c->paths[i]);
+			goto out;
+		}
+	}
+
+	/* 4. One move_mount on the container's "/". */
+	unsigned long long tree_id;
+	if (sc_fd_is_mount_root(tree, &is_root, &tree_id, err) < 0)
+		goto out;
+	if (setns(req->pidfd, CLONE_NEWNS) < 0) {
+		sc_error_make_errno(err, "entering the container's mount namespace again");
+		goto out;
+	}
+	if (move_mount(tree, "", AT_FDCWD, "/", MOVE_MOUNT_F_EMPTY_PATH) < 0) {
+		sc_error_make_errno(err, "attaching the rootfs on the container's /");
+		goto out;
+	}
+	/* A process entering the namespace now starts at the new top. */
+	if (setns(req->pidfd, CLONE_NEWNS) < 0) {
+		sc_error_make_errno(err, "re-entering the container's mount namespace");
+		goto out;
+	}
+	{
+		cleanup_close int top = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		unsigned long long top_id = 0;
+		if (top < 0 || sc_fd_is_mount_root(top, &is_root, &top_id, err) < 0) {
+			if (*err == NULL)
+				sc_error_make_errno(err, "opening the new root");
+			goto out;
+		}
+		if (top_id != tree_id) {
+			sc_error_make(err, EIO,
+				      "after attaching, the container's / is mount %llu, not the "
+				      "rootfs (%llu)",
+				      top_id, tree_id);
+			goto out;
+		}
+	}
+	ret = 0;
+out:
+	for (size_t i = 0; i < n; i++)
+		if (clones[i] >= 0)
+			close(clones[i]);
+	free(clones);
+	free(is_dir);
+	return ret;
+}
+
+/* The container's original root mount: the "/" mount not stacked on another
+ * "/" mount. */
+static const struct sc_mount *base_root(const struct sc_mountinfo *mi)
+{
+	for (size_t i = 0; i < mi->n; i++) {
+		const struct sc_mount *m = &mi->mounts[i];
+		if (strcmp(m->mount_point, "/") != 0)
+			continue;
+		const struct sc_mount *p = sc_mountinfo_by_id(mi, m->parent_id);
+		if (p == NULL || p == m || strcmp(p->mount_point, "/") != 0)
+			return m;
+	}
+	return NULL;
+}
+
+static int read_target_mountinfo(const struct sc_inject_request *req, struct sc_mountinfo *mi,
+				 sc_error_t *err)
+{
+	cleanup_free char *path = sc_proc_path(req->pid, "mountinfo");
+	if (sc_mountinfo_read(path, mi, err) < 0)
+		return -1;
+	/* read first, then check: the file was about the pidfd's process */
+	if (sc_proc_alive(req->pidfd, err) < 0) {
+		sc_mountinfo_free(mi);
+		return -1;
+	}
+	return 0;
+}
+
+/* Is the stacked top our overlay (upperdir matches)? */
+static bool is_our_overlay(const struct sc_mount *m, const char *upperdir)
+{
+	cleanup_overlay_layers struct sc_overlay_layers l = {0};
+	sc_error_t e = NULL;
+	if (sc_mount_overlay_layers(m, &l, &e) < 0) {
+		sc_error_release(&e);
+		return false;
+	}
+	return l.upperdir != NULL && strcmp(l.upperdir, upperdir) == 0;
+}
+
+static int verify_injected(const struct sc_inject_request *req, char *const *paths, sc_error_t *err)
+{
+	cleanup_mountinfo struct sc_mountinfo mi = {0};
+	if (read_target_mountinfo(req, &mi, err) < 0)
+		return -1;
+	const struct sc_mount *base = base_root(&mi);
+	const struct sc_mount *top = base ? sc_mountinfo_stacked_on(&mi, base) : NULL;
+	if (top == NULL || !is_our_overlay(top, req->upperdir))
+		return sc_error_make(err, EIO, "the rootfs is not stacked on the container's root");
+	if (!sc_mount_has_option(top, "nodev") || sc_mount_has_option(top, "nosuid"))
+		return sc_error_make(err, EIO, "the stacked rootfs lacks nodev or has nosuid");
+	if (sc_mount_shared_group(top) != 0)
+		return sc_error_make(err, EIO, "the stacked rootfs is shared, not private");
+	for (size_t i = 0; paths[i] != NULL; i++) {
+		/* a mount at the path whose parent chain reaches the new top */
+		bool found = false;
+		for (size_t j = 0; j < mi.n && !found; j++) {
+			const struct sc_mount *m = &mi.mounts[j];
+			if (strcmp(m->mount_point, paths[i]) != 0)
+				continue;
+			const struct sc_mount *p = m;
+			for (size_t depth = 0; p != NULL && depth < 64; depth++) {
+				if (p->parent_id == top->id) {
+					found = true;
+					break;
+				}
+				p = sc_mountinfo_by_id(&mi, p->parent_id);
+			}
+		}
+		if (!found)
+			return sc_error_make(err, EIO, "%s is not mounted on the stacked rootfs",
+					     paths[i]);
+	}
+	return 0;
+}
+
+int sc_inject_rootfs(const struct sc_inject_request *req, struct sc_inject_result *res,
+		     sc_error_t *err)
+{
+	memset(res, 0, sizeof(*res));
+	if (req->pid <= 0 || req->pidfd < 0)
+		return sc_error_make(err, EINVAL, "inject: no target process");
+	if (sc_validate_abs_path("overlay path", req->overlay_path, err) < 0 ||
+	    sc_validate_abs_path("overlay upperdir", req->upperdir, err) < 0)
+		return -1;
+	size_t nextra = sc_strv_len(req->extra_paths);
+	if (nextra > SC_INJECT_MAX_PATHS)
+		return sc_error_make(err, E2BIG, "more than %u volume paths", SC_INJECT_MAX_PATHS);
+	for (size_t i = 0; i < nextra; i++) {
+		if (sc_validate_abs_path("volume mount path", req->extra_paths[i], err) < 0)
+			return -1;
+		if (strcmp(req->extra_paths[i], "/") == 0)
+			return sc_error_make(err, EINVAL, "a volume cannot be mounted on /");
+	}
+
+	cleanup_mountinfo struct sc_mountinfo mi = {0};
+	if (read_target_mountinfo(req, &mi, err) < 0)
+		return sc_error_wrap(err, "reading the container's mounts");
+	const struct sc_mount *base = base_root(&mi);
+	if (base == NULL)
+		return sc_error_make(err, EIO, "the container has no root mount");
+	const struct sc_mount *stacked = sc_mountinfo_stacked_on(&mi, base);
+	if (stacked != NULL) {
+		if (!is_our_overlay(stacked, req->upperdir))
+			return sc_error_make(err, EEXIST,
+					     "something else (%s) is already stacked on the "
+					     "container's root",
+					     stacked->fstype);
+		res->already = true;
+		res->attached = sc_xzalloc(sizeof(char *));
+		return 0;
+	}
+	/* Attaching on a shared root would propagate the rootfs to the peer
+	 * mounts, possibly the host's. Runtimes make a container's root
+	 * private or a slave; anything else is refused. */
+	if (sc_mount_shared_group(base) != 0)
+		return sc_error_make(err, EPERM,
+				     "the container's root mount is shared (peer group %d); "
+				     "refusing to stack on it",
+				     sc_mount_shared_group(base));
+
+	/* Which of the wanted paths are mount points in the container,
+	 * skipping what a recursive clone of an earlier path brings along. */
+	cleanup_strv char **paths = sc_xzalloc(sizeof(char *));
+	size_t np = 0;
+	for (int pass = 0; pass < 2; pass++) {
+		char *const *list =
+		    pass == 0 ? (char *const *)sc_inject_default_paths : req->extra_paths;
+		for (size_t i = 0; list != NULL && list[i] != NULL; i++) {
+			bool covered = false;
+			for (size_t j = 0; j < np && !covered; j++)
+				covered = path_below(list[i], paths[j]);
+			if (covered)
+				continue;
+			const struct sc_mount *m = sc_mountinfo_find(&mi, list[i]);
+			if (m == NULL)
+				continue;
+			paths = sc_xrealloc(paths, (np + 2) * sizeof(char *));
+			paths[np++] = sc_xstrdup(list[i]);
+			paths[np] = NULL;
+		}
+	}
+	/* A volume mounted on a parent of an earlier path (say /etc) must be
+	 * attached before it: sort parents first (by depth, stable). */
+	for (size_t i = 1; i < np; i++) {
+		for (size_t j = i; j > 0; j--) {
+			size_t dj = 0, dk = 0;
+			for (const char *s = paths[j]; *s; s++)
+				dj += *s == '/';
+			for (const char *s = paths[j - 1]; *s; s++)
+				dk += *s == '/';
+			if (dj >= dk)
+				break;
+			char *t = paths[j];
+			paths[j] = paths[j - 1];
+			paths[j - 1] = t;
+		}
+	}
+
+	struct child_ctx ctx = {.req = req, .paths = paths};
+	int timeout = req->timeout_ms > 0 ? req->timeout_ms : 30000;
+	if (sc_run_in_child(child_inject, &ctx, timeout, err) < 0)
+		return sc_error_wrap(err, "stacking the rootfs on process %d", (int)req->pid);
+	if (verify_injected(req, paths, err) < 0)
+		return sc_error_wrap(err, "verifying the rootfs of process %d", (int)req->pid);
+	res->attached = steal_pointer(&paths);
+	return 0;
+}

@@ -1,0 +1,56 @@
+/* Stacking an instance's rootfs on top of a running container's root
+ * (DESIGN.md §3 step 3).
+ *
+ * From a forked, single-threaded child:
+ *   1. clone the host overlay (open_tree OPEN_TREE_CLONE) while still in the
+ *      host's mount namespace, and set it up for the workload: private,
+ *      nodev, but suid and exec allowed (it is the user's "/");
+ *   2. setns into the container's mount namespace and clone each of the
+ *      container's own submounts that exists there (/proc recursively so its
+ *      masked paths stay masked, /dev with pts, shm, mqueue and
+ *      termination-log, /sys, /etc/hosts, /etc/hostname, /etc/resolv.conf,
+ *      the service-account token, the user's volumes);
+ *   3. go back to the host namespace (a detached tree can only be extended
+ *      from the namespace it was cloned in) and attach each submount clone
+ *      into the detached overlay at the same path, creating an empty
+ *      mountpoint (directory or file) in the upper only where the image
+ *      lacks one;
+ *   4. setns into the container again and attach the finished tree on "/"
+ *      with one move_mount: every process that enters the namespace from
+ *      then on starts at the new top, and the container's PID 1 (sc-exec)
+ *      sees one new mount on its root, complete, never a half-built one;
+ *   5. verify, from the host, in the container's mountinfo.
+ * Until step 4 nothing in the container changes; if anything fails before,
+ * the detached tree vanishes with the child's file descriptors.
+ *
+ * Attaching to a detached tree needs Linux 6.15 or later. */
+#ifndef SC_INJECT_H
+#define SC_INJECT_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "sc-error.h"
+
+/* The container paths cloned by default, in order. */
+extern const char *const sc_inject_default_paths[];
+
+struct sc_inject_request {
+	pid_t pid;                /* the container's process (e.g. its init) */
+	int pidfd;                /* held on it */
+	const char *overlay_path; /* host mount point of the instance's overlay */
+	const char *upperdir;     /* that overlay's upperdir (to verify) */
+	char *const *extra_paths; /* the user's volume mount paths, or NULL */
+	int timeout_ms;           /* for the child; 0 means 30 s */
+};
+
+struct sc_inject_result {
+	bool already;    /* the rootfs was already stacked: nothing was done */
+	char **attached; /* the container paths re-attached on the new root */
+};
+void sc_inject_result_free(struct sc_inject_result *r);
+
+int sc_inject_rootfs(const struct sc_inject_request *req, struct sc_inject_result *res,
+		     sc_error_t *err);
+
+#endif

@@ -1,0 +1,229 @@
+#include "sc-overlay.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <unistd.h>
+
+#include "sc-mountinfo.h"
+#include "sc-syscall.h"
+#include "sc-util.h"
+#include "sc-validate.h"
+
+const char *const sc_overlay_options[][2] = {
+    {"index", "off"}, {"metacopy", "off"}, {"redirect_dir", "off"}, {"xino", "auto"}, {NULL, NULL},
+};
+
+/* Append the messages the kernel logged in the filesystem context (lines
+ * "e overlay: ..." read from the fsopen fd) to the error. */
+static int fs_error(int fsfd, sc_error_t *err, const char *fmt, ...) SC_PRINTF(3, 4);
+static int fs_error(int fsfd, sc_error_t *err, const char *fmt, ...)
+{
+	int saved = errno;
+	char logbuf[1024];
+	size_t used = 0;
+	for (;;) {
+		ssize_t n = read(fsfd, logbuf + used, sizeof(logbuf) - used - 1);
+		if (n <= 0)
+			break;
+		used += (size_t)n;
+		if (used < sizeof(logbuf) - 1)
+			logbuf[used++] = ';';
+		if (used >= sizeof(logbuf) - 2)
+			break;
+	}
+	logbuf[used] = '\0';
+	if (used > 0 && logbuf[used - 1] == ';')
+		logbuf[used - 1] = '\0';
+	errno = saved;
+	va_list ap;
+	va_start(ap, fmt);
+	cleanup_free char *what = sc_xvasprintf(fmt, ap);
+	va_end(ap);
+	if (used > 0)
+		return sc_error_make(err, saved, "%s: %s (kernel: %s)", what, strerror(saved),
+				     logbuf);
+	return sc_error_make(err, saved, "%s: %s", what, strerror(saved));
+}
+
+static int validate_spec(const struct sc_overlay_spec *spec, sc_error_t *err)
+{
+	size_t n = sc_strv_len(spec->lowerdirs);
+	if (n == 0)
+		return sc_error_make(err, EINVAL, "overlay needs at least one lower layer");
+	if (n > SC_OVERLAY_MAX_LAYERS)
+		return sc_error_make(err, E2BIG, "overlay with %zu layers (at most %u)", n,
+				     SC_OVERLAY_MAX_LAYERS);
+	for (size_t i = 0; i < n; i++)
+		if (sc_validate_abs_path("overlay lower layer", spec->lowerdirs[i], err) < 0)
+			return -1;
+	if (sc_validate_abs_path("overlay upperdir", spec->upperdir, err) < 0 ||
+	    sc_validate_abs_path("overlay workdir", spec->workdir, err) < 0 ||
+	    sc_validate_abs_path("overlay mount point", spec->target, err) < 0)
+		return -1;
+	return 0;
+}
+
+static bool layers_equal(const struct sc_overlay_layers *l, const struct sc_overlay_spec *spec)
+{
+	size_t n = sc_strv_len(spec->lowerdirs);
+	if (sc_strv_len(l->lowerdirs) != n)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(l->lowerdirs[i], spec->lowerdirs[i]) != 0)
+			return false;
+	return true;
+}
+
+static bool ours(const struct sc_overlay_layers *l, const struct sc_overlay_spec *spec)
+{
+	return l->upperdir != NULL && l->workdir != NULL &&
+	       strcmp(l->upperdir, spec->upperdir) == 0 && strcmp(l->workdir, spec->workdir) == 0;
+}
+
+static int verify_mounted(const struct sc_overlay_spec *spec, sc_error_t *err)
+{
+	cleanup_mountinfo struct sc_mountinfo mi = {0};
+	if (sc_mountinfo_read("/proc/self/mountinfo", &mi, err) < 0)
+		return -1;
+	const struct sc_mount *m = sc_mountinfo_find(&mi, spec->target);
+	if (m == NULL)
+		return sc_error_make(err, EIO, "no mount at %s after mounting", spec->target);
+	cleanup_overlay_layers struct sc_overlay_layers l = {0};
+	if (sc_mount_overlay_layers(m, &l, err) < 0)
+		return -1;
+	if (!ours(&l, spec) || !layers_equal(&l, spec))
+		return sc_error_make(err, EIO,
+				     "the overlay at %s does not show the layers it was mounted "
+				     "with (a symlink in a layer path?)",
+				     spec->target);
+	if (!sc_mount_has_option(m, "nosuid") || !sc_mount_has_option(m, "nodev"))
+		return sc_error_make(err, EIO, "the overlay at %s lacks nosuid,nodev",
+				     spec->target);
+	static const char *const must_be_off[] = {"index", "metacopy", "redirect_dir"};
+	for (size_t i = 0; i < SC_ARRAY_SIZE(must_be_off); i++) {
+		const char *v = sc_mount_super_option(m, must_be_off[i]);
+		if (v != NULL && strcmp(v, "off") != 0)
+			return sc_error_make(err, EIO, "the overlay at %s has %s=%s", spec->target,
+					     must_be_off[i], v);
+	}
+	return 0;
+}
+
+int sc_overlay_mount(const struct sc_overlay_spec *spec, sc_error_t *err)
+{
+	if (validate_spec(spec, err) < 0)
+		return -1;
+	cleanup_close int fsfd = fsopen("overlay", FSOPEN_CLOEXEC);
+	if (fsfd < 0)
+		return sc_error_make_errno(err, "fsopen overlay");
+	for (size_t i = 0; spec->lowerdirs[i] != NULL; i++) {
+		/* An fd opened without following symlinks: the layer is exactly
+		 * the directory at that path, and the kernel shows its path
+		 * back in mountinfo, which verify_mounted compares. */
+		cleanup_close int lfd =
+		    sc_open_resolved(AT_FDCWD, spec->lowerdirs[i], O_PATH | O_DIRECTORY,
+				     RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS, err);
+		if (lfd < 0)
+			return sc_error_wrap(err, "overlay lower layer %zu", i + 1);
+		if (fsconfig(fsfd, FSCONFIG_SET_FD, "lowerdir+", NULL, lfd) < 0)
+			return fs_error(fsfd, err, "adding lower layer %s", spec->lowerdirs[i]);
+	}
+	/* upperdir+/workdir+ by fd are not in this kernel; the statedir code
+	 * created these below root-owned 0700 directories without symlinks. */
+	if (fsconfig(fsfd, FSCONFIG_SET_STRING, "upperdir", spec->upperdir, 0) < 0)
+		return fs_error(fsfd, err, "setting upperdir %s", spec->upperdir);
+	if (fsconfig(fsfd, FSCONFIG_SET_STRING, "workdir", spec->workdir, 0) < 0)
+		return fs_error(fsfd, err, "setting workdir %s", spec->workdir);
+	for (size_t i = 0; sc_overlay_options[i][0] != NULL; i++)
+		if (fsconfig(fsfd, FSCONFIG_SET_STRING, sc_overlay_options[i][0],
+			     sc_overlay_options[i][1], 0) < 0)
+			return fs_error(fsfd, err, "setting overlay option %s",
+					sc_overlay_options[i][0]);
+	if (fsconfig(fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+		return fs_error(fsfd, err, "creating overlay for %s", spec->target);
+	cleanup_close int mfd = fsmount(fsfd, FSMOUNT_CLOEXEC,
+					MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+	if (mfd < 0)
+		return fs_error(fsfd, err, "fsmount overlay for %s", spec->target);
+	struct mount_attr attr = {.propagation = MS_PRIVATE};
+	if (mount_setattr(mfd, "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0)
+		return sc_error_make_errno(err, "making the overlay for %s private", spec->target);
+	cleanup_close int tfd = sc_open_resolved(AT_FDCWD, spec->target, O_PATH | O_DIRECTORY,
+						 RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS, err);
+	if (tfd < 0)
+		return sc_error_wrap(err, "overlay mount point");
+	if (move_mount(mfd, "", tfd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+		return sc_error_make_errno(err, "attaching the overlay at %s", spec->target);
+	if (verify_mounted(spec, err) < 0) {
+		umount2(spec->target, MNT_DETACH | UMOUNT_NOFOLLOW);
+		return sc_error_wrap(err, "verifying the overlay at %s", spec->target);
+	}
+	return 0;
+}
+
+int sc_overlay_inspect(const struct sc_overlay_spec *spec, enum sc_overlay_state *state,
+		       sc_error_t *err)
+{
+	if (validate_spec(spec, err) < 0)
+		return -1;
+	cleanup_mountinfo struct sc_mountinfo mi = {0};
+	if (sc_mountinfo_read("/proc/self/mountinfo", &mi, err) < 0)
+		return -1;
+	const struct sc_mount *m = sc_mountinfo_find(&mi, spec->target);
+	if (m == NULL) {
+		*state = SC_OVERLAY_ABSENT;
+		return 0;
+	}
+	cleanup_overlay_layers struct sc_overlay_layers l = {0};
+	if (strcmp(m->fstype, "overlay") != 0 || sc_mount_overlay_layers(m, &l, err) < 0 ||
+	    !ours(&l, spec)) {
+		sc_error_release(err);
+		return sc_error_make(err, EEXIST,
+				     "%s carries a %s mount that is not this instance's overlay; "
+				     "refusing to touch it",
+				     spec->target, m->fstype);
+	}
+	*state = layers_equal(&l, spec) ? SC_OVERLAY_CURRENT : SC_OVERLAY_STALE;
+	return 0;
+}
+
+int sc_overlay_unmount(const char *target, sc_error_t *err)
+{
+	for (int i = 0; i < 64; i++) {
+		if (umount2(target, MNT_DETACH | UMOUNT_NOFOLLOW) < 0) {
+			if (errno == EINVAL || errno == ENOENT)
+				return 0; /* not a mount point (any more) */
+			return sc_error_make_errno(err, "unmounting %s", target);
+		}
+	}
+	return sc_error_make(err, EBUSY, "%s: too many stacked mounts", target);
+}
+
+int sc_overlay_ensure(const struct sc_overlay_spec *spec, enum sc_overlay_state *before,
+		      sc_error_t *err)
+{
+	enum sc_overlay_state st;
+	if (sc_overlay_inspect(spec, &st, err) < 0)
+		return -1;
+	if (before != NULL)
+		*before = st;
+	switch (st) {
+	case SC_OVERLAY_CURRENT:
+		return 0;
+	case SC_OVERLAY_STALE:
+		/* Consumers keep their own clone of the old overlay until they
+		 * stop; the host's copy is replaced. The upper must never be
+		 * used by two live overlays at once for writing, which is
+		 * why the controller starts a consumer only after this. */
+		if (sc_overlay_unmount(spec->target, err) < 0)
+			return -1;
+		break;
+	case SC_OVERLAY_ABSENT:
+		break;
+	}
+	return sc_overlay_mount(spec, err);
+}
