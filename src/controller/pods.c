@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "model.h"
+#include "sc-buf.h"
 #include "sc-util.h"
 
 void sc_pod_options_defaults(struct sc_pod_options *o)
@@ -248,15 +249,20 @@ static json_t *exec_command(json_t *sci, json_t *argv)
 		json_array_append_new(cmd, json_string("--user"));
 		json_array_append_new(cmd, json_string(user));
 	}
+	/* supplementalGroups are given to sc-exec as its full list. */
 	json_t *sup = sc_json_path(sci, "spec.template.securityContext.supplementalGroups");
 	size_t i;
 	json_t *g;
+	cleanup_buf struct sc_buf groups = SC_BUF_INIT(4096);
+	cleanup_error sc_error_t gerr = NULL;
 	json_array_foreach (sup, i, g) {
-		if (!json_is_integer(g))
-			continue;
-		json_array_append_new(cmd, json_string("--group"));
-		json_array_append_new(cmd,
-				      json_sprintf("%" JSON_INTEGER_FORMAT, json_integer_value(g)));
+		if (json_is_integer(g) && json_integer_value(g) >= 0)
+			sc_buf_printf(&groups, &gerr, "%s%" JSON_INTEGER_FORMAT,
+				      groups.len ? "," : "", json_integer_value(g));
+	}
+	if (groups.len > 0) {
+		json_array_append_new(cmd, json_string("--groups"));
+		json_array_append_new(cmd, json_string(groups.data));
 	}
 	json_t *sc = sc_json_path(sci, "spec.template.container.securityContext");
 	json_t *ape = json_object_get(sc, "allowPrivilegeEscalation");
@@ -329,6 +335,9 @@ static json_t *consumer_env(json_t *sci)
 	json_t *tmpl = sc_json_path(sci, "spec.template.container.env");
 	if (json_is_array(tmpl))
 		json_array_extend(env, tmpl);
+	/* sc-exec names the node when the rootfs does not come in time. */
+	json_array_append_new(env, json_pack("{s:s, s:{s:{s:s}}}", "name", "NODE_NAME", "valueFrom",
+					     "fieldRef", "fieldPath", "spec.nodeName"));
 	return env;
 }
 

@@ -24,6 +24,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
+#include <linux/capability.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -34,6 +35,7 @@
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -62,10 +64,15 @@ static const char usage_text[] =
     "  --timeout SECS      wait at most SECS (1-86400) for the rootfs (default 300)\n"
     "  --workdir DIR       working directory inside the rootfs, created if missing\n"
     "                      (default /)\n"
-    "  --user UID[:GID]    numeric user and group to run COMMAND as (default: stay\n"
-    "                      root; GID defaults to 0; supplementary groups are\n"
-    "                      cleared unless --groups is given)\n"
-    "  --groups G1,G2,...  numeric supplementary groups (default: none)\n"
+    "  --user USER[:GROUP] user and group to run COMMAND as, numeric or names\n"
+    "                      looked up in the rootfs's /etc/passwd and /etc/group\n"
+    "                      (default: stay root). A name brings its primary group\n"
+    "                      and the groups that list it; a bare UID gets GID 0\n"
+    "  --groups G1,G2,...  numeric supplementary groups, added to the user's own\n"
+    "                      (as a Pod's supplementalGroups are)\n"
+    "  --non-root          refuse to run COMMAND as UID 0 (runAsNonRoot)\n"
+    "  --cap-drop CAP      drop a capability (NET_RAW, CAP_NET_RAW, or ALL) from\n"
+    "                      every set; may be repeated\n"
     "  --no-new-privs      set no_new_privs (allowPrivilegeEscalation: false)\n"
     "  --keep-chroot-cap   keep CAP_SYS_CHROOT in the bounding set (dropped by default)\n"
     "  --node NAME         node name for error messages (default: $NODE_NAME)\n"
@@ -80,8 +87,11 @@ struct options {
 	long timeout_secs;
 	const char *workdir;
 	bool have_user;
+	const char *user; /* as given; resolved inside the rootfs */
 	uid_t uid;
 	gid_t gid;
+	bool non_root;
+	unsigned long long cap_drop; /* bit N: drop capability N */
 	bool have_groups;
 	gid_t groups[MAX_GROUPS];
 	size_t ngroups;
@@ -136,6 +146,95 @@ static bool parse_id(const char *s, size_t len, unsigned *out)
 	return true;
 }
 
+/* Capability names, indexed by number (linux/capability.h). */
+static const char *const cap_names[] = {
+    "CHOWN",
+    "DAC_OVERRIDE",
+    "DAC_READ_SEARCH",
+    "FOWNER",
+    "FSETID",
+    "KILL",
+    "SETGID",
+    "SETUID",
+    "SETPCAP",
+    "LINUX_IMMUTABLE",
+    "NET_BIND_SERVICE",
+    "NET_BROADCAST",
+    "NET_ADMIN",
+    "NET_RAW",
+    "IPC_LOCK",
+    "IPC_OWNER",
+    "SYS_MODULE",
+    "SYS_RAWIO",
+    "SYS_CHROOT",
+    "SYS_PTRACE",
+    "SYS_PACCT",
+    "SYS_ADMIN",
+    "SYS_BOOT",
+    "SYS_NICE",
+    "SYS_RESOURCE",
+    "SYS_TIME",
+    "SYS_TTY_CONFIG",
+    "MKNOD",
+    "LEASE",
+    "AUDIT_WRITE",
+    "AUDIT_CONTROL",
+    "SETFCAP",
+    "MAC_OVERRIDE",
+    "MAC_ADMIN",
+    "SYSLOG",
+    "WAKE_ALARM",
+    "BLOCK_SUSPEND",
+    "AUDIT_READ",
+    "PERFMON",
+    "BPF",
+    "CHECKPOINT_RESTORE",
+};
+#define CAP_COUNT (sizeof(cap_names) / sizeof(cap_names[0]))
+
+static bool parse_cap(const char *s, unsigned long long *mask)
+{
+	if (strcasecmp(s, "ALL") == 0) {
+		*mask = ~0ULL;
+		return true;
+	}
+	if (strncasecmp(s, "CAP_", 4) == 0)
+		s += 4;
+	for (size_t i = 0; i < CAP_COUNT; i++) {
+		if (strcasecmp(s, cap_names[i]) == 0) {
+			*mask |= 1ULL << i;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* USER or USER:GROUP, each numeric or a POSIX-ish name: nothing a path,
+ * an option or a passwd line could be smuggled through. */
+static bool valid_name_or_id(const char *s, size_t len)
+{
+	if (len == 0 || len > 32)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		char c = s[i];
+		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			  (c >= '0' && c <= '9') || c == '_' || c == '.' || (c == '-' && i > 0) ||
+			  (c == '$' && i == len - 1);
+		if (!ok)
+			return false;
+	}
+	return true;
+}
+
+static bool valid_user_spec(const char *s)
+{
+	const char *colon = strchr(s, ':');
+	if (colon == NULL)
+		return valid_name_or_id(s, strlen(s));
+	return valid_name_or_id(s, (size_t)(colon - s)) &&
+	       valid_name_or_id(colon + 1, strlen(colon + 1));
+}
+
 /* Returns 0 to go on, 1 to exit 0 (help, version), -1 on a usage error. */
 static int parse_args(int argc, char **argv, struct options *o)
 {
@@ -166,9 +265,13 @@ static int parse_args(int argc, char **argv, struct options *o)
 			o->keep_chroot_cap = true;
 			continue;
 		}
+		if (strcmp(a, "--non-root") == 0) {
+			o->non_root = true;
+			continue;
+		}
 		bool takes = strcmp(a, "--timeout") == 0 || strcmp(a, "--workdir") == 0 ||
 			     strcmp(a, "--user") == 0 || strcmp(a, "--groups") == 0 ||
-			     strcmp(a, "--node") == 0;
+			     strcmp(a, "--node") == 0 || strcmp(a, "--cap-drop") == 0;
 		if (!takes) {
 			fail("unknown option \"%s\" (try --help)", a);
 			return -1;
@@ -191,16 +294,21 @@ static int parse_args(int argc, char **argv, struct options *o)
 			}
 			o->workdir = val;
 		} else if (strcmp(a, "--user") == 0) {
-			const char *colon = strchr(val, ':');
-			unsigned u, g = 0;
-			if (!parse_id(val, colon ? (size_t)(colon - val) : strlen(val), &u) ||
-			    (colon != NULL && !parse_id(colon + 1, strlen(colon + 1), &g))) {
-				fail("--user \"%s\": expected numeric UID or UID:GID", val);
+			if (!valid_user_spec(val)) {
+				fail("--user \"%s\": expected USER or USER:GROUP, each a number or "
+				     "a name of letters, digits, '_', '-' and '.'",
+				     val);
 				return -1;
 			}
 			o->have_user = true;
-			o->uid = u;
-			o->gid = g;
+			o->user = val;
+		} else if (strcmp(a, "--cap-drop") == 0) {
+			if (!parse_cap(val, &o->cap_drop)) {
+				fail("--cap-drop \"%s\": not a capability name (like NET_RAW or "
+				     "ALL)",
+				     val);
+				return -1;
+			}
 		} else if (strcmp(a, "--groups") == 0) {
 			o->have_groups = true;
 			o->ngroups = 0;
@@ -476,14 +584,227 @@ static int make_workdir(const char *dir)
 	return 0;
 }
 
-static int apply_identity(const struct options *o)
+#define DB_LINE_MAX  4096
+#define DB_MAX_LINES 100000
+
+/* Looks up a passwd (fields == 7) or group (fields == 4) entry in `path`
+ * inside the rootfs, by name (key_is_name) or by number. Fills fields[] with
+ * pointers into line. Returns 1 when found, 0 when not, -1 on a read error.
+ * Strict and bounded: lines are at most DB_LINE_MAX bytes, files at most
+ * DB_MAX_LINES lines, and a line with the wrong field count is skipped. */
+/* Reads the next line of f into line and splits it at ':' into exactly
+ * nfields fields. Returns 1 for a well-formed line, 0 for one to skip,
+ * -1 at the end, -2 on an over-long line or a read error. */
+static int db_next(FILE *f, int nfields, char *line, char **fields)
+{
+	if (fgets(line, DB_LINE_MAX, f) == NULL)
+		return ferror(f) ? -2 : -1;
+	size_t l = strlen(line);
+	if (l > 0 && line[l - 1] == '\n')
+		line[--l] = '\0';
+	else if (!feof(f))
+		return -2; /* over-long line: refuse rather than guess */
+	int k = 0;
+	char *p = line;
+	fields[k++] = p;
+	while (k < nfields && (p = strchr(p, ':')) != NULL) {
+		*p++ = '\0';
+		fields[k++] = p;
+	}
+	return k == nfields && strchr(fields[nfields - 1], ':') == NULL ? 1 : 0;
+}
+
+static int db_find(FILE *f, int nfields, const char *key, bool key_is_name, char *line,
+		   char **fields)
+{
+	rewind(f);
+	for (int n = 0; n < DB_MAX_LINES; n++) {
+		int r = db_next(f, nfields, line, fields);
+		if (r == -1)
+			return 0;
+		if (r == -2)
+			return -1;
+		if (r == 1 && strcmp(key_is_name ? fields[0] : fields[2], key) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+static bool is_number(const char *s, size_t len)
+{
+	if (len == 0)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+	return true;
+}
+
+/* Resolves --user inside the rootfs, as `docker run --user` does: a name
+ * gives its UID, primary GID and the groups listing it; a bare UID gets its
+ * passwd entry's group if any, else GID 0. Called after the chroot. */
+static int resolve_user(struct options *o)
+{
+	char spec[80];
+	snprintf(spec, sizeof(spec), "%s", o->user);
+	char *group = strchr(spec, ':');
+	if (group != NULL)
+		*group++ = '\0';
+	char line[DB_LINE_MAX];
+	char *pw[7], *gr[4];
+	FILE *passwd = fopen("/etc/passwd", "re");
+	FILE *groupf = fopen("/etc/group", "re");
+	int ret = -1;
+	const char *user_name = NULL;
+	char name_buf[64];
+	unsigned id;
+	bool numeric = is_number(spec, strlen(spec));
+	int found = passwd ? db_find(passwd, 7, spec, !numeric, line, pw) : 0;
+	if (found < 0) {
+		fail("reading /etc/passwd in the rootfs: malformed or unreadable");
+		goto out;
+	}
+	if (numeric) {
+		if (!parse_id(spec, strlen(spec), &id)) {
+			fail("--user %s: UID out of range", o->user);
+			goto out;
+		}
+		o->uid = id;
+		o->gid = 0;
+	} else if (found == 0) {
+		fail("user \"%s\" not found in /etc/passwd of the rootfs", spec);
+		goto out;
+	} else if (!parse_id(pw[2], strlen(pw[2]), &id)) {
+		fail("/etc/passwd of the rootfs: bad UID for user \"%s\"", spec);
+		goto out;
+	} else {
+		o->uid = id;
+	}
+	if (found == 1) {
+		unsigned g;
+		if (parse_id(pw[3], strlen(pw[3]), &g))
+			o->gid = g;
+		snprintf(name_buf, sizeof(name_buf), "%s", pw[0]);
+		user_name = name_buf;
+	}
+	if (group != NULL) {
+		if (is_number(group, strlen(group))) {
+			if (!parse_id(group, strlen(group), &id)) {
+				fail("--user %s: GID out of range", o->user);
+				goto out;
+			}
+			o->gid = id;
+		} else {
+			int g = groupf ? db_find(groupf, 4, group, true, line, gr) : 0;
+			if (g <= 0 || !parse_id(gr[2], strlen(gr[2]), &id)) {
+				fail("group \"%s\" not found in /etc/group of the rootfs", group);
+				goto out;
+			}
+			o->gid = id;
+		}
+	}
+	/* Supplementary groups: the primary one, every group listing the user,
+	 * then the --groups ones (already in o->groups, moved to the end). */
+	{
+		gid_t extra[MAX_GROUPS];
+		size_t nextra = o->ngroups;
+		memcpy(extra, o->groups, nextra * sizeof(gid_t));
+		o->ngroups = 0;
+		o->groups[o->ngroups++] = o->gid;
+		if (user_name != NULL && groupf != NULL) {
+			rewind(groupf);
+			for (int n = 0; n < DB_MAX_LINES && o->ngroups < MAX_GROUPS; n++) {
+				int r = db_next(groupf, 4, line, gr);
+				if (r < 0)
+					break;
+				unsigned g;
+				if (r == 0 || !parse_id(gr[2], strlen(gr[2]), &g) || g == o->gid)
+					continue;
+				char *save = NULL;
+				for (char *m = strtok_r(gr[3], ",", &save); m != NULL;
+				     m = strtok_r(NULL, ",", &save)) {
+					if (strcmp(m, user_name) == 0) {
+						o->groups[o->ngroups++] = g;
+						break;
+					}
+				}
+			}
+		}
+		for (size_t i = 0; i < nextra && o->ngroups < MAX_GROUPS; i++) {
+			bool dup = false;
+			for (size_t j = 0; j < o->ngroups; j++)
+				dup = dup || o->groups[j] == extra[i];
+			if (!dup)
+				o->groups[o->ngroups++] = extra[i];
+		}
+	}
+	ret = 0;
+out:
+	if (passwd)
+		fclose(passwd);
+	if (groupf)
+		fclose(groupf);
+	return ret;
+}
+
+/* Removes the dropped capabilities from the bounding set (what execve can
+ * grant), and from the inheritable set and the ambient set (which survive
+ * execve for root whatever the bounding set says), and from our own
+ * effective and permitted sets. */
+static int drop_caps(unsigned long long drop)
+{
+	for (unsigned c = 0; c < 64; c++) {
+		if (!(drop & (1ULL << c)))
+			continue;
+		if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0 && errno != EINVAL) {
+			fail("dropping capability %u from the bounding set: %s", c,
+			     strerror(errno));
+			return -1;
+		}
+	}
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL) {
+		fail("clearing ambient capabilities: %s", strerror(errno));
+		return -1;
+	}
+	struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
+	struct __user_cap_data_struct data[2];
+	if (syscall(SYS_capget, &hdr, data) < 0) {
+		fail("capget: %s", strerror(errno));
+		return -1;
+	}
+	for (int i = 0; i < 2; i++) {
+		unsigned keep = ~(unsigned)(drop >> (32 * i));
+		data[i].effective &= keep;
+		data[i].permitted &= keep;
+		data[i].inheritable &= keep;
+	}
+	if (syscall(SYS_capset, &hdr, data) < 0) {
+		fail("capset: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int apply_identity(struct options *o)
 {
 	if (!o->keep_chroot_cap && prctl(PR_CAPBSET_DROP, CAP_SYS_CHROOT, 0, 0, 0) < 0) {
 		fail("dropping CAP_SYS_CHROOT from the bounding set: %s", strerror(errno));
 		return -1;
 	}
+	/* Groups given without a user are root's groups plus those. */
+	if (o->have_groups && !o->have_user) {
+		o->have_user = true;
+		o->user = "0";
+	}
+	if (o->have_user && resolve_user(o) < 0)
+		return -1;
+	if (o->non_root && (!o->have_user || o->uid == 0)) {
+		fail("runAsNonRoot is set, but the workload would run as root (set runAsUser, or "
+		     "a non-root USER in the image)");
+		return -1;
+	}
 	if (o->have_user || o->have_groups) {
-		if (setgroups(o->ngroups, o->groups) < 0) {
+		if (setgroups(o->ngroups, o->ngroups ? o->groups : NULL) < 0) {
 			fail("setgroups: %s", strerror(errno));
 			return -1;
 		}
@@ -498,6 +819,12 @@ static int apply_identity(const struct options *o)
 			return -1;
 		}
 	}
+	/* After setuid: dropping SETUID/SETGID first would have stopped it. */
+	unsigned long long drop = o->cap_drop;
+	if (!o->keep_chroot_cap)
+		drop |= 1ULL << CAP_SYS_CHROOT;
+	if (drop_caps(drop) < 0)
+		return -1;
 	if (o->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
 		fail("setting no_new_privs: %s", strerror(errno));
 		return -1;

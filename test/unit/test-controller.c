@@ -586,9 +586,12 @@ SC_TEST(consumer_pod_carries_the_template)
 	json_object_set_new(tc, "ports", json_pack("[{s:i}]", "containerPort", 8080));
 	json_object_set_new(tc, "stdin", json_true());
 	json_object_set_new(tc, "securityContext",
-			    json_pack("{s:i, s:i, s:b, s:{s:[s], s:[s]}}", "runAsUser", 1000,
+			    json_pack("{s:i, s:i, s:b, s:b, s:{s:[s], s:[s]}}", "runAsUser", 1000,
 				      "runAsGroup", 100, "allowPrivilegeEscalation", 0,
-				      "capabilities", "add", "NET_ADMIN", "drop", "ALL"));
+				      "runAsNonRoot", 1, "capabilities", "add", "NET_ADMIN", "drop",
+				      "ALL"));
+	json_object_set_new(sc_json_path(sci, "spec.template"), "securityContext",
+			    json_pack("{s:[i, i]}", "supplementalGroups", 5, 6));
 	json_object_set_new(
 	    sc_json_path(sci, "spec.template"), "metadata",
 	    json_pack("{s:{s:s, s:s}}", "labels", "app", "web", SC_LABEL_ROLE, "evil"));
@@ -602,11 +605,14 @@ SC_TEST(consumer_pod_carries_the_template)
 	SC_ASSERT_STR_EQ(json_string_value(json_object_get(c, "image")), opts.exec_image);
 	cleanup_free char *cmd = json_dumps(json_object_get(c, "command"), JSON_COMPACT);
 	SC_ASSERT_STR_EQ(cmd, "[\"/sc-exec\",\"--workdir\",\"/srv\",\"--user\",\"1000:100\","
-			      "\"--no-new-privs\",\"--cap-drop\",\"ALL\",\"--\",\"sh\",\"-c\","
-			      "\"sleep 1000\"]");
-	/* Image ENV first, the template's after it (the later one wins). */
+			      "\"--groups\",\"5,6\",\"--no-new-privs\",\"--non-root\","
+			      "\"--cap-drop\",\"ALL\",\"--\",\"sh\",\"-c\",\"sleep 1000\"]");
+	/* Image ENV first, the template's after it (the later one wins), then
+	 * the node name for sc-exec's messages. */
 	json_t *env = json_object_get(c, "env");
-	SC_ASSERT_INT_EQ(json_array_size(env), 3);
+	SC_ASSERT_INT_EQ(json_array_size(env), 4);
+	SC_ASSERT_STR_EQ(sc_json_path_str(json_array_get(env, 3), "valueFrom.fieldRef.fieldPath"),
+			 "spec.nodeName");
 	SC_ASSERT_STR_EQ(sc_json_path_str(json_array_get(env, 0), "value"), "/usr/bin:/bin");
 	SC_ASSERT_STR_EQ(sc_json_path_str(json_array_get(env, 2), "value"), "/mine");
 	SC_ASSERT(json_is_true(json_object_get(c, "stdin")));
