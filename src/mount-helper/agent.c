@@ -1,0 +1,562 @@
+#include "agent.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <string.h>
+#include <time.h>
+
+#include "sc-cgroup.h"
+#include "sc-imageconfig.h"
+#include "sc-informer.h"
+#include "sc-inject.h"
+#include "sc-json.h"
+#include "sc-kube-client.h"
+#include "sc-log.h"
+#include "sc-mountinfo.h"
+#include "sc-overlay.h"
+#include "sc-proc.h"
+#include "sc-statedir.h"
+#include "sc-validate.h"
+#include "sc-workqueue.h"
+
+#define SC_ROOTFS_FINALIZER "stoppablecontainer.xtlsoft.top/rootfs"
+#define SC_LABEL_INSTANCE   "stoppablecontainer.xtlsoft.top/instance"
+#define SC_LABEL_ROLE       "stoppablecontainer.xtlsoft.top/role"
+#define SC_DEFAULT_PREFIX   "/var/lib/stoppablecontainer"
+
+struct sc_agent {
+	struct sc_agent_options opts;
+	struct sc_kube_client *client;
+	struct sc_informer *instances, *pods;
+	struct sc_workqueue *queue;
+	pthread_t worker;
+	bool worker_started;
+	struct sc_metric *m_prepared, *m_injected, *m_removed, *m_errors, *m_inject_seconds;
+};
+
+/* ---- pure helpers ---- */
+
+static void now_rfc3339(char out[32])
+{
+	time_t t = time(NULL);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+bool sc_agent_running_container(json_t *pod, const char *name, char id[65], const char **image_id)
+{
+	size_t i;
+	json_t *cs;
+	json_array_foreach (sc_json_path(pod, "status.containerStatuses"), i, cs) {
+		const char *n = json_string_value(json_object_get(cs, "name"));
+		if (n == NULL || strcmp(n, name) != 0 || !sc_json_path(cs, "state.running"))
+			continue;
+		const char *cid = json_string_value(json_object_get(cs, "containerID"));
+		cleanup_free char *runtime = NULL;
+		cleanup_free char *hex = NULL;
+		cleanup_error sc_error_t err = NULL;
+		if (cid == NULL || sc_container_id_parse(cid, &runtime, &hex, &err) < 0)
+			return false;
+		snprintf(id, 65, "%s", hex);
+		if (image_id)
+			*image_id = json_string_value(json_object_get(cs, "imageID"));
+		return true;
+	}
+	return false;
+}
+
+static json_t *condition(json_t *sci, const char *status, const char *reason, const char *msg,
+			 const char *now)
+{
+	/* Keep lastTransitionTime when the status is unchanged. */
+	const char *ltt = now;
+	size_t i;
+	json_t *c;
+	json_array_foreach (sc_json_path(sci, "status.conditions"), i, c) {
+		const char *t = json_string_value(json_object_get(c, "type"));
+		const char *s = json_string_value(json_object_get(c, "status"));
+		const char *l = json_string_value(json_object_get(c, "lastTransitionTime"));
+		if (t && strcmp(t, "RootfsReady") == 0 && s && strcmp(s, status) == 0 && l)
+			ltt = l;
+	}
+	return json_pack("{s:s, s:s, s:s, s:s, s:s}", "type", "RootfsReady", "status", status,
+			 "reason", reason, "message", msg, "lastTransitionTime", ltt);
+}
+
+json_t *sc_agent_ready_status(json_t *sci, const char *node, const char *provider_uid,
+			      const char *host_path, json_t *image_config, int layers,
+			      const char *now)
+{
+	cleanup_free char *msg = sc_xasprintf("rootfs mounted on node %s over %d image layer%s",
+					      node, layers, layers == 1 ? "" : "s");
+	json_t *status = json_pack(
+	    "{s:[o], s:{s:s, s:s}, s:s}", "conditions", condition(sci, "True", "Mounted", msg, now),
+	    "rootfs", "providerPodUID", provider_uid, "nodeName", node, "hostPath", host_path);
+	if (image_config)
+		json_object_set(status, "imageConfig", image_config);
+	return status;
+}
+
+json_t *sc_agent_failed_status(json_t *sci, const char *reason, const char *message,
+			       const char *now)
+{
+	return json_pack("{s:[o]}", "conditions", condition(sci, "False", reason, message, now));
+}
+
+bool sc_agent_status_differs(json_t *sci, json_t *want)
+{
+	json_t *cur = sc_json_path(sci, "status");
+	const char *key;
+	json_t *v;
+	json_object_foreach (want, key, v) {
+		if (strcmp(key, "conditions") == 0)
+			continue;
+		if (!json_equal(json_object_get(cur, key), v))
+			return true;
+	}
+	json_t *want_c = json_array_get(json_object_get(want, "conditions"), 0);
+	size_t i;
+	json_t *c;
+	json_array_foreach (json_object_get(cur, "conditions"), i, c) {
+		if (json_equal(json_object_get(c, "type"), json_object_get(want_c, "type")))
+			return !json_equal(c, want_c);
+	}
+	return true;
+}
+
+/* ---- API writes ---- */
+
+static int apply_status(struct sc_agent *a, json_t *sci, json_t *status, sc_error_t *err)
+{
+	cleanup_json json_t *body =
+	    json_pack("{s:s, s:s, s:{s:s, s:s}, s:O}", "apiVersion",
+		      "stoppablecontainer.xtlsoft.top/v1alpha1", "kind",
+		      "StoppableContainerInstance", "metadata", "name", sc_json_name(sci),
+		      "namespace", sc_json_namespace(sci), "status", status);
+	struct sc_kube_write_options wo = {
+	    .subresource = "status", .field_manager = SC_AGENT_FIELD_MANAGER, .force = true};
+	return sc_kube_patch(a->client, &sc_kube_stoppablecontainerinstances,
+			     sc_json_namespace(sci), sc_json_name(sci), SC_KUBE_PATCH_APPLY, body,
+			     &wo, NULL, err);
+}
+
+static void report_failure(struct sc_agent *a, json_t *sci, const char *reason, const char *msg)
+{
+	char now[32];
+	now_rfc3339(now);
+	cleanup_json json_t *status = sc_agent_failed_status(sci, reason, msg, now);
+	if (!sc_agent_status_differs(sci, status))
+		return;
+	cleanup_error sc_error_t err = NULL;
+	if (apply_status(a, sci, status, &err) < 0)
+		SC_LOG_WARN("reporting %s on %s/%s: %s", reason, sc_json_namespace(sci),
+			    sc_json_name(sci), sc_error_message(err));
+}
+
+static bool has_finalizer(json_t *obj)
+{
+	size_t i;
+	json_t *f;
+	json_array_foreach (sc_json_path(obj, "metadata.finalizers"), i, f) {
+		if (json_is_string(f) && strcmp(json_string_value(f), SC_ROOTFS_FINALIZER) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Adds (or removes) our finalizer with a JSON patch guarded by the
+ * resourceVersion we decided on; adding also records this node, so only this
+ * node's agent removes the state. */
+static int set_finalizer(struct sc_agent *a, json_t *sci, bool add, sc_error_t *err)
+{
+	json_t *list = sc_json_path(sci, "metadata.finalizers");
+	json_t *next = json_array();
+	size_t i;
+	json_t *f;
+	json_array_foreach (list, i, f) {
+		if (!add && json_is_string(f) &&
+		    strcmp(json_string_value(f), SC_ROOTFS_FINALIZER) == 0)
+			continue;
+		json_array_append(next, f);
+	}
+	if (add)
+		json_array_append_new(next, json_string(SC_ROOTFS_FINALIZER));
+	const char *rv = sc_json_path_str(sci, "metadata.resourceVersion");
+	cleanup_json json_t *patch =
+	    json_pack("[{s:s, s:s, s:s}, {s:s, s:s, s:o}]", "op", "test", "path",
+		      "/metadata/resourceVersion", "value", rv ? rv : "", "op",
+		      list ? "replace" : "add", "path", "/metadata/finalizers", "value", next);
+	if (add) {
+		bool have_ann = sc_json_path(sci, "metadata.annotations") != NULL;
+		if (!have_ann)
+			json_array_append_new(patch,
+					      json_pack("{s:s, s:s, s:{}}", "op", "add", "path",
+							"/metadata/annotations", "value"));
+		json_array_append_new(patch, json_pack("{s:s, s:s, s:s}", "op", "add", "path",
+						       "/metadata/annotations/"
+						       "stoppablecontainer.xtlsoft.top~1node",
+						       "value", a->opts.node));
+	}
+	return sc_kube_patch(a->client, &sc_kube_stoppablecontainerinstances,
+			     sc_json_namespace(sci), sc_json_name(sci), SC_KUBE_PATCH_JSON, patch,
+			     NULL, NULL, err);
+}
+
+/* ---- node work ---- */
+
+static const char *prefix_of(json_t *sci)
+{
+	const char *p = sc_json_path_str(sci, "spec.hostPathPrefix");
+	return p && *p ? p : SC_DEFAULT_PREFIX;
+}
+
+static int validate_identity(json_t *sci, sc_error_t *err)
+{
+	if (sc_validate_dns1123_label("namespace", sc_json_namespace(sci), err) < 0 ||
+	    sc_validate_dns1123_subdomain("name", sc_json_name(sci), err) < 0 ||
+	    sc_validate_uid("instance UID", sc_json_uid(sci), err) < 0)
+		return -1;
+	return 0;
+}
+
+static int remove_state(struct sc_agent *a, json_t *sci, sc_error_t *err)
+{
+	if (!has_finalizer(sci))
+		return 0;
+	/* The annotation, not a dotted path: the key itself contains dots. */
+	json_t *ann = sc_json_path(sci, "metadata.annotations");
+	const char *owner = json_string_value(json_object_get(ann, SC_AGENT_NODE_ANNOTATION));
+	if (owner == NULL || strcmp(owner, a->opts.node) != 0)
+		return 0; /* another node's state */
+	if (validate_identity(sci, err) < 0)
+		return -1;
+	if (sc_statedir_remove(a->opts.allowed_prefixes, prefix_of(sci), sc_json_namespace(sci),
+			       sc_json_name(sci), sc_json_uid(sci), err) < 0)
+		return sc_error_wrap(err, "removing the rootfs of %s/%s", sc_json_namespace(sci),
+				     sc_json_name(sci));
+	if (set_finalizer(a, sci, false, err) < 0)
+		return sc_error_wrap(err, "releasing the rootfs finalizer");
+	sc_metric_add(a->m_removed, 1);
+	SC_LOG_KV(SC_LOG_LEVEL_INFO, "removed rootfs", "namespace", sc_json_namespace(sci), "name",
+		  sc_json_name(sci), "uid", sc_json_uid(sci), NULL);
+	return 0;
+}
+
+/* Mounts (or adopts) the instance's overlay over the provider container's
+ * layers. Fills dir and *layers. */
+static int prepare(struct sc_agent *a, json_t *sci, json_t *provider, const char *cid,
+		   struct sc_instance_dir *dir, int *layers, sc_error_t *err)
+{
+	cleanup_container_process struct sc_container_process proc = {.pidfd = -1};
+	if (sc_proc_find_container(a->opts.proc_root, sc_json_uid(provider), cid, &proc, err) < 0)
+		return sc_error_wrap(err, "finding the provider container %.12s", cid);
+	cleanup_free char *mi_path = sc_xasprintf("%s/%d/mountinfo", a->opts.proc_root, proc.pid);
+	cleanup_mountinfo struct sc_mountinfo mi = {0};
+	if (sc_mountinfo_read(mi_path, &mi, err) < 0)
+		return -1;
+	const struct sc_mount *root = sc_mountinfo_find(&mi, "/");
+	if (root == NULL || root->fstype == NULL || strcmp(root->fstype, "overlay") != 0)
+		return sc_error_make(err, EINVAL,
+				     "the provider container's root is not an overlay (%s)",
+				     root && root->fstype ? root->fstype : "nothing");
+	cleanup_overlay_layers struct sc_overlay_layers image = {0};
+	if (sc_mount_overlay_layers(root, &image, err) < 0)
+		return sc_error_wrap(err, "reading the image layers");
+	/* The provider must still be that container after we read it. */
+	if (sc_proc_verify(&proc, sc_json_uid(provider), cid, err) < 0)
+		return -1;
+	if (sc_statedir_create(a->opts.allowed_prefixes, prefix_of(sci), sc_json_namespace(sci),
+			       sc_json_name(sci), sc_json_uid(sci), dir, err) < 0)
+		return -1;
+	struct sc_overlay_spec spec = {.lowerdirs = image.lowerdirs,
+				       .upperdir = dir->upper,
+				       .workdir = dir->work,
+				       .target = dir->rootfs};
+	enum sc_overlay_state before;
+	if (sc_overlay_ensure(&spec, &before, err) < 0)
+		return -1;
+	*layers = (int)sc_strv_len(image.lowerdirs);
+	if (before != SC_OVERLAY_CURRENT) {
+		sc_metric_add(a->m_prepared, 1);
+		SC_LOG_KV(SC_LOG_LEVEL_INFO,
+			  before == SC_OVERLAY_STALE ? "remounted rootfs over new layers"
+						     : "mounted rootfs",
+			  "namespace", sc_json_namespace(sci), "name", sc_json_name(sci), "path",
+			  dir->rootfs, NULL);
+	}
+	return 0;
+}
+
+static int inject(struct sc_agent *a, json_t *sci, json_t *consumer, const char *cid,
+		  const struct sc_instance_dir *dir, sc_error_t *err)
+{
+	cleanup_container_process struct sc_container_process proc = {.pidfd = -1};
+	if (sc_proc_find_container(a->opts.proc_root, sc_json_uid(consumer), cid, &proc, err) < 0)
+		return sc_error_wrap(err, "finding the workload container %.12s", cid);
+	/* The user's volumes: re-attached on the new root like the container's
+	 * own mounts. */
+	cleanup_strv char **extra = sc_xzalloc(sizeof(char *));
+	size_t n = 0, i;
+	json_t *vm;
+	json_array_foreach (sc_json_path(sci, "spec.template.container.volumeMounts"), i, vm) {
+		const char *p = json_string_value(json_object_get(vm, "mountPath"));
+		cleanup_error sc_error_t verr = NULL;
+		if (p == NULL || sc_validate_abs_path("mountPath", p, &verr) < 0)
+			continue;
+		extra = sc_xrealloc(extra, (n + 2) * sizeof(char *));
+		extra[n++] = sc_xstrdup(p);
+		extra[n] = NULL;
+	}
+	struct sc_inject_request req = {.pid = proc.pid,
+					.pidfd = proc.pidfd,
+					.overlay_path = dir->rootfs,
+					.upperdir = dir->upper,
+					.extra_paths = extra};
+	struct sc_inject_result res = {0};
+	long long start = sc_now_ms();
+	if (sc_inject_rootfs(&req, &res, err) < 0)
+		return sc_error_wrap(err, "stacking the rootfs on the workload container %.12s",
+				     cid);
+	if (!res.already) {
+		double secs = (double)(sc_now_ms() - start) / 1000.0;
+		sc_metric_observe(a->m_inject_seconds, secs);
+		sc_metric_add(a->m_injected, 1);
+		SC_LOG_KV(SC_LOG_LEVEL_INFO, "stacked rootfs on workload", "namespace",
+			  sc_json_namespace(sci), "name", sc_json_name(sci), "container", cid,
+			  NULL);
+	}
+	sc_inject_result_free(&res);
+	return 0;
+}
+
+static bool has_role(json_t *pod, const char *role)
+{
+	const char *r =
+	    json_string_value(json_object_get(sc_json_path(pod, "metadata.labels"), SC_LABEL_ROLE));
+	return r != NULL && strcmp(r, role) == 0;
+}
+
+static int reconcile(struct sc_agent *a, const char *key, sc_error_t *err)
+{
+	cleanup_json json_t *sci = sc_informer_get(a->instances, key);
+	if (sci == NULL)
+		return 0;
+	if (sc_json_path_str(sci, "metadata.deletionTimestamp"))
+		return remove_state(a, sci, err);
+
+	cleanup_free char *provider_key = sc_xasprintf("%s%s", key, "-provider");
+	cleanup_json json_t *provider = sc_informer_get(a->pods, provider_key);
+	cleanup_json json_t *consumer = sc_informer_get(a->pods, key);
+	if (provider == NULL || !has_role(provider, "provider") ||
+	    sc_json_path_str(provider, "metadata.deletionTimestamp"))
+		return 0;
+	char pcid[65];
+	const char *image_id = NULL;
+	if (!sc_agent_running_container(provider, "rootfs", pcid, &image_id))
+		return 0;
+
+	cleanup_error sc_error_t check = NULL;
+	if (validate_identity(sci, &check) < 0) {
+		report_failure(a, sci, "InvalidName", sc_error_message(check));
+		return 0;
+	}
+	if (sc_statedir_check_prefix(a->opts.allowed_prefixes, prefix_of(sci), &check) < 0) {
+		/* Not retried: an edit of the spec triggers a new look. */
+		cleanup_free char *msg = sc_xasprintf(
+		    "%s; ask the cluster administrator to allow it, or leave hostPathPrefix "
+		    "unset",
+		    sc_error_message(check));
+		report_failure(a, sci, "HostPathPrefixNotAllowed", msg);
+		return 0;
+	}
+	if (!has_finalizer(sci)) {
+		/* Before any state exists, so deletion always finds it. */
+		if (set_finalizer(a, sci, true, err) < 0)
+			return sc_error_wrap(err, "adding the rootfs finalizer");
+		return 0; /* the update event brings us back */
+	}
+
+	cleanup_instance_dir struct sc_instance_dir dir = {.fd = -1};
+	int layers = 0;
+	cleanup_error sc_error_t perr = NULL;
+	if (prepare(a, sci, provider, pcid, &dir, &layers, &perr) < 0) {
+		/* A provider that has not started its process yet is not a
+		 * failure to report; anything else is. */
+		if (perr->code != ENOENT) {
+			cleanup_free char *msg =
+			    sc_xasprintf("preparing the rootfs: %s", sc_error_message(perr));
+			report_failure(a, sci, "MountFailed", msg);
+		}
+		*err = steal_pointer(&perr);
+		return -1;
+	}
+
+	json_t *image_config = NULL;
+	const char *have_for = sc_json_path_str(sci, "status.rootfs.providerPodUID");
+	json_t *known = sc_json_path(sci, "status.imageConfig");
+	if (known && have_for && strcmp(have_for, sc_json_uid(provider)) == 0) {
+		image_config = json_incref(known);
+	} else {
+		cleanup_error sc_error_t ierr = NULL;
+		if (sc_image_config_resolve(image_id, sc_content_store_read,
+					    (void *)a->opts.content_root, &image_config,
+					    &ierr) < 0) {
+			/* Without it the template must name the command; say so
+			 * but do not fail the rootfs. */
+			SC_LOG_WARN("reading the image config of %s: %s", key,
+				    sc_error_message(ierr));
+			image_config = NULL;
+		}
+	}
+	char now[32];
+	now_rfc3339(now);
+	cleanup_json json_t *status = sc_agent_ready_status(
+	    sci, a->opts.node, sc_json_uid(provider), dir.path, image_config, layers, now);
+	json_decref(image_config);
+	if (sc_agent_status_differs(sci, status) && apply_status(a, sci, status, err) < 0)
+		return sc_error_wrap(err, "reporting RootfsReady");
+
+	char ccid[65];
+	if (consumer != NULL && has_role(consumer, "consumer") &&
+	    !sc_json_path_str(consumer, "metadata.deletionTimestamp") &&
+	    sc_agent_running_container(consumer, "workload", ccid, NULL))
+		return inject(a, sci, consumer, ccid, &dir, err);
+	return 0;
+}
+
+/* ---- runtime ---- */
+
+static void enqueue_instance(const json_t *obj, void *data)
+{
+	struct sc_agent *a = data;
+	const char *ns = sc_json_namespace(obj), *name = sc_json_name(obj);
+	if (ns && name) {
+		cleanup_free char *key = sc_xasprintf("%s/%s", ns, name);
+		sc_workqueue_add(a->queue, key);
+	}
+}
+
+static void instance_updated(const json_t *old, const json_t *obj, void *data)
+{
+	(void)old;
+	enqueue_instance(obj, data);
+}
+
+static void enqueue_pod(const json_t *obj, void *data)
+{
+	struct sc_agent *a = data;
+	const char *ns = sc_json_namespace(obj);
+	const char *inst = json_string_value(
+	    json_object_get(sc_json_path(obj, "metadata.labels"), SC_LABEL_INSTANCE));
+	if (ns && inst) {
+		cleanup_free char *key = sc_xasprintf("%s/%s", ns, inst);
+		sc_workqueue_add(a->queue, key);
+	}
+}
+
+static void pod_updated(const json_t *old, const json_t *obj, void *data)
+{
+	(void)old;
+	enqueue_pod(obj, data);
+}
+
+static void *worker(void *data)
+{
+	struct sc_agent *a = data;
+	char *key;
+	long long queued;
+	while (sc_workqueue_get(a->queue, &key, &queued)) {
+		cleanup_error sc_error_t err = NULL;
+		if (reconcile(a, key, &err) < 0) {
+			sc_metric_add(a->m_errors, 1);
+			SC_LOG_KV(SC_LOG_LEVEL_WARNING, "node reconcile failed", "key", key,
+				  "error", sc_error_message(err), NULL);
+			sc_workqueue_add_rate_limited(a->queue, key);
+		} else {
+			sc_workqueue_forget(a->queue, key);
+		}
+		sc_workqueue_done(a->queue, key);
+		free(key);
+	}
+	return NULL;
+}
+
+int sc_agent_new(const struct sc_kube_config *cfg, const struct sc_agent_options *opts,
+		 struct sc_agent **out, sc_error_t *err)
+{
+	struct sc_agent *a = sc_xzalloc(sizeof(*a));
+	a->opts = *opts;
+	struct sc_kube_client_options copts = {.component = "sc-mount-helper"};
+	if (sc_kube_client_new(cfg, &copts, &a->client, err) < 0) {
+		free(a);
+		return -1;
+	}
+	a->queue = sc_workqueue_new(NULL);
+	cleanup_free char *field = sc_xasprintf("spec.nodeName=%s", opts->node);
+	struct sc_informer_options inst = {.resource = &sc_kube_stoppablecontainerinstances};
+	struct sc_informer_options pods = {.resource = &sc_kube_pods,
+					   .label_selector =
+					       "app.kubernetes.io/managed-by=sc-controller",
+					   .field_selector = field};
+	struct sc_informer_handlers ih = {.on_add = enqueue_instance,
+					  .on_update = instance_updated,
+					  .on_delete = enqueue_instance,
+					  .userdata = a};
+	struct sc_informer_handlers ph = {.on_add = enqueue_pod,
+					  .on_update = pod_updated,
+					  .on_delete = enqueue_pod,
+					  .userdata = a};
+	if (sc_informer_new(cfg, &inst, &ih, &a->instances, err) < 0 ||
+	    sc_informer_new(cfg, &pods, &ph, &a->pods, err) < 0) {
+		sc_agent_free(a);
+		return sc_error_wrap(err, "creating informers");
+	}
+	struct sc_metrics *m = opts->metrics;
+	a->m_prepared = sc_metrics_counter(m, "sc_mount_helper_rootfs_mounted_total",
+					   "Overlays mounted or remounted.", NULL);
+	a->m_injected = sc_metrics_counter(m, "sc_mount_helper_rootfs_stacked_total",
+					   "Rootfs stacked on a workload container.", NULL);
+	a->m_removed = sc_metrics_counter(m, "sc_mount_helper_rootfs_removed_total",
+					  "Instance states removed.", NULL);
+	a->m_errors = sc_metrics_counter(m, "sc_mount_helper_errors_total",
+					 "Node reconciles that failed.", NULL);
+	a->m_inject_seconds =
+	    sc_metrics_histogram(m, "sc_mount_helper_stack_duration_seconds",
+				 "Time to stack a rootfs on a workload container.",
+				 sc_metrics_duration_buckets, sc_metrics_duration_nbuckets);
+	*out = a;
+	return 0;
+}
+
+int sc_agent_start(struct sc_agent *a, sc_error_t *err)
+{
+	if (sc_informer_start(a->instances, err) < 0 || sc_informer_start(a->pods, err) < 0)
+		return sc_error_wrap(err, "starting informers");
+	/* One worker: mount work on one node is serial by nature, and one
+	 * worker makes every instance's steps strictly ordered. */
+	if (pthread_create(&a->worker, NULL, worker, a) != 0)
+		return sc_error_make_errno(err, "starting the worker");
+	a->worker_started = true;
+	return 0;
+}
+
+bool sc_agent_synced(struct sc_agent *a)
+{
+	return sc_informer_has_synced(a->instances) && sc_informer_has_synced(a->pods);
+}
+
+void sc_agent_free(struct sc_agent *a)
+{
+	if (a == NULL)
+		return;
+	if (a->queue)
+		sc_workqueue_shutdown(a->queue);
+	if (a->worker_started)
+		pthread_join(a->worker, NULL);
+	sc_informer_free(a->instances);
+	sc_informer_free(a->pods);
+	sc_workqueue_free(a->queue);
+	sc_kube_client_free(a->client);
+	free(a);
+}

@@ -1,0 +1,54 @@
+/* The mount-helper's runtime on one node: informers on the instances and on
+ * this node's pods of ours feed a work queue of instance keys; a worker
+ * prepares the instance's overlay when its provider runs here, stacks it on
+ * the consumer's root when the consumer starts, reports RootfsReady, and on
+ * deletion removes the state and releases the rootfs finalizer.
+ *
+ * It acts only on what the API server says (see SECURITY.md): every name and
+ * UID is validated before it becomes a path, processes are matched by pod UID
+ * and container ID and held by pidfd, and the host path prefix must be on the
+ * administrator's allow-list. */
+#ifndef SC_AGENT_H
+#define SC_AGENT_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "sc-kubeconfig.h"
+#include "sc-metrics.h"
+
+#define SC_AGENT_FIELD_MANAGER   "sc-mount-helper"
+#define SC_AGENT_NODE_ANNOTATION "stoppablecontainer.xtlsoft.top/node"
+
+struct sc_agent_options {
+	const char *node;
+	char **allowed_prefixes;  /* NULL-terminated */
+	const char *proc_root;    /* "/proc" */
+	const char *content_root; /* containerd's content store */
+	struct sc_metrics *metrics;
+};
+
+struct sc_agent;
+
+int sc_agent_new(const struct sc_kube_config *cfg, const struct sc_agent_options *opts,
+		 struct sc_agent **out, sc_error_t *err);
+int sc_agent_start(struct sc_agent *a, sc_error_t *err);
+bool sc_agent_synced(struct sc_agent *a);
+void sc_agent_free(struct sc_agent *a);
+
+/* Pure helpers, exposed for the tests. */
+
+/* The container ID (64 hex) of the running container `name` in pod, or NULL
+ * when it is not running. Written into id[65]. */
+bool sc_agent_running_container(json_t *pod, const char *name, char id[65], const char **image_id);
+/* The status this agent applies (server-side apply) for a prepared rootfs. */
+json_t *sc_agent_ready_status(json_t *sci, const char *node, const char *provider_uid,
+			      const char *host_path, json_t *image_config, int layers,
+			      const char *now);
+/* The status for a failure the user must act on (reason, message). */
+json_t *sc_agent_failed_status(json_t *sci, const char *reason, const char *message,
+			       const char *now);
+/* Whether applying want to the instance would change its status. */
+bool sc_agent_status_differs(json_t *sci, json_t *want);
+
+#endif

@@ -1,0 +1,265 @@
+/* sc-mount-helper: the node agent, the only privileged component. This file
+ * parses arguments, enters the host's mount namespace and wires the parts. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "agent.h"
+#include "sc-httpd.h"
+#include "sc-kubeconfig.h"
+#include "sc-log.h"
+#include "sc-validate.h"
+
+static const char usage[] =
+    "Usage: sc-mount-helper --node-name NODE [OPTIONS]\n"
+    "\n"
+    "The StoppableContainer node agent: prepares each instance's persistent\n"
+    "rootfs on this node, stacks it on the workload's root, and removes it when\n"
+    "the StoppableContainer is deleted. It acts only on what the API server says.\n"
+    "\n"
+    "Options:\n"
+    "  --node-name NODE        this node's name (required; env NODE_NAME)\n"
+    "  --allowed-prefix DIR    a hostPathPrefix the agent accepts; may be repeated\n"
+    "                          (default: /var/lib/stoppablecontainer)\n"
+    "  --containerd-root DIR   containerd's root directory, for image configs\n"
+    "                          (default: /var/lib/containerd)\n"
+    "  --proc DIR              the host's /proc (default: /proc)\n"
+    "  --host-mount-namespace PATH\n"
+    "                          enter this mount namespace first (default:\n"
+    "                          /proc/1/ns/mnt, when it is not ours already;\n"
+    "                          \"none\" to stay)\n"
+    "  --kubeconfig PATH       kubeconfig (default: in-cluster, else $KUBECONFIG,\n"
+    "                          else ~/.kube/config)\n"
+    "  --context NAME          kubeconfig context\n"
+    "  --health-addr ADDR      /metrics /healthz /readyz (default: :8081; \"0\" off)\n"
+    "  -v, --v N               log verbosity (default: 0)\n"
+    "  -h, --help              this text\n"
+    "      --version           print the version\n";
+
+static atomic_bool stopping;
+static int signal_pipe[2] = {-1, -1};
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	atomic_store(&stopping, true);
+	ssize_t r SC_UNUSED = write(signal_pipe[1], "x", 1);
+}
+
+static bool ready(void *data, const char **why)
+{
+	struct sc_agent **a = data;
+	if (*a == NULL || !sc_agent_synced(*a)) {
+		*why = "caches not synced yet";
+		return false;
+	}
+	return true;
+}
+
+/* Enters the host's mount namespace, so host paths (containerd's layers, the
+ * state directory) mean what they say. Must run before any thread exists:
+ * setns(CLONE_NEWNS) refuses a multi-threaded caller. */
+static int enter_mount_namespace(const char *path, sc_error_t *err)
+{
+	struct stat ours, theirs;
+	if (stat("/proc/self/ns/mnt", &ours) < 0)
+		return sc_error_make_errno(err, "stat /proc/self/ns/mnt");
+	if (stat(path, &theirs) < 0)
+		return sc_error_make_errno(err, "stat %s", path);
+	if (ours.st_ino == theirs.st_ino && ours.st_dev == theirs.st_dev)
+		return 0;
+	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return sc_error_make_errno(err, "opening %s", path);
+	if (setns(fd, CLONE_NEWNS) < 0)
+		return sc_error_make_errno(err,
+					   "entering the mount namespace %s (the agent "
+					   "must run privileged with hostPID)",
+					   path);
+	if (chdir("/") < 0)
+		return sc_error_make_errno(err, "chdir /");
+	SC_LOG_INFO("entered the host mount namespace %s", path);
+	return 1;
+}
+
+int main(int argc, char **argv)
+{
+	enum {
+		OPT_NODE = 256,
+		OPT_PREFIX,
+		OPT_CONTAINERD,
+		OPT_PROC,
+		OPT_HOSTNS,
+		OPT_KUBECONFIG,
+		OPT_CONTEXT,
+		OPT_HEALTH,
+		OPT_VERSION
+	};
+	static const struct option longopts[] = {
+	    {"node-name", required_argument, NULL, OPT_NODE},
+	    {"allowed-prefix", required_argument, NULL, OPT_PREFIX},
+	    {"containerd-root", required_argument, NULL, OPT_CONTAINERD},
+	    {"proc", required_argument, NULL, OPT_PROC},
+	    {"host-mount-namespace", required_argument, NULL, OPT_HOSTNS},
+	    {"kubeconfig", required_argument, NULL, OPT_KUBECONFIG},
+	    {"context", required_argument, NULL, OPT_CONTEXT},
+	    {"health-addr", required_argument, NULL, OPT_HEALTH},
+	    {"v", required_argument, NULL, 'v'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, OPT_VERSION},
+	    {NULL, 0, NULL, 0},
+	};
+	const char *node = getenv("NODE_NAME"), *containerd_root = "/var/lib/containerd";
+	const char *proc_root = "/proc", *hostns = "/proc/1/ns/mnt", *kubeconfig = NULL;
+	const char *context = NULL, *health = ":8081";
+	char *prefixes[17] = {NULL};
+	size_t nprefixes = 0;
+	long verbosity = 0;
+	int c;
+	while ((c = getopt_long(argc, argv, "v:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case OPT_NODE:
+			node = optarg;
+			break;
+		case OPT_PREFIX:
+			if (nprefixes == 16) {
+				fprintf(stderr, "sc-mount-helper: at most 16 --allowed-prefix\n");
+				return 2;
+			}
+			prefixes[nprefixes++] = optarg;
+			break;
+		case OPT_CONTAINERD:
+			containerd_root = optarg;
+			break;
+		case OPT_PROC:
+			proc_root = optarg;
+			break;
+		case OPT_HOSTNS:
+			hostns = optarg;
+			break;
+		case OPT_KUBECONFIG:
+			kubeconfig = optarg;
+			break;
+		case OPT_CONTEXT:
+			context = optarg;
+			break;
+		case OPT_HEALTH:
+			health = optarg;
+			break;
+		case 'v':
+			if (sc_parse_long(optarg, 0, 10, &verbosity) < 0) {
+				fprintf(stderr, "sc-mount-helper: -v: want 0 to 10, got \"%s\"\n",
+					optarg);
+				return 2;
+			}
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return 0;
+		case OPT_VERSION:
+			printf("sc-mount-helper %s\n", SC_VERSION);
+			return 0;
+		default:
+			fputs(usage, stderr);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "sc-mount-helper: unexpected argument \"%s\"\n%s", argv[optind],
+			usage);
+		return 2;
+	}
+	cleanup_error sc_error_t err = NULL;
+	if (node == NULL || *node == '\0') {
+		fprintf(stderr, "sc-mount-helper: --node-name (or $NODE_NAME) is required\n");
+		return 2;
+	}
+	if (sc_validate_dns1123_subdomain("--node-name", node, &err) < 0) {
+		fprintf(stderr, "sc-mount-helper: %s\n", sc_error_message(err));
+		return 2;
+	}
+	if (nprefixes == 0)
+		prefixes[nprefixes++] = "/var/lib/stoppablecontainer";
+	for (size_t i = 0; i < nprefixes; i++) {
+		if (sc_validate_abs_path("--allowed-prefix", prefixes[i], &err) < 0) {
+			fprintf(stderr, "sc-mount-helper: %s\n", sc_error_message(err));
+			return 2;
+		}
+	}
+	sc_log_init("sc-mount-helper", (int)verbosity);
+
+	/* The service account directory stays reachable after we leave the
+	 * container's mount namespace, through an fd: the token rotates and
+	 * is re-read from there. */
+	cleanup_close int sa_fd = -1;
+	cleanup_free char *sa_dir = NULL;
+	if (getenv("KUBERNETES_SERVICE_HOST") && kubeconfig == NULL) {
+		sa_fd = open("/var/run/secrets/kubernetes.io/serviceaccount",
+			     O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (sa_fd >= 0)
+			sa_dir = sc_xasprintf("/proc/self/fd/%d", sa_fd);
+	}
+	if (strcmp(hostns, "none") != 0 && enter_mount_namespace(hostns, &err) < 0) {
+		SC_LOG_ERROR("%s", sc_error_message(err));
+		return 1;
+	}
+
+	if (pipe2(signal_pipe, O_CLOEXEC) != 0) {
+		perror("sc-mount-helper: pipe");
+		return 1;
+	}
+	struct sigaction sa = {.sa_handler = on_signal};
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	cleanup_kube_config struct sc_kube_config *cfg = NULL;
+	struct sc_kubeconfig_options kopts = {
+	    .path = kubeconfig, .context = context, .service_account_dir = sa_dir};
+	if (sc_kube_config_load(&kopts, &cfg, &err) < 0) {
+		SC_LOG_ERROR("loading the Kubernetes configuration: %s", sc_error_message(err));
+		return 1;
+	}
+	cleanup_free char *content_root =
+	    sc_xasprintf("%s/io.containerd.content.v1.content", containerd_root);
+	struct sc_metrics *metrics = sc_metrics_new();
+	struct sc_agent_options opts = {.node = node,
+					.allowed_prefixes = prefixes,
+					.proc_root = proc_root,
+					.content_root = content_root,
+					.metrics = metrics};
+	struct sc_agent *agent = NULL;
+	struct sc_httpd *httpd = NULL;
+	if (strcmp(health, "0") != 0 &&
+	    sc_httpd_start(health, metrics, ready, &agent, &httpd, &err) < 0) {
+		SC_LOG_ERROR("%s", sc_error_message(err));
+		return 1;
+	}
+	if (sc_agent_new(cfg, &opts, &agent, &err) < 0 || sc_agent_start(agent, &err) < 0) {
+		SC_LOG_ERROR("starting the agent: %s", sc_error_message(err));
+		return 1;
+	}
+	SC_LOG_KV(SC_LOG_LEVEL_INFO, "sc-mount-helper started", "version", SC_VERSION, "node", node,
+		  NULL);
+	char b;
+	while (!atomic_load(&stopping)) {
+		ssize_t r = read(signal_pipe[0], &b, 1);
+		if (r < 0 && errno != EINTR)
+			break;
+	}
+	SC_LOG_INFO("shutting down; mounts stay for the next start to adopt");
+	struct sc_agent *a = agent;
+	agent = NULL;
+	sc_agent_free(a);
+	sc_httpd_stop(httpd);
+	sc_metrics_free(metrics);
+	return 0;
+}
