@@ -139,13 +139,18 @@ static int kc_bool(const json_t *obj, const char *key, const char *file, const c
 		*out = json_is_true(v);
 		return 0;
 	}
+	/* kubectl reads YAML 1.1, where yes/no/on/off are booleans too. */
 	const char *s = json_string_value(v);
-	if (s != NULL && strcasecmp(s, "true") == 0) {
-		*out = true;
-		return 0;
+	static const char *const yes[] = {"true", "yes", "on", "y"};
+	static const char *const no[] = {"false", "no", "off", "n"};
+	for (size_t i = 0; s != NULL && i < SC_ARRAY_SIZE(yes); i++) {
+		if (strcasecmp(s, yes[i]) == 0) {
+			*out = true;
+			return 0;
+		}
+		if (strcasecmp(s, no[i]) == 0)
+			return 0;
 	}
-	if (s != NULL && strcasecmp(s, "false") == 0)
-		return 0;
 	return kc_fail(err, EINVAL, file, "%s.%s: must be true or false", where, key);
 }
 

@@ -156,6 +156,18 @@ SC_TEST(insecure_as_quoted_string_and_user_optional)
 	SC_ASSERT_INT_EQ(from_data(y, NULL, &cfg, &err), 0);
 	SC_ASSERT(cfg->insecure_skip_tls_verify);
 	SC_ASSERT(cfg->token == NULL && cfg->cert_data == NULL);
+	/* YAML 1.1 spellings, as kubectl's loader reads them */
+	const char *spellings[][2] = {{"yes", "1"}, {"On", "1"}, {"no", "0"}, {"OFF", "0"}};
+	for (size_t i = 0; i < SC_ARRAY_SIZE(spellings); i++) {
+		cleanup_free char *y2 = sc_xasprintf(
+		    "current-context: c\nclusters:\n- name: k\n  cluster: {server: https://h, "
+		    "insecure-skip-tls-verify: %s}\ncontexts:\n- name: c\n  context: {cluster: "
+		    "k}\n",
+		    spellings[i][0]);
+		cleanup_kube_config struct sc_kube_config *c2 = NULL;
+		SC_ASSERT_INT_EQ(from_data(y2, NULL, &c2, &err), 0);
+		SC_ASSERT_INT_EQ(c2->insecure_skip_tls_verify, spellings[i][1][0] == '1');
+	}
 }
 
 static int load_env(const char *kubeconfig, const char *context, struct sc_kube_config **out,
