@@ -262,7 +262,7 @@ curl_admin() {
 	curl -fsS --max-time 5 --cacert "$PKI/ca.crt" --cert "$PKI/admin.crt" --key "$PKI/admin.key" "$@"
 }
 health_containerd() {
-	ctr --address "$CONTAINERD_SOCK" plugins ls 2>/dev/null | grep -E '^io\.containerd\.grpc\.v1\s+cri\s.*\sok$' >/dev/null
+	ctr --address "$CONTAINERD_SOCK" plugins ls 2>/dev/null | grep -E '^io\.containerd\.grpc\.v1\s+cri\s.*\sok\s*$' >/dev/null
 }
 health_etcd() { [[ $(curl -fsS --max-time 5 http://127.0.0.1:2381/health) == *'"health":"true"'* ]]; }
 health_kube-apiserver() { [[ $(curl_admin "https://127.0.0.1:$APISERVER_PORT/readyz") == ok ]]; }
@@ -435,8 +435,19 @@ EOF
 
 # ----------------------------------------------------------------- configs ---
 
+# Can this process lower an oom_score_adj (CAP_SYS_RESOURCE, bit 24)? Some
+# VMs and containers drop it from root's bounding set; then runc cannot give
+# the sandbox its oom_score_adj of -998 and every pod fails with "can't get
+# final child's PID from pipe: EOF".
+have_cap_sys_resource() {
+	local eff
+	eff=$(awk '/^CapEff:/ {print $2}' /proc/self/status)
+	(((16#$eff >> 24) & 1))
+}
+
 write_configs() {
-	local ip=$1
+	local ip=$1 restrict_oom=false
+	have_cap_sys_resource || restrict_oom=true
 	mkdir -p "$STATE_DIR/kubeconfigs" "$STATE_DIR/config" "$CNI_CONF_DIR" "$CNI_IPAM_DIR" "$CONTAINERD_ROOT" "$ETCD_DIR"
 	chmod 700 "$ETCD_DIR"
 	mkkubeconfig "$ADMIN_KUBECONFIG" admin
@@ -457,6 +468,9 @@ state = "$CONTAINERD_STATE"
 [plugins]
   [plugins."io.containerd.grpc.v1.cri"]
     sandbox_image = "$PAUSE_IMAGE"
+    # true when root lacks CAP_SYS_RESOURCE: no container gets an
+    # oom_score_adj below containerd's own.
+    restrict_oom_score_adj = $restrict_oom
     [plugins."io.containerd.grpc.v1.cri".containerd]
       snapshotter = "overlayfs"
       default_runtime_name = "runc"
@@ -560,6 +574,7 @@ conntrack:
   maxPerCore: 0
   tcpEstablishedTimeout: 0s
   tcpCloseWaitTimeout: 0s
+nodePortAddresses: [primary]
 iptables:
   localhostNodePorts: false
 EOF
@@ -650,7 +665,7 @@ import_image() {
 	local archive=$1 name=${2:-} out imported=() line ref
 	[[ -f $archive ]] || die "import-image: no such file: $archive"
 	health_containerd || die "import-image: containerd is not running (run 'up' first)"
-	out=$(ctr_k8s images import --digests "$archive" 2>&1) || die "ctr images import $archive failed: $out"
+	out=$(ctr_k8s images import --digests --skip-digest-for-named "$archive" 2>&1) || die "ctr images import $archive failed: $out"
 	while read -r line; do
 		# "unpacking NAME (sha256:...)...done"
 		[[ $line =~ ^unpacking\ ([^ ]+)\ \(sha256: ]] && imported+=("${BASH_REMATCH[1]}")
