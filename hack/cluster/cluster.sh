@@ -31,8 +31,9 @@ Commands:
                      Exit 0 when all are, 3 when none runs, 1 otherwise.
   kubeconfig         Print the path of the admin kubeconfig, for
                        export KUBECONFIG=\$(hack/cluster/cluster.sh kubeconfig)
-  env                Print 'export KUBECONFIG=...' and 'export PATH=<bin>:...'
-                     lines (eval them to use the cluster's kubectl and crictl).
+  env                Print 'export KUBECONFIG=...', 'export PATH=<bin>:...' and
+                     the cluster's paths and node name as SC_* variables (eval
+                     them to use the cluster's kubectl and crictl).
   kubectl ARGS...    Run the cluster's kubectl v1.34 with the admin kubeconfig.
   crictl ARGS...     Run crictl against the cluster's containerd.
   import-image ARCHIVE [NAME:TAG]
@@ -1012,6 +1013,7 @@ main() {
 		echo "export KUBECONFIG=$ADMIN_KUBECONFIG"
 		[[ -n $BIN_DIR ]] && echo "export PATH=$BIN_DIR:\$PATH"
 		echo "export CONTAINER_RUNTIME_ENDPOINT=unix://$CONTAINERD_SOCK"
+		echo "export SC_STATE_DIR=$STATE_DIR SC_LOG_DIR=$LOG_DIR SC_KUBELET_DIR=$KUBELET_DIR SC_NODE_NAME=$NODE_NAME"
 		;;
 	kubectl) kc "$@" ;;
 	crictl)
