@@ -26,7 +26,8 @@ Commands:
                      bridge and the KUBE-/CNI- iptables chains and restore the
                      host settings 'up' changed. A no-op when nothing runs.
                      --purge also deletes the state directory (PKI, etcd data,
-                     images) and the kubelet directory; the binary cache stays.
+                     images), the kubelet directory and the pod logs under
+                     /var/log/pods; the binary cache and $LOG_DIR stay.
   status             Print which components run and whether they are healthy.
                      Exit 0 when all are, 3 when none runs, 1 otherwise.
   kubeconfig         Print the path of the admin kubeconfig, for
@@ -271,8 +272,14 @@ health_kube-controller-manager() { [[ $(curl -fsSk --max-time 5 https://127.0.0.
 health_kube-scheduler() { [[ $(curl -fsSk --max-time 5 https://127.0.0.1:10259/healthz) == ok ]]; }
 health_kubelet() { [[ $(curl -fsS --max-time 5 http://127.0.0.1:10248/healthz) == ok ]]; }
 health_kube-proxy() { curl -fsS --max-time 5 http://127.0.0.1:10256/healthz >/dev/null; }
+# node_ready [SINCE]: the node's Ready condition is True (and, with SINCE, an
+# RFC 3339 UTC time, was reported at or after it: after a 'down' the node
+# object still says Ready until the node controller notices).
 node_ready() {
-	[[ $(kc get node "$NODE_NAME" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null) == True ]]
+	local since=${1:-} out
+	out=$(kc get node "$NODE_NAME" -o jsonpath='{range .status.conditions[?(@.type=="Ready")]}{.status} {.lastHeartbeatTime}{end}' 2>/dev/null) || return 1
+	[[ $out == "True "* ]] || return 1
+	[[ -z $since || ! ${out#True } < $since ]]
 }
 
 # ------------------------------------------------------------- host setup ---
@@ -804,12 +811,13 @@ all_healthy() {
 	for c in "${COMPONENTS[@]}"; do
 		running_pid "$c" >/dev/null && "health_$c" || return 1
 	done
-	node_ready
+	node_ready ""
 }
 
 cmd_up() {
 	need_root
-	local t0=$SECONDS ip
+	local t0=$SECONDS ip since
+	since=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 	if [[ -f $ADMIN_KUBECONFIG ]] && BIN_DIR=$(cached_bin_dir) && [[ -n $BIN_DIR ]] && all_healthy \
 		&& kc get serviceaccount default -n default >/dev/null 2>&1; then
 		log "cluster already up and healthy (KUBECONFIG=$ADMIN_KUBECONFIG)"
@@ -833,7 +841,7 @@ cmd_up() {
 	wait_until kube-scheduler "kube-scheduler /healthz on 127.0.0.1:10259" health_kube-scheduler
 	ensure_kubelet "$ip"
 	ensure_kube_proxy
-	wait_until kubelet "node $NODE_NAME to become Ready" node_ready
+	wait_until kubelet "node $NODE_NAME to report Ready" node_ready "$since"
 	wait_until kube-controller-manager "the default ServiceAccount in namespace default" \
 		kc get serviceaccount default -n default
 	log "cluster up in $((SECONDS - t0))s; export KUBECONFIG=$ADMIN_KUBECONFIG"
@@ -919,6 +927,10 @@ cmd_down() {
 				log "deleting all pods (grace period ${DOWN_GRACE}s)"
 				kc delete pods --all -A --grace-period "$DOWN_GRACE" --wait=true --timeout 120s >/dev/null 2>&1 \
 					|| log "WARNING: not all pods were deleted in 120s; removing them through the runtime"
+				# The kubelet removes a deleted pod's directory once its
+				# volumes are unmounted, a little after the API object.
+				local deadline=$((SECONDS + 30))
+				while [[ -n $(ls -A "$KUBELET_DIR/pods" 2>/dev/null) ]] && ((SECONDS < deadline)); do sleep 0.5; done
 			fi
 		fi
 		stop_component kube-proxy
@@ -943,6 +955,10 @@ cmd_down() {
 	done
 	unmount_under "$KUBELET_DIR" "$CONTAINERD_STATE" "$CONTAINERD_ROOT" "$STATE_DIR" /run/netns/cni-
 	rm -f /run/netns/cni-* 2>/dev/null || true
+	# containerd's state dir (sockets, fifos, empty bundle dirs), now unused.
+	if ! running_pid containerd >/dev/null && [[ -z $(mounts_under "$CONTAINERD_STATE") ]]; then
+		rm -rf "$CONTAINERD_STATE"
+	fi
 	if ip link show "$CNI_BRIDGE" >/dev/null 2>&1; then
 		ip link delete "$CNI_BRIDGE" && log "deleted bridge $CNI_BRIDGE"
 	fi
@@ -958,8 +974,8 @@ cmd_down() {
 	find /sys/fs/cgroup/*/kubepods /sys/fs/cgroup/kubepods -depth -type d -exec rmdir {} + 2>/dev/null || true
 	host_restore
 	if ((purge)); then
-		rm -rf "$STATE_DIR" "$KUBELET_DIR" "$RUN_DIR" "$CONTAINERD_STATE"
-		log "purged $STATE_DIR and $KUBELET_DIR"
+		rm -rf "$STATE_DIR" "$KUBELET_DIR" "$RUN_DIR" /var/log/pods /var/log/containers
+		log "purged $STATE_DIR, $KUBELET_DIR and the pod logs in /var/log/pods"
 	fi
 	if ((any)); then log "cluster down in $((SECONDS - t0))s"; else log "nothing was running"; fi
 }
@@ -994,7 +1010,7 @@ cmd_status() {
 	fi
 	printf 'kubeconfig: %s\nlogs: %s\nbinaries: %s\n' "$ADMIN_KUBECONFIG" "$LOG_DIR" "${BIN_DIR:-(not built)}"
 	((n == 0)) && return 3
-	((ok == ${#COMPONENTS[@]})) && node_ready && return 0
+	((ok == ${#COMPONENTS[@]})) && node_ready "" && return 0
 	return 1
 }
 
