@@ -97,6 +97,8 @@ BUSYBOX_IMAGE=sc-test/busybox:1
 # In start order; down stops them in reverse.
 COMPONENTS=(containerd etcd kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy)
 
+SWEPT=0 # leftovers 'down' removed (mounts, containers, shims, links)
+
 log() { printf '[cluster %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { printf '[cluster] ERROR: %s\n' "$*" >&2; exit 1; }
 
@@ -493,6 +495,12 @@ state = "$CONTAINERD_STATE"
     path = "$CONTAINERD_ROOT/opt"
 EOF
 
+	cat >"$STATE_DIR/config/crictl.yaml" <<EOF
+runtime-endpoint: unix://$CONTAINERD_SOCK
+image-endpoint: unix://$CONTAINERD_SOCK
+timeout: 30
+EOF
+
 	cat >"$CNI_CONF_DIR/10-sc-bridge.conflist" <<EOF
 {
   "cniVersion": "0.4.0",
@@ -638,6 +646,12 @@ build_busybox_archive() {
 	write_docker_archive "$BUSYBOX_IMAGE" "$tree" "$out" \
 		'{"Cmd":["/bin/sh"],"Env":["PATH=/usr/sbin:/usr/bin:/sbin:/bin"]}'
 	rm -rf "$tree"
+}
+
+crictl_cmd() {
+	local cfg=$STATE_DIR/config/crictl.yaml
+	[[ -f $cfg ]] || cfg=/dev/null
+	"$BIN_DIR/crictl" --config "$cfg" --runtime-endpoint "unix://$CONTAINERD_SOCK" "$@"
 }
 
 ctr_k8s() { ctr --address "$CONTAINERD_SOCK" -n k8s.io "$@"; }
@@ -867,6 +881,7 @@ unmount_under() {
 		[[ -n $mp ]] || continue
 		umount "$mp" 2>/dev/null || umount -l "$mp" 2>/dev/null || log "WARNING: could not unmount $mp"
 		n=$((n + 1))
+		SWEPT=$((SWEPT + 1))
 	done < <(mounts_under "$@")
 	((n == 0)) || log "unmounted $n mount(s)"
 }
@@ -893,11 +908,11 @@ remove_runtime_leftovers() {
 	[[ -n $crictl && -x $crictl ]] || crictl=""
 	health_containerd || return 0
 	if [[ -n $crictl ]]; then
-		ids=$("$crictl" --runtime-endpoint "unix://$CONTAINERD_SOCK" pods -q 2>/dev/null || true)
+		ids=$(crictl_cmd pods -q 2>/dev/null || true)
 		if [[ -n $ids ]]; then
 			log "removing $(wc -w <<<"$ids") pod sandbox(es) left in containerd"
 			# shellcheck disable=SC2086
-			"$crictl" --runtime-endpoint "unix://$CONTAINERD_SOCK" --timeout 60s rmp -f $ids >/dev/null 2>&1 || true
+			crictl_cmd --timeout 60s rmp -f $ids >/dev/null 2>&1 || true
 		fi
 	fi
 	for id in $(ctr_k8s tasks ls -q 2>/dev/null); do
@@ -947,11 +962,12 @@ cmd_down() {
 	local id
 	for id in $(runc --root "$CONTAINERD_STATE/runc/k8s.io" list -q 2>/dev/null); do
 		runc --root "$CONTAINERD_STATE/runc/k8s.io" delete --force "$id" >/dev/null 2>&1 \
-			&& log "force-deleted leftover container $id"
+			&& log "force-deleted leftover container $id" && SWEPT=$((SWEPT + 1))
 	done
 	for pid in $(scan_shims); do
 		kill -KILL "$pid" 2>/dev/null || true
 		log "killed leftover containerd shim $pid"
+		SWEPT=$((SWEPT + 1))
 	done
 	unmount_under "$KUBELET_DIR" "$CONTAINERD_STATE" "$CONTAINERD_ROOT" "$STATE_DIR" /run/netns/cni-
 	rm -f /run/netns/cni-* 2>/dev/null || true
@@ -961,6 +977,7 @@ cmd_down() {
 	fi
 	if ip link show "$CNI_BRIDGE" >/dev/null 2>&1; then
 		ip link delete "$CNI_BRIDGE" && log "deleted bridge $CNI_BRIDGE"
+		SWEPT=$((SWEPT + 1))
 	fi
 	if [[ -n $BIN_DIR && -x $BIN_DIR/kube-proxy ]] && iptables-save 2>/dev/null | grep -q '^:KUBE-'; then
 		"$BIN_DIR/kube-proxy" --cleanup >>"$LOG_DIR/kube-proxy.log" 2>&1 || true
@@ -977,7 +994,13 @@ cmd_down() {
 		rm -rf "$STATE_DIR" "$KUBELET_DIR" "$RUN_DIR" /var/log/pods /var/log/containers
 		log "purged $STATE_DIR, $KUBELET_DIR and the pod logs in /var/log/pods"
 	fi
-	if ((any)); then log "cluster down in $((SECONDS - t0))s"; else log "nothing was running"; fi
+	if ((any)); then
+		log "cluster down in $((SECONDS - t0))s"
+	elif ((SWEPT)); then
+		log "no cluster process was running; removed $SWEPT leftover(s) of an earlier run"
+	else
+		log "nothing was running"
+	fi
 }
 
 # containerd-shim processes that belong to our containerd (by its socket).
@@ -1035,7 +1058,7 @@ main() {
 	crictl)
 		BIN_DIR=$(cached_bin_dir)
 		[[ -n $BIN_DIR ]] || die "crictl not built yet: run 'up' or 'build'"
-		"$BIN_DIR/crictl" --runtime-endpoint "unix://$CONTAINERD_SOCK" "$@"
+		crictl_cmd "$@"
 		;;
 	import-image)
 		need_root
