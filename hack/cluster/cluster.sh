@@ -172,7 +172,7 @@ pid_is() {
 	[[ -r /proc/$pid/stat ]] || return 1
 	state=$(sed 's/^.*) //' "/proc/$pid/stat" 2>/dev/null | cut -d' ' -f1) || return 1
 	[[ $state != Z && $state != X ]] || return 1
-	argv0=$(tr '\0' '\n' <"/proc/$pid/cmdline" 2>/dev/null | head -n1) || return 1
+	argv0=$(tr '\0' '\n' 2>/dev/null <"/proc/$pid/cmdline" | head -n1) || return 1
 	[[ ${argv0##*/} == "$name" ]]
 }
 
@@ -183,7 +183,7 @@ scan_ours() {
 	for p in /proc/[0-9]*; do
 		p=${p#/proc/}
 		pid_is "$p" "$name" || continue
-		tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -qF -- "$STATE_DIR/" && echo "$p"
+		tr '\0' ' ' 2>/dev/null <"/proc/$p/cmdline" | grep -qF -- "$STATE_DIR/" && echo "$p"
 	done
 	return 0
 }
@@ -1008,7 +1008,7 @@ scan_shims() {
 	local p argv
 	for p in /proc/[0-9]*; do
 		p=${p#/proc/}
-		argv=$(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null) || continue
+		argv=$(tr '\0' ' ' 2>/dev/null <"/proc/$p/cmdline") || continue
 		[[ $argv == *containerd-shim* && $argv == *"$CONTAINERD_SOCK"* ]] && echo "$p"
 	done
 	return 0
@@ -1016,18 +1016,28 @@ scan_shims() {
 
 # ----------------------------------------------------------------- status ---
 
+rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
+
 cmd_status() {
-	local c pid n=0 ok=0 health
+	local c pid n=0 ok=0 health rss total=0 shims=0
 	BIN_DIR=$(cached_bin_dir)
 	for c in "${COMPONENTS[@]}"; do
 		if pid=$(running_pid "$c"); then
 			n=$((n + 1))
 			if "health_$c" 2>/dev/null; then health=healthy; ok=$((ok + 1)); else health=UNHEALTHY; fi
-			printf '%-24s running  pid %-8s %s\n' "$c" "$pid" "$health"
+			rss=$(rss_kb "$pid")
+			total=$((total + rss))
+			printf '%-24s running  pid %-8s %-9s RSS %5d MiB\n' "$c" "$pid" "$health" $((rss / 1024))
 		else
 			printf '%-24s stopped\n' "$c"
 		fi
 	done
+	for pid in $(scan_shims); do
+		shims=$((shims + 1))
+		total=$((total + $(rss_kb "$pid")))
+	done
+	((n == 0)) || printf '%-24s %d running; RSS of all the above and the shims: %d MiB\n' \
+		containerd-shims "$shims" $((total / 1024))
 	if ((n)) && [[ -n $BIN_DIR ]] && health_kube-apiserver 2>/dev/null; then
 		kc get nodes -o wide 2>/dev/null || true
 	fi

@@ -316,7 +316,7 @@ test_down_leaves_nothing() {
 	"$cluster" down || fail "'hack/cluster/cluster.sh down' failed"
 	local p argv0 argv left=() mp
 	for p in /proc/[0-9]*; do
-		argv=$(tr '\0' ' ' <"$p/cmdline" 2>/dev/null) || continue
+		argv=$(tr '\0' ' ' 2>/dev/null <"$p/cmdline") || continue
 		argv0=${argv%% *}
 		argv0=${argv0##*/}
 		case $argv0 in
