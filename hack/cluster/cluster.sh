@@ -24,7 +24,8 @@ Commands:
                      process started by 'up', remove the pod sandboxes and
                      containers, unmount what the cluster mounted, delete the CNI
                      bridge and the KUBE-/CNI- iptables chains and restore the
-                     host settings 'up' changed. A no-op when nothing runs.
+                     host settings 'up' changed. When nothing runs it only
+                     sweeps what a killed run left (a no-op on a clean host).
                      --purge also deletes the state directory (PKI, etcd data,
                      images), the kubelet directory and the pod logs under
                      /var/log/pods; the binary cache and $LOG_DIR stay.
@@ -39,10 +40,11 @@ Commands:
   crictl ARGS...     Run crictl against the cluster's containerd.
   import-image ARCHIVE [NAME:TAG]
                      Import a local OCI or docker archive into containerd's
-                     k8s.io namespace, where the kubelet finds it. With NAME:TAG
-                     the image is also tagged with that name (normalised the way
-                     the kubelet does: 'foo:1' means the default registry's
-                     library/foo:1). Use imagePullPolicy IfNotPresent or Never.
+                     k8s.io namespace, where the kubelet finds it, under the
+                     name(s) the archive carries, or, with NAME:TAG, under that
+                     name (spelled as in a pod spec: 'foo:1', 'org/foo:1' or
+                     'host.example/org/foo:1'). Prints the full names. Pods
+                     must use imagePullPolicy IfNotPresent or Never.
   build              Only build (or find cached) the binaries; print their dir.
   -h, --help         This help.
 
@@ -53,6 +55,7 @@ Paths (override with the environment variables named):
   state       \$SC_STATE_DIR   = $STATE_DIR
   logs        \$SC_LOG_DIR     = $LOG_DIR  (one <component>.log each)
   kubelet     \$SC_KUBELET_DIR = $KUBELET_DIR
+  pidfiles    \$SC_RUN_DIR     = $RUN_DIR
   containerd  socket $CONTAINERD_SOCK, root $CONTAINERD_ROOT
   binaries    \${SC_CACHE_DIR:-\$HOME/.cache/stoppablecontainer}/k8s/<key>/bin
   admin kubeconfig  $ADMIN_KUBECONFIG
@@ -146,6 +149,7 @@ PACKAGES=(
 	/usr/bin/socat:socat
 	/usr/bin/setsid:util-linux
 	/usr/bin/tar:tar
+	/usr/bin/skopeo:skopeo
 )
 
 ensure_packages() {
@@ -656,49 +660,61 @@ crictl_cmd() {
 
 ctr_k8s() { ctr --address "$CONTAINERD_SOCK" -n k8s.io "$@"; }
 
-# The registry host short names are completed with, as containerd sees it: ctr
-# imported our busybox archive (tagged with a short name) under it.
-default_domain() {
-	local ref
-	ref=$(ctr_k8s images ls -q 2>/dev/null | grep -E "/${BUSYBOX_IMAGE//./\\.}\$" | head -n1)
-	[[ -n $ref ]] || die "cannot tell the default registry domain: $BUSYBOX_IMAGE is not imported (run 'up')"
-	echo "${ref%%/*}"
-}
-
-# Full reference the CRI uses for an image name: 'a/b:1' -> <default
-# domain>/a/b:1, 'b:1' -> <default domain>/library/b:1, 'host.x/b:1' as is.
-normalize_ref() {
-	local ref=$1 first=${1%%/*}
-	if [[ $ref == */* && ($first == *.* || $first == *:* || $first == localhost) ]]; then
-		echo "$ref"
-		return 0
-	fi
-	[[ $ref == */* ]] || ref=library/$ref
-	echo "$(default_domain)/$ref"
-}
-
 # Is an image with short name $1 (as in a pod spec) in containerd?
 have_image() {
 	ctr_k8s images ls -q 2>/dev/null | grep -qE "(^|/)${1//./\\.}\$"
 }
 
+# archive_transport FILE: skopeo's transport name for an OCI or docker archive.
+archive_transport() {
+	local members
+	members=$(tar -tf "$1" 2>/dev/null) || die "import-image: $1 is not a tar archive"
+	if grep -qxE '(\./)?oci-layout' <<<"$members"; then
+		echo oci-archive
+	elif grep -qxE '(\./)?manifest\.json' <<<"$members"; then
+		echo docker-archive
+	else
+		die "import-image: $1 is neither an OCI archive (oci-layout) nor a docker archive (manifest.json)"
+	fi
+}
+
+oci_index() { tar -xOf "$1" index.json 2>/dev/null || tar -xOf "$1" ./index.json 2>/dev/null || true; }
+
 # import_image ARCHIVE [NAME]: prints the names it imported.
+# With NAME, skopeo first rewrites the archive as a docker archive tagged NAME,
+# so ctr names the image the way the kubelet spells it. (Tagging after the
+# import is not enough: for an OCI archive holding only a tag, ctr invents
+# "import-<date>:<tag>", and containerd 1.6's CRI then keeps a normalised
+# copy of that name which it fails to resolve when starting containers.)
 import_image() {
-	local archive=$1 name=${2:-} out imported=() line ref
+	local archive=$1 name=${2:-} out imported=() line tmp=""
 	[[ -f $archive ]] || die "import-image: no such file: $archive"
 	health_containerd || die "import-image: containerd is not running (run 'up' first)"
-	out=$(ctr_k8s images import --digests --skip-digest-for-named "$archive" 2>&1) || die "ctr images import $archive failed: $out"
+	if [[ -n $name ]]; then
+		tmp=$(mktemp -d)
+		skopeo copy -q "$(archive_transport "$archive"):$archive" "docker-archive:$tmp/image.tar:$name" >&2 \
+			|| { rm -rf "$tmp"; die "import-image: skopeo could not convert $archive to a docker archive named $name"; }
+		archive=$tmp/image.tar
+	elif [[ $(archive_transport "$archive") == oci-archive ]] \
+		&& ! oci_index "$archive" | jq -e '[.manifests[].annotations // {}
+			| (."io.containerd.image.name" // ."org.opencontainers.image.ref.name" // "")
+			| select(contains("/"))] | length > 0' >/dev/null; then
+		# Checked before importing: a name ctr invents stays in the CRI's
+		# image list until containerd restarts, even once removed.
+		die "import-image: the OCI archive $archive names no full image reference (only a tag, or none); give NAME:TAG"
+	fi
+	out=$(ctr_k8s images import "$archive" 2>&1) || { [[ -z $tmp ]] || rm -rf "$tmp"; die "ctr images import failed: $out"; }
+	[[ -z $tmp ]] || rm -rf "$tmp"
 	while read -r line; do
 		# "unpacking NAME (sha256:...)...done"
-		[[ $line =~ ^unpacking\ ([^ ]+)\ \(sha256: ]] && imported+=("${BASH_REMATCH[1]}")
+		[[ $line =~ ^unpacking\ ([^ ]+)\ \(sha256: ]] || continue
+		if [[ ${BASH_REMATCH[1]} == import-* ]]; then
+			ctr_k8s images rm "${BASH_REMATCH[1]}" >/dev/null 2>&1 || true
+			die "import-image: $1 names no full image reference (ctr called it ${BASH_REMATCH[1]}); give NAME:TAG"
+		fi
+		imported+=("${BASH_REMATCH[1]}")
 	done <<<"$out"
-	((${#imported[@]})) || die "import-image: no image found in $archive: $out"
-	if [[ -n $name ]]; then
-		ref=$(normalize_ref "$name")
-		ctr_k8s images tag --force "${imported[0]}" "$ref" >/dev/null \
-			|| die "import-image: tagging ${imported[0]} as $ref failed"
-		imported+=("$ref")
-	fi
+	((${#imported[@]})) || die "import-image: no named image in $1 (ctr said: $out); give NAME:TAG"
 	printf '%s\n' "${imported[@]}"
 }
 
@@ -1078,7 +1094,7 @@ main() {
 	build) find_bins && echo "$BIN_DIR" ;;
 	-h | --help | help) usage ;;
 	"") usage >&2; exit 2 ;;
-	*) usage >&2; die "unknown command: $cmd" ;;
+	*) die "unknown command: $cmd (see --help)" ;;
 	esac
 }
 
