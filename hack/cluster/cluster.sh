@@ -107,6 +107,16 @@ die() { printf '[cluster] ERROR: %s\n' "$*" >&2; exit 1; }
 
 need_root() { [[ $(id -u) == 0 ]] || die "must run as root (it starts containerd, the kubelet and mounts)"; }
 
+# One up/down/import at a time (CI jobs or several shells may call us).
+take_lock() {
+	mkdir -p "$RUN_DIR"
+	exec 9>"$RUN_DIR/lock"
+	if ! flock -n 9; then
+		log "waiting for another cluster.sh (up/down/import-image) to finish"
+		flock -w 900 9 || die "another cluster.sh still holds $RUN_DIR/lock after 900s"
+	fi
+}
+
 # ---------------------------------------------------------------- binaries ---
 
 BIN_DIR=""
@@ -160,8 +170,12 @@ ensure_packages() {
 	done
 	if ((${#missing[@]})); then
 		log "installing Debian packages: ${missing[*]}"
-		DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}" \
-			|| die "apt-get install ${missing[*]} failed (run 'apt-get update' first?)"
+		if ! DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"; then
+			log "apt-get install failed; running apt-get update and trying once more"
+			apt-get update || die "apt-get update failed"
+			DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}" \
+				|| die "apt-get install ${missing[*]} failed"
+		fi
 	fi
 	command -v go >/dev/null || die "'go' (>= 1.24) is not in PATH; it builds the Kubernetes binaries"
 }
@@ -219,7 +233,8 @@ start_component() {
 	shift
 	mkdir -p "$RUN_DIR" "$LOG_DIR"
 	printf '\n==== %s starting %s\n' "$(date -Is)" "$name" >>"$LOG_DIR/$name.log"
-	setsid "$@" </dev/null >>"$LOG_DIR/$name.log" 2>&1 &
+	# 9>&-: the daemons must not inherit (and so hold) our lock.
+	setsid "$@" </dev/null >>"$LOG_DIR/$name.log" 2>&1 9>&- &
 	echo $! >"$(pidfile "$name")"
 	log "started $name (pid $!, log $LOG_DIR/$name.log)"
 }
@@ -1069,8 +1084,8 @@ main() {
 	local cmd=${1:-}
 	[[ $# -gt 0 ]] && shift
 	case $cmd in
-	up) cmd_up "$@" ;;
-	down) cmd_down "$@" ;;
+	up) need_root; take_lock; cmd_up "$@" ;;
+	down) need_root; take_lock; cmd_down "$@" ;;
 	status) cmd_status "$@" ;;
 	kubeconfig) echo "$ADMIN_KUBECONFIG" ;;
 	env)
@@ -1088,6 +1103,7 @@ main() {
 		;;
 	import-image)
 		need_root
+		take_lock
 		[[ $# -ge 1 && $# -le 2 ]] || die "usage: cluster.sh import-image ARCHIVE [NAME:TAG]"
 		import_image "$@"
 		;;
