@@ -82,6 +82,28 @@ PY
 	record "$name" "${p:-0}" "${f:-1}"
 }
 
+# shell_tier "SCRIPT [ARGS]": runs a shell suite and counts its closing
+# "N passed, N failed" line; a suite that dies without it counts as failed.
+shell_tier() {
+	echo "== $1"
+	local out rc line p f
+	out=$(mktemp)
+	# shellcheck disable=SC2086
+	bash $1 2>&1 | tee "$out"
+	rc=${PIPESTATUS[0]}
+	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$out" | tail -n1)
+	rm -f "$out"
+	if [[ -n $line ]]; then
+		p=$(sed -E 's/^([0-9]+) passed.*/\1/' <<<"$line")
+		f=$(sed -E 's/^[0-9]+ passed, ([0-9]+) failed.*/\1/' <<<"$line")
+	else
+		p=0
+		f=1
+	fi
+	if ((rc != 0 && f == 0)); then f=1; fi
+	record "$1" "$p" "$f"
+}
+
 echo "== installing dependencies"
 if ! bash hack/deps.sh; then
 	echo "test.sh: installing dependencies failed" >&2
@@ -122,21 +144,23 @@ if ((quick == 0)); then
 		if bash hack/fuzz.sh --smoke; then record fuzz-smoke 1 0; else record fuzz-smoke 0 1; fi
 	fi
 
-	# Tiers on the project's own real cluster (hack/cluster/), when present.
-	for t in test/cluster/run.sh test/integration/run.sh test/e2e/run.sh; do
-		[[ -x $t ]] || continue
-		echo "== $t"
-		out=$(mktemp)
-		bash "$t" 2>&1 | tee "$out"
-		rc=${PIPESTATUS[0]}
-		line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$out" | tail -n1)
-		rm -f "$out"
-		p=$(sed -E 's/^([0-9]+) passed.*/\1/' <<<"$line")
-		f=$(sed -E 's/^[0-9]+ passed, ([0-9]+) failed.*/\1/' <<<"$line")
-		[[ -n $line ]] || { p=0; f=1; }
-		if ((rc != 0 && f == 0)); then f=1; fi
-		record "$t" "$p" "$f"
-	done
+	# Tiers on the project's own real cluster (hack/cluster/): brought up
+	# once (a warm machine reuses the cached Kubernetes binaries), shared by
+	# every suite, and taken down by the cluster suite's last test.
+	echo "== local cluster"
+	if hack/cluster/cluster.sh up; then
+		eval "$(hack/cluster/cluster.sh env)"
+		export KUBECTL=kubectl
+		suites=(test/crd/run.sh test/integration/run.sh test/plugin/run.sh test/e2e/run.sh)
+		for t in "${suites[@]}" "test/cluster/run.sh --with-down"; do
+			script=${t%% *}
+			[[ -x $script ]] || continue
+			shell_tier "$t"
+		done
+	else
+		record cluster-up 0 1
+		echo "test.sh: the local cluster did not come up; see /var/log/sc-cluster/" >&2
+	fi
 fi
 
 echo

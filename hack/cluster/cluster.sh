@@ -68,6 +68,8 @@ EOF
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo_root=$(cd "$here/../.." && pwd)
+# shellcheck source=../lib/image.sh
+source "$repo_root/hack/lib/image.sh"
 
 STATE_DIR=${SC_STATE_DIR:-/var/lib/sc-cluster}
 LOG_DIR=${SC_LOG_DIR:-/var/log/sc-cluster}
@@ -617,28 +619,7 @@ EOF
 
 # ------------------------------------------------------------------ images ---
 
-# Writes a docker-archive (docker save format) of the directory tree $2 as
-# image $1 to $3, reproducibly (fixed mtimes, owners and order). $4 is the
-# image config's "config" object (JSON).
-write_docker_archive() {
-	local name=$1 tree=$2 out=$3 cfg=$4 work layer_sha config config_sha
-	work=$(mktemp -d)
-	tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -C "$tree" -cf "$work/layer.tar" .
-	layer_sha=$(sha256sum "$work/layer.tar" | cut -d' ' -f1)
-	config=$(jq -cn --arg diff "sha256:$layer_sha" --argjson cfg "$cfg" \
-		'{architecture: "amd64", os: "linux", created: "1970-01-01T00:00:00Z", config: $cfg,
-		  rootfs: {type: "layers", diff_ids: [$diff]}, history: [{created: "1970-01-01T00:00:00Z", created_by: "hack/cluster/cluster.sh"}]}')
-	config_sha=$(printf '%s' "$config" | sha256sum | cut -d' ' -f1)
-	printf '%s' "$config" >"$work/$config_sha.json"
-	mkdir "$work/$layer_sha"
-	mv "$work/layer.tar" "$work/$layer_sha/layer.tar"
-	jq -cn --arg c "$config_sha.json" --arg t "$name" --arg l "$layer_sha/layer.tar" \
-		'[{Config: $c, RepoTags: [$t], Layers: [$l]}]' >"$work/manifest.json"
-	tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -C "$work" -cf "$out.tmp" \
-		manifest.json "$config_sha.json" "$layer_sha"
-	mv "$out.tmp" "$out"
-	rm -rf "$work"
-}
+# write_docker_archive comes from hack/lib/image.sh (sourced above).
 
 build_pause_archive() {
 	local out=$1 tree cc

@@ -10,6 +10,8 @@
 write_docker_archive() {
 	local name=$1 tree=$2 out=$3 cfg=$4 work layer_sha config config_sha
 	work=$(mktemp -d)
+	# The tree is the image's "/": mktemp's 0700 would lock out non-root users.
+	chmod 0755 "$tree"
 	tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -C "$tree" -cf "$work/layer.tar" .
 	layer_sha=$(sha256sum "$work/layer.tar" | cut -d' ' -f1)
 	config=$(jq -cn --arg diff "sha256:$layer_sha" --argjson cfg "$cfg" \
@@ -34,8 +36,9 @@ write_docker_archive() {
 copy_with_libs() {
 	local bin=$1 tree=$2 dest=${3:-/$(basename "$1")} lib
 	install -D -m 0755 "$bin" "$tree$dest"
+	# 0755: the kernel needs exec permission on the dynamic loader.
 	while read -r lib; do
 		[[ -n $lib && -e $lib ]] || continue
-		install -D -m 0644 "$(readlink -f "$lib")" "$tree$lib"
+		install -D -m 0755 "$(readlink -f "$lib")" "$tree$lib"
 	done < <(ldd "$bin" | awk '/=> \// {print $3} /^\t\/[^ ]+ \(/ {print $1}')
 }

@@ -299,7 +299,7 @@ EOF
 test_crds() {
 	local crd_dir=$repo_root/config/crd names name
 	[[ -d $crd_dir ]] || skip "$crd_dir does not exist yet (it comes with the CRDs)"
-	names=$(kubectl apply -f "$crd_dir" -o name) || fail "kubectl apply -f $crd_dir failed"
+	names=$(kubectl apply -k "$crd_dir" -o name) || fail "kubectl apply -k $crd_dir failed"
 	names=$(grep '^customresourcedefinition' <<<"$names" || true)
 	[[ -n $names ]] || fail "$crd_dir holds no CustomResourceDefinition"
 	for name in $names; do
