@@ -319,8 +319,10 @@ static int verify_injected(const struct sc_inject_request *req, char *const *pat
 	cleanup_mountinfo struct sc_mountinfo mi = {0};
 	if (read_target_mountinfo(req, &mi, err) < 0)
 		return -1;
-	const struct sc_mount *base = base_root(&mi);
-	const struct sc_mount *top = base ? sc_mountinfo_stacked_on(&mi, base) : NULL;
+	/* The topmost "/" in the process's view: the rootfs stacked on the old
+	 * root while the process is still there, or its own root once it has
+	 * entered the rootfs (sc-exec does so right away). */
+	const struct sc_mount *top = sc_mountinfo_find(&mi, "/");
 	if (top == NULL || !is_our_overlay(top, req->upperdir))
 		return sc_error_make(err, EIO, "the rootfs is not stacked on the container's root");
 	if (!sc_mount_has_option(top, "nodev") || sc_mount_has_option(top, "nosuid"))
@@ -375,17 +377,17 @@ int sc_inject_rootfs(const struct sc_inject_request *req, struct sc_inject_resul
 	const struct sc_mount *base = base_root(&mi);
 	if (base == NULL)
 		return sc_error_make(err, EIO, "the container has no root mount");
-	const struct sc_mount *stacked = sc_mountinfo_stacked_on(&mi, base);
-	if (stacked != NULL) {
-		if (!is_our_overlay(stacked, req->upperdir))
-			return sc_error_make(err, EEXIST,
-					     "something else (%s) is already stacked on the "
-					     "container's root",
-					     stacked->fstype);
+	const struct sc_mount *top = sc_mountinfo_find(&mi, "/");
+	if (top != NULL && is_our_overlay(top, req->upperdir)) {
 		res->already = true;
 		res->attached = sc_xzalloc(sizeof(char *));
 		return 0;
 	}
+	if (top != base)
+		return sc_error_make(err, EEXIST,
+				     "something else (%s) is already stacked on the container's "
+				     "root",
+				     top ? top->fstype : "?");
 	/* Attaching on a shared root would propagate the rootfs to the peer
 	 * mounts, possibly the host's. Runtimes make a container's root
 	 * private or a slave; anything else is refused. */
