@@ -296,6 +296,8 @@ void sc_fake_container_kill(struct sc_fake_container *c)
 		close(c->pidfd);
 		c->pidfd = -1;
 	}
+	free(c->dir);
+	c->dir = NULL;
 }
 
 int sc_ktest_count_mounts(const char *prefix)

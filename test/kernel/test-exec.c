@@ -69,7 +69,6 @@ struct waiting {
 static bool sc_exec_is_polling(void *arg)
 {
 	struct waiting *w = arg;
-	cleanup_free char *p = sc_xasprintf("/proc/%d/fdinfo", (int)w->pid);
 	cleanup_free char *cmd =
 	    sc_xasprintf("ls -l /proc/%d/fd 2>/dev/null | grep -q mountinfo", (int)w->pid);
 	return sc_ktest_sh("%s", cmd) == 0;
@@ -271,7 +270,6 @@ SC_TEST(zombies_are_reaped)
 
 SC_TEST(times_out_with_a_clear_message)
 {
-	cleanup_free char *errf = sc_xasprintf("%s/exec-timeout.err", sc_ktest_dir);
 	char *argv[] = {
 	    "/bin/sh", "-c",
 	    "exec /sc/src/exec/sc-exec --timeout 1 --node node-7 -- true 2>/hostside/err", NULL};
