@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <sched.h>
 #include <stdbool.h>
 #include <string.h>
@@ -244,6 +245,12 @@ static int child_inject(void *arg, sc_error_t *err)
 	}
 	/* A process entering the namespace now starts at the new top. */
 	if (setns(req->pidfd, CLONE_NEWNS) < 0) {
+		/* The rootfs is attached; a short command may already have run
+		 * and ended the container: nothing is left to check. */
+		if (errno == ESRCH) {
+			ret = 0;
+			goto out;
+		}
 		sc_error_make_errno(err, "re-entering the container's mount namespace");
 		goto out;
 	}
@@ -317,10 +324,24 @@ static bool is_our_overlay(const struct sc_mount *m, const char *upperdir)
 static int verify_injected(const struct sc_inject_request *req, char *const *paths, sc_error_t *err)
 {
 	cleanup_mountinfo struct sc_mountinfo mi = {0};
-	if (read_target_mountinfo(req, &mi, err) < 0)
+	if (read_target_mountinfo(req, &mi, err) < 0) {
+		/* A short command may already have finished and taken the
+		 * container down: then there is nothing left to look at, and
+		 * the child already checked, inside the namespace, that "/"
+		 * became the rootfs. */
+		/* The kernel drops a task's namespaces a moment before its pidfd
+		 * turns readable at exit: give an exiting process that moment. */
+		struct pollfd pf = {.fd = req->pidfd, .events = POLLIN};
+		if (poll(&pf, 1, 1000) > 0 && (pf.revents & (POLLIN | POLLHUP))) {
+			sc_error_release(err);
+			return 0;
+		}
 		return -1;
-	const struct sc_mount *base = base_root(&mi);
-	const struct sc_mount *top = base ? sc_mountinfo_stacked_on(&mi, base) : NULL;
+	}
+	/* The topmost "/" in the process's view: the rootfs stacked on the old
+	 * root while the process is still there, or its own root once it has
+	 * entered the rootfs (sc-exec does so right away). */
+	const struct sc_mount *top = sc_mountinfo_find(&mi, "/");
 	if (top == NULL || !is_our_overlay(top, req->upperdir))
 		return sc_error_make(err, EIO, "the rootfs is not stacked on the container's root");
 	if (!sc_mount_has_option(top, "nodev") || sc_mount_has_option(top, "nosuid"))
@@ -375,17 +396,17 @@ int sc_inject_rootfs(const struct sc_inject_request *req, struct sc_inject_resul
 	const struct sc_mount *base = base_root(&mi);
 	if (base == NULL)
 		return sc_error_make(err, EIO, "the container has no root mount");
-	const struct sc_mount *stacked = sc_mountinfo_stacked_on(&mi, base);
-	if (stacked != NULL) {
-		if (!is_our_overlay(stacked, req->upperdir))
-			return sc_error_make(err, EEXIST,
-					     "something else (%s) is already stacked on the "
-					     "container's root",
-					     stacked->fstype);
+	const struct sc_mount *top = sc_mountinfo_find(&mi, "/");
+	if (top != NULL && is_our_overlay(top, req->upperdir)) {
 		res->already = true;
 		res->attached = sc_xzalloc(sizeof(char *));
 		return 0;
 	}
+	if (top != base)
+		return sc_error_make(err, EEXIST,
+				     "something else (%s) is already stacked on the container's "
+				     "root",
+				     top ? top->fstype : "?");
 	/* Attaching on a shared root would propagate the rootfs to the peer
 	 * mounts, possibly the host's. Runtimes make a container's root
 	 * private or a slave; anything else is refused. */

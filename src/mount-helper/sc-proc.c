@@ -115,6 +115,11 @@ static int read_process(const char *proc_root, pid_t pid, pid_t *ppid, unsigned 
 
 int sc_proc_alive(int pidfd, sc_error_t *err)
 {
+	/* A pidfd is readable once its process has exited, zombie or not;
+	 * a zombie still accepts signal 0, so that alone is not enough. */
+	struct pollfd pf = {.fd = pidfd, .events = POLLIN};
+	if (poll(&pf, 1, 0) > 0 && (pf.revents & (POLLIN | POLLHUP)))
+		return sc_error_make(err, ESRCH, "the process has exited");
 	if (pidfd_send_signal(pidfd, 0, NULL, 0) < 0)
 		return sc_error_make_errno(err, "the process is gone");
 	return 0;

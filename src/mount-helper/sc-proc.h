@@ -37,8 +37,8 @@ int sc_proc_find_container(const char *proc_root, const char *pod_uid, const cha
 /* Re-check that p still is that container's process. */
 int sc_proc_verify(const struct sc_container_process *p, const char *pod_uid,
 		   const char *container_id, sc_error_t *err);
-/* Whether the pidfd still refers to a live (or zombie, not yet reaped)
- * process; ESRCH error when not. */
+/* Whether the pidfd still refers to a running process; ESRCH error when it
+ * has exited (even if not yet reaped). */
 int sc_proc_alive(int pidfd, sc_error_t *err);
 
 /* Run fn(arg, err) in a forked child and wait for it (at most timeout_ms, then

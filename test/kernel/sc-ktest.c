@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/pidfd.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -26,8 +27,19 @@ static void die(const char *what)
 	exit(1);
 }
 
+/* Containers still running at exit (a failed assertion skips the test's own
+ * cleanup) are killed here. */
+#define MAX_CONTAINERS 64
+static pid_t started[MAX_CONTAINERS];
+
 static void cleanup_dir(void)
 {
+	for (int i = 0; i < MAX_CONTAINERS; i++) {
+		if (started[i] > 0) {
+			kill(started[i], SIGKILL);
+			waitpid(started[i], NULL, 0);
+		}
+	}
 	if (sc_ktest_dir == NULL)
 		return;
 	umount2(sc_ktest_dir, MNT_DETACH);
@@ -147,8 +159,11 @@ static int container_main(void *arg)
 {
 	struct start_args *a = arg;
 	int fd = a->ready_fd;
-	char p[4096];
-#define AT(sub) (snprintf(p, sizeof(p), "%s/%s", a->dir, sub), p)
+	char p[4096], q[4096];
+#define AT(sub)  (snprintf(p, sizeof(p), "%s/%s", a->dir, sub), p)
+#define AT2(sub) (snprintf(q, sizeof(q), "%s/%s", a->dir, sub), q)
+	/* die with the test, whatever happens to it */
+	check(prctl(PR_SET_PDEATHSIG, SIGKILL), "pdeathsig", fd);
 	check(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL), "private /", fd);
 	check(mount(a->dir, a->dir, NULL, MS_BIND | MS_REC, NULL), "bind root", fd);
 	check(mount("/usr", AT("usr"), NULL, MS_BIND | MS_REC, NULL), "bind /usr", fd);
@@ -163,20 +178,22 @@ static int container_main(void *arg)
 	      fd);
 	check(close(open(AT("dev/termination-log"), O_CREAT | O_WRONLY | O_CLOEXEC, 0644)),
 	      "termination-log", fd);
-	check(mount(AT("hostside/termination-log"), AT("dev/termination-log"), NULL, MS_BIND, NULL),
-	      "bind termination-log", fd);
+	check(
+	    mount(AT("hostside/termination-log"), AT2("dev/termination-log"), NULL, MS_BIND, NULL),
+	    "bind termination-log", fd);
 	check(mkdir(AT("dev/pts"), 0755), "mkdir pts", fd);
 	check(mount("devpts", AT("dev/pts"), "devpts", MS_NOSUID | MS_NOEXEC,
 		    "newinstance,ptmxmode=0666,mode=620"),
 	      "devpts", fd);
 	/* masked paths, as runc does */
-	check(mount(AT("dev/null"), AT("proc/keys"), NULL, MS_BIND, NULL), "mask keys", fd);
-	check(mount(AT("dev/null"), AT("proc/timer_list"), NULL, MS_BIND, NULL), "mask timers", fd);
+	check(mount(AT("dev/null"), AT2("proc/keys"), NULL, MS_BIND, NULL), "mask keys", fd);
+	check(mount(AT("dev/null"), AT2("proc/timer_list"), NULL, MS_BIND, NULL), "mask timers",
+	      fd);
 	check(
 	    mount("sysfs", AT("sys"), "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL),
 	    "sysfs", fd);
-	check(mount(AT("hostside/hosts"), AT("etc/hosts"), NULL, MS_BIND, NULL), "hosts", fd);
-	check(mount(AT("hostside/volume"), AT("data"), NULL, MS_BIND, NULL), "volume", fd);
+	check(mount(AT("hostside/hosts"), AT2("etc/hosts"), NULL, MS_BIND, NULL), "hosts", fd);
+	check(mount(AT("hostside/volume"), AT2("data"), NULL, MS_BIND, NULL), "volume", fd);
 	check(chdir(a->dir), "chdir", fd);
 	check((int)syscall(SYS_pivot_root, ".", ".oldroot"), "pivot_root", fd);
 	check(chdir("/"), "chdir /", fd);
@@ -185,6 +202,7 @@ static int container_main(void *arg)
 	if (a->shared_root)
 		check(mount(NULL, "/", NULL, MS_SHARED, NULL), "shared /", fd);
 #undef AT
+#undef AT2
 	execv(a->argv[0], a->argv);
 	check(-1, a->argv[0], fd);
 	return 1;
@@ -228,9 +246,22 @@ void sc_fake_container_start(struct sc_fake_container *c, const char *name, char
 		exit(1);
 	}
 	c->pid = pid;
+	for (int i = 0; i < MAX_CONTAINERS; i++) {
+		if (started[i] <= 0) {
+			started[i] = pid;
+			break;
+		}
+	}
 	c->pidfd = pidfd_open(pid, 0);
 	if (c->pidfd < 0)
 		die("pidfd_open");
+}
+
+static void forget(pid_t pid)
+{
+	for (int i = 0; i < MAX_CONTAINERS; i++)
+		if (started[i] == pid)
+			started[i] = 0;
 }
 
 int sc_fake_container_wait(struct sc_fake_container *c, int timeout_ms)
@@ -240,6 +271,7 @@ int sc_fake_container_wait(struct sc_fake_container *c, int timeout_ms)
 		int st;
 		pid_t r = waitpid(c->pid, &st, WNOHANG);
 		if (r == c->pid) {
+			forget(c->pid);
 			c->pid = 0;
 			return st;
 		}
@@ -257,12 +289,15 @@ void sc_fake_container_kill(struct sc_fake_container *c)
 	if (c->pid > 0) {
 		kill(c->pid, SIGKILL);
 		waitpid(c->pid, NULL, 0);
+		forget(c->pid);
 		c->pid = 0;
 	}
 	if (c->pidfd >= 0) {
 		close(c->pidfd);
 		c->pidfd = -1;
 	}
+	free(c->dir);
+	c->dir = NULL;
 }
 
 int sc_ktest_count_mounts(const char *prefix)

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "sc-ktest.h"
+#include "sc-overlay.h"
 #include "sc-statedir.h"
 #include "sc-test.h"
 
@@ -202,6 +203,36 @@ SC_TEST(removal_does_not_cross_a_mount)
 	SC_ASSERT(!sc_ktest_exists(d.path));
 	assert_canary_alive(canary);
 	SC_ASSERT_INT_EQ(sc_ktest_count_mounts(d.path), 0);
+}
+
+SC_TEST(removal_unmounts_the_live_overlay_first)
+{
+	setup();
+	cleanup_error sc_error_t err = NULL;
+	cleanup_instance_dir struct sc_instance_dir d = {.fd = -1};
+	SC_ASSERT_INT_EQ(sc_statedir_create(allowed, prefix, "team", "live", UID1, &d, &err), 0);
+	cleanup_free char *lower = sc_ktest_mkdir("live-lower");
+	SC_ASSERT_INT_EQ(sc_ktest_sh("echo image > '%s/file'", lower), 0);
+	char *lowers[] = {lower, NULL};
+	struct sc_overlay_spec s = {
+	    .lowerdirs = lowers, .upperdir = d.upper, .workdir = d.work, .target = d.rootfs};
+	if (sc_overlay_mount(&s, &err) < 0)
+		sc_test_fail(__FILE__, __LINE__, "%s", sc_error_message(err));
+	SC_ASSERT_INT_EQ(sc_ktest_sh("echo user > '%s/mine' && rm '%s/file'", d.rootfs, d.rootfs),
+			 0);
+	/* the instance can also be recreated while mounted (rootfs is a mount
+	 * point then) */
+	cleanup_instance_dir struct sc_instance_dir again = {.fd = -1};
+	SC_ASSERT_INT_EQ(sc_statedir_create(allowed, prefix, "team", "live", UID1, &again, &err),
+			 0);
+	SC_ASSERT_INT_EQ(sc_ktest_count_mounts(d.path), 1);
+	SC_ASSERT_INT_EQ(sc_statedir_remove(allowed, prefix, "team", "live", UID1, &err), 0);
+	SC_ASSERT_INT_EQ(sc_ktest_count_mounts(d.path), 0);
+	SC_ASSERT(!sc_ktest_exists(d.path));
+	/* the image layer is untouched */
+	cleanup_free char *f = sc_xasprintf("%s/file", lower);
+	cleanup_free char *c = sc_ktest_read(f);
+	SC_ASSERT_STR_EQ(c, "image\n");
 }
 
 SC_TEST(foreign_owned_or_writable_dirs_are_refused)

@@ -5,6 +5,7 @@
 
 #include "sc-buf.h"
 #include "sc-cgroup.h"
+#include "sc-proc.h"
 #include "sc-test.h"
 
 #define POD_A "6b0f3c1e-8d2a-4f5b-9c3d-2e1a0b9c8d7f"
@@ -173,6 +174,29 @@ SC_TEST(container_id_from_pod_status)
 	for (size_t i = 0; i < SC_ARRAY_SIZE(bad); i++) {
 		sc_error_release(&err);
 		SC_ASSERT_INT_EQ(sc_container_id_parse(bad[i], NULL, NULL, &err), -1);
+	}
+}
+
+SC_TEST(proc_stat_parent_and_start_time)
+{
+	cleanup_error sc_error_t err = NULL;
+	pid_t ppid;
+	unsigned long long start;
+	/* a command name with spaces and parentheses: fields count from the
+	 * last ')' */
+	const char *s = "4242 (evil) 1 2 (x) S 17 4242 4242 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 "
+			"1 0 987654 1000 100 18446744073709551615\n";
+	SC_ASSERT_INT_EQ(sc_proc_parse_stat(s, strlen(s), &ppid, &start, &err), 0);
+	SC_ASSERT_INT_EQ(ppid, 17);
+	SC_ASSERT_INT_EQ(start, 987654);
+	static const char *bad[] = {"", "1 (x S 1", "1 (x) S",
+				    "1 (x) S -1 1 1 0 -1 0 0 0 0 0 0 0 "
+				    "0 0 0 0 1 0 5",
+				    "1 (x) S 1 1 1 0 -1 0 0 0 0 0 0 0 0 0 0 0 1 0 5x"};
+	for (size_t i = 0; i < SC_ARRAY_SIZE(bad); i++) {
+		sc_error_release(&err);
+		SC_ASSERT_INT_EQ(sc_proc_parse_stat(bad[i], strlen(bad[i]), &ppid, &start, &err),
+				 -1);
 	}
 }
 
