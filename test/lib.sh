@@ -22,6 +22,11 @@ run_test() {
 		t_failed_names+=("$name")
 		echo "not ok - $name"
 		sed 's/^/    /' <<<"$out"
+		# A suite may define on_failure to print what explains it (events,
+		# pod logs), so a red CI run explains itself.
+		if declare -F on_failure >/dev/null; then
+			on_failure 2>&1 | sed 's/^/    | /'
+		fi
 	fi
 }
 

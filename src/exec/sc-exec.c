@@ -748,10 +748,9 @@ out:
 }
 
 /* Removes the dropped capabilities from the bounding set (what execve can
- * grant), and from the inheritable set and the ambient set (which survive
- * execve for root whatever the bounding set says), and from our own
- * effective and permitted sets. */
-static int drop_caps(unsigned long long drop)
+ * grant) and clears the ambient set. Needs CAP_SETPCAP in the effective set,
+ * so it runs before the user changes. */
+static int drop_bounding_caps(unsigned long long drop)
 {
 	for (unsigned c = 0; c < 64; c++) {
 		if (!(drop & (1ULL << c)))
@@ -766,6 +765,15 @@ static int drop_caps(unsigned long long drop)
 		fail("clearing ambient capabilities: %s", strerror(errno));
 		return -1;
 	}
+	return 0;
+}
+
+/* Removes them from the inheritable set too (for root, inheritable
+ * capabilities survive execve whatever the bounding set says) and from our
+ * effective and permitted sets. Only lowers sets, so it needs no privilege
+ * and runs after the user changed (dropping SETUID earlier would block it). */
+static int drop_process_caps(unsigned long long drop)
+{
 	struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
 	struct __user_cap_data_struct data[2];
 	if (syscall(SYS_capget, &hdr, data) < 0) {
@@ -787,10 +795,11 @@ static int drop_caps(unsigned long long drop)
 
 static int apply_identity(struct options *o)
 {
-	if (!o->keep_chroot_cap && prctl(PR_CAPBSET_DROP, CAP_SYS_CHROOT, 0, 0, 0) < 0) {
-		fail("dropping CAP_SYS_CHROOT from the bounding set: %s", strerror(errno));
+	unsigned long long drop = o->cap_drop;
+	if (!o->keep_chroot_cap)
+		drop |= 1ULL << CAP_SYS_CHROOT;
+	if (drop_bounding_caps(drop) < 0)
 		return -1;
-	}
 	/* Groups given without a user are root's groups plus those. */
 	if (o->have_groups && !o->have_user) {
 		o->have_user = true;
@@ -819,11 +828,7 @@ static int apply_identity(struct options *o)
 			return -1;
 		}
 	}
-	/* After setuid: dropping SETUID/SETGID first would have stopped it. */
-	unsigned long long drop = o->cap_drop;
-	if (!o->keep_chroot_cap)
-		drop |= 1ULL << CAP_SYS_CHROOT;
-	if (drop_caps(drop) < 0)
+	if (drop_process_caps(drop) < 0)
 		return -1;
 	if (o->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
 		fail("setting no_new_privs: %s", strerror(errno));

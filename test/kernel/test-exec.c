@@ -178,6 +178,99 @@ SC_TEST(keep_chroot_cap_workdir_and_user)
 	free_instance(&in);
 }
 
+/* A passwd and group file in the image, as the user's image would have. */
+static void write_user_db(struct inst *in)
+{
+	cleanup_free char *passwd = sc_xasprintf("%s/etc/passwd", in->lower[0]);
+	cleanup_free char *group = sc_xasprintf("%s/etc/group", in->lower[0]);
+	SC_ASSERT_INT_EQ(
+	    sc_ktest_sh("mkdir -p '%s/etc' && chmod 1777 '%s/tmp'", in->lower[0], in->lower[0]), 0);
+	sc_ktest_write(passwd, "root:x:0:0:root:/root:/bin/sh\n"
+			       "broken line without fields\n"
+			       "alice:x:1234:1300:Alice:/home/alice:/bin/sh\n");
+	sc_ktest_write(group, "root:x:0:\nstaff:x:1300:\ndev:x:1400:bob,alice\n"
+			      "ops:x:1500:alice\nother:x:1600:bob\n");
+}
+
+SC_TEST(user_names_groups_and_dropped_caps)
+{
+	struct inst in;
+	make_instance(&in, "exec-names");
+	write_user_db(&in);
+	char *argv[] = {SC_EXEC,
+			"--timeout",
+			"20",
+			"--user",
+			"alice",
+			"--groups",
+			"7",
+			"--cap-drop",
+			"NET_RAW",
+			"--",
+			"sh",
+			"-c",
+			"id -u > /tmp/out; id -g >> /tmp/out; id -G >> /tmp/out; "
+			"grep CapBnd /proc/self/status >> /tmp/out",
+			NULL};
+	SC_ASSERT_INT_EQ(run(&in, "names", argv, NULL), 0);
+	cleanup_free char *r = upper_file(&in, "tmp/out");
+	SC_ASSERT(r != NULL);
+	/* A name brings its primary group and the groups listing it; --groups
+	 * adds to them, as a Pod's supplementalGroups do. (id -G prints the
+	 * primary group first; the kernel keeps the others sorted.) */
+	SC_ASSERT_STR_CONTAINS(r, "1234\n1300\n1300 7 1400 1500\n");
+	unsigned long long bnd = strtoull(strstr(r, "CapBnd:") + 7, NULL, 16);
+	SC_ASSERT((bnd & (1ull << 13)) == 0); /* NET_RAW dropped */
+	SC_ASSERT((bnd & (1ull << 18)) == 0); /* SYS_CHROOT dropped by default */
+	SC_ASSERT((bnd & (1ull << 0)) != 0);  /* CHOWN kept */
+	free_instance(&in);
+}
+
+SC_TEST(user_group_by_name_and_unknown_user)
+{
+	struct inst in;
+	make_instance(&in, "exec-names2");
+	write_user_db(&in);
+	char *ok[] = {SC_EXEC, "--timeout", "20", "--user",         "alice:dev",
+		      "--",    "sh",        "-c", "id -g > /tmp/g", NULL};
+	SC_ASSERT_INT_EQ(run(&in, "names2", ok, NULL), 0);
+	cleanup_free char *g = upper_file(&in, "tmp/g");
+	SC_ASSERT_STR_EQ(g, "1400\n");
+	char *unknown[] = {SC_EXEC, "--timeout", "20", "--user", "mallory", "--", "true", NULL};
+	SC_ASSERT_INT_EQ(run(&in, "names3", unknown, NULL), 125);
+	free_instance(&in);
+}
+
+SC_TEST(non_root_refuses_uid_0_and_cap_drop_all_empties_every_set)
+{
+	struct inst in;
+	make_instance(&in, "exec-nonroot");
+	write_user_db(&in);
+	char *as_root[] = {SC_EXEC, "--timeout", "20",   "--non-root", "--user",
+			   "root",  "--",        "true", NULL};
+	SC_ASSERT_INT_EQ(run(&in, "nonroot", as_root, NULL), 125);
+	char *no_user[] = {SC_EXEC, "--timeout", "20", "--non-root", "--", "true", NULL};
+	SC_ASSERT_INT_EQ(run(&in, "nonroot2", no_user, NULL), 125);
+	char *drop_all[] = {SC_EXEC,
+			    "--timeout",
+			    "20",
+			    "--cap-drop",
+			    "ALL",
+			    "--",
+			    "sh",
+			    "-c",
+			    "grep -E 'Cap(Inh|Prm|Eff|Bnd|Amb)' /proc/self/status > /tmp/caps",
+			    NULL};
+	SC_ASSERT_INT_EQ(run(&in, "dropall", drop_all, NULL), 0);
+	cleanup_free char *caps = upper_file(&in, "tmp/caps");
+	SC_ASSERT(caps != NULL);
+	SC_ASSERT_STR_CONTAINS(caps, "CapInh:\t0000000000000000");
+	SC_ASSERT_STR_CONTAINS(caps, "CapPrm:\t0000000000000000");
+	SC_ASSERT_STR_CONTAINS(caps, "CapEff:\t0000000000000000");
+	SC_ASSERT_STR_CONTAINS(caps, "CapBnd:\t0000000000000000");
+	free_instance(&in);
+}
+
 SC_TEST(exit_codes_like_a_shell)
 {
 	struct inst in;
@@ -306,10 +399,11 @@ SC_TEST(sigterm_while_waiting_exits_at_once)
 SC_TEST(usage_errors)
 {
 	static const char *bad[][4] = {
-	    {"--timeout", "0", "--", "true"},   {"--timeout", "x", "--", "true"},
-	    {"--user", "-1", "--", "true"},     {"--user", "1:x", "--", "true"},
-	    {"--workdir", "rel", "--", "true"}, {"--groups", "1,", "--", "true"},
-	    {"--bogus", "--", "true", NULL},    {"--timeout", "5", NULL, NULL},
+	    {"--timeout", "0", "--", "true"},      {"--timeout", "x", "--", "true"},
+	    {"--user", "-1", "--", "true"},        {"--user", "1:x/y", "--", "true"},
+	    {"--cap-drop", "BOGUS", "--", "true"}, {"--user", "a:b:c", "--", "true"},
+	    {"--workdir", "rel", "--", "true"},    {"--groups", "1,", "--", "true"},
+	    {"--bogus", "--", "true", NULL},       {"--timeout", "5", NULL, NULL},
 	};
 	for (size_t i = 0; i < SC_ARRAY_SIZE(bad); i++) {
 		char *argv[6] = {SC_BUILD_ROOT "/src/exec/sc-exec"};

@@ -1,0 +1,281 @@
+#!/usr/bin/env bash
+# End-to-end tests of StoppableContainer on the project's real local cluster
+# (hack/cluster/) with the real images: it deploys the operator
+# (hack/deploy.sh), then drives StoppableContainers through kubectl in a
+# namespace that enforces the baseline Pod Security Standard.
+#
+# Needs root and the cluster up (hack/test.sh brings it up). Prints
+# "N passed, N failed"; on a failure it prints events and operator logs.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+source test/lib.sh
+eval "$(hack/cluster/cluster.sh env)"
+SC=stoppablecontainers.stoppablecontainer.xtlsoft.top
+SCI=stoppablecontainerinstances.stoppablecontainer.xtlsoft.top
+SYS=stoppablecontainer-system
+IMAGE=sc-test/busybox:1
+ns=sc-e2e-$$
+k() { kubectl -n "$ns" "$@"; }
+
+on_failure() {
+	echo "--- stoppablecontainers and pods in $ns"
+	k get "$SC,$SCI,pods" -o wide 2>&1
+	echo "--- events in $ns"
+	k get events --sort-by=.lastTimestamp 2>&1 | tail -n 15
+	echo "--- controller log"
+	kubectl -n $SYS logs -l app.kubernetes.io/name=sc-controller --tail=15 --prefix 2>&1 | cut -c1-400
+	echo "--- mount-helper log"
+	kubectl -n $SYS logs -l app.kubernetes.io/name=sc-mount-helper --tail=15 2>&1 | cut -c1-400
+}
+
+# make_sc NAME RUNNING [EXTRA-CONTAINER-YAML] [EXTRA-SPEC-YAML]
+make_sc() {
+	k apply -f - >/dev/null <<EOF
+apiVersion: stoppablecontainer.xtlsoft.top/v1alpha1
+kind: StoppableContainer
+metadata: {name: $1}
+spec:
+  running: $2
+${4:-}
+  template:
+    container:
+      image: $IMAGE
+      imagePullPolicy: Never
+${3:-      command: ["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 1; done"]}
+EOF
+}
+
+phase() { k get "$SC" "$1" -o jsonpath='{.status.phase}' 2>/dev/null; }
+# wait_phase NAME PHASE [TIMEOUT]
+wait_phase() {
+	if ! k wait --for=jsonpath='{.status.phase}'="$2" "$SC/$1" --timeout="${3:-120}s" >/dev/null 2>&1; then
+		fail "$1 did not reach phase $2 (now: $(phase "$1"): $(k get "$SC" "$1" -o jsonpath='{.status.message}'))"
+	fi
+}
+set_running() { k patch "$SC" "$1" --type=merge -p "{\"spec\":{\"running\":$2}}" >/dev/null; }
+pod_gone() { ! k get pod "$1" >/dev/null 2>&1; }
+pod_uid() { k get pod "$1" -o jsonpath='{.metadata.uid}' 2>/dev/null; }
+exec_in() { local n=$1; shift; k exec "$n" -- "$@"; }
+instance_uid() { k get "$SCI" "$1" -o jsonpath='{.metadata.uid}'; }
+
+# A tree of files whose checksum must survive every cycle.
+write_tree() {
+	exec_in "$1" sh -c 'mkdir -p /data/a/b /etc/myapp && i=0; while [ $i -lt 50 ]; do
+		echo "file $i $RANDOM" > /data/a/b/f$i; i=$((i+1)); done;
+		echo "setting=1" > /etc/myapp/conf; cp /bin/busybox /usr/bin/mytool;
+		rm -f /bin/vi; chmod 0750 /data/a'
+}
+tree_sum() {
+	exec_in "$1" sh -c 'cd / && { find /data /etc/myapp -type f | sort | xargs md5sum;
+		ls -ld /data/a; [ -e /bin/vi ] && echo vi-present || echo vi-deleted; } | md5sum'
+}
+
+t_deploy() {
+	hack/deploy.sh >/dev/null
+	kubectl create namespace "$ns" >/dev/null
+	kubectl label namespace "$ns" pod-security.kubernetes.io/enforce=baseline \
+		pod-security.kubernetes.io/warn=baseline >/dev/null
+}
+
+t_seed_example() {
+	# The seed's quick example, with a local image (no registry here).
+	k apply -f - >/dev/null <<EOF
+apiVersion: stoppablecontainer.xtlsoft.top/v1alpha1
+kind: StoppableContainer
+metadata:
+  name: my-app
+spec:
+  running: true
+  template:
+    container:
+      image: $IMAGE
+      imagePullPolicy: Never
+      command: ["/bin/sh"]
+      stdin: true
+      tty: true
+EOF
+	wait_phase my-app Running
+	# An interactive shell as the workload stays up, as with kubectl run -it.
+	[[ $(exec_in my-app sh -c 'cat /proc/1/cmdline | tr "\0" " "') == "/sc-exec -- /bin/sh " ]] ||
+		fail "PID 1 is not sc-exec running /bin/sh"
+	exec_in my-app sh -c 'echo hello > /root/hello'
+	set_running my-app false
+	wait_phase my-app Stopped
+	set_running my-app true
+	wait_phase my-app Running
+	[[ $(exec_in my-app cat /root/hello) == hello ]] || fail "/root/hello did not survive stop/start"
+}
+
+t_persistence_cycles() {
+	make_sc persist true
+	wait_phase persist Running
+	write_tree persist
+	local sum provider
+	sum=$(tree_sum persist)
+	provider=$(pod_uid persist-provider)
+	for cycle in 1 2 3; do
+		set_running persist false
+		wait_phase persist Stopped
+		pod_gone persist || fail "cycle $cycle: the consumer pod is still there when Stopped"
+		[[ $(pod_uid persist-provider) == "$provider" ]] || fail "cycle $cycle: the provider pod was replaced"
+		set_running persist true
+		wait_phase persist Running
+		[[ $(tree_sum persist) == "$sum" ]] || fail "cycle $cycle: the file tree changed across stop/start"
+	done
+	# A command installed after the first start runs through kubectl exec.
+	exec_in persist mytool echo installed-tool-runs | grep -q installed-tool-runs ||
+		fail "a command installed into the rootfs does not run"
+}
+
+t_workload_isolation() {
+	local procs devs
+	# The workload sees its own container's /proc: sc-exec, its child, and us.
+	procs=$(exec_in persist sh -c 'ls -d /proc/[0-9]* | wc -l')
+	((procs <= 6)) || fail "/proc shows $procs processes, more than the container's own"
+	[[ $(exec_in persist cat /proc/1/comm) == sc-exec ]] || fail "PID 1 in /proc is not sc-exec"
+	# ... and its own /dev, not the host's disks.
+	devs=$(exec_in persist sh -c 'ls /dev')
+	grep -qE '^(vda|sda|nvme0n1)$' <<<"$devs" && fail "/dev shows host disks: $devs"
+	grep -qx null <<<"$devs" || fail "/dev has no null: $devs"
+	# Nothing of /proc or /dev was written into the persistent upper layer.
+	local upper
+	upper=/var/lib/stoppablecontainer/$ns/persist/$(instance_uid persist)/upper
+	[[ -d $upper ]] || fail "no upper layer at $upper"
+	[[ -z $(ls -A "$upper/proc" 2>/dev/null) && -z $(ls -A "$upper/dev" 2>/dev/null) ]] ||
+		fail "the upper layer holds files under /proc or /dev"
+	# CAP_SYS_CHROOT is gone from the workload's bounding set (bit 18).
+	local bnd
+	bnd=$(exec_in persist sh -c 'grep CapBnd /proc/self/status' | awk '{print $2}')
+	(( (16#$bnd >> 18) & 1 )) && fail "the workload still has CAP_SYS_CHROOT in its bounding set ($bnd)"
+	return 0
+}
+
+t_stop_is_prompt() {
+	# SIGTERM reaches a plain sh workload through sc-exec: the stop finishes
+	# long before a 60 s grace period would force it.
+	make_sc prompt true
+	k patch "$SC" prompt --type=merge -p '{"spec":{"template":{"terminationGracePeriodSeconds":60}}}' >/dev/null
+	wait_phase prompt Running
+	local start=$SECONDS
+	set_running prompt false
+	wait_until 50 "the consumer pod to go after stop" pod_gone prompt
+	((SECONDS - start < 50)) || fail "stopping took $((SECONDS - start))s: SIGTERM was not forwarded"
+}
+
+t_provider_recreated() {
+	set_running persist false
+	wait_phase persist Stopped
+	local sum old
+	old=$(pod_uid persist-provider)
+	k delete pod persist-provider --wait=true >/dev/null
+	wait_until 120 "a new provider pod" bash -c "u=\$(kubectl -n $ns get pod persist-provider -o jsonpath='{.metadata.uid}' 2>/dev/null); [[ -n \$u && \$u != $old ]]"
+	wait_phase persist Stopped
+	set_running persist true
+	wait_phase persist Running
+	sum=$(tree_sum persist)
+	set_running persist false
+	wait_phase persist Stopped
+	set_running persist true
+	wait_phase persist Running
+	[[ $(tree_sum persist) == "$sum" ]] || fail "files changed after the provider was recreated"
+	exec_in persist test -f /data/a/b/f49 || fail "files written before the provider was recreated are gone"
+}
+
+t_mount_helper_restart() {
+	local before
+	before=$(exec_in persist sh -c 'cat /proc/1/stat | cut -d" " -f22')
+	kubectl -n $SYS delete pod -l app.kubernetes.io/name=sc-mount-helper --wait=true >/dev/null
+	kubectl -n $SYS rollout status daemonset/sc-mount-helper --timeout=120s >/dev/null
+	[[ $(exec_in persist sh -c 'cat /proc/1/stat | cut -d" " -f22') == "$before" ]] ||
+		fail "the workload restarted when the mount-helper did"
+	exec_in persist test -f /data/a/b/f0 || fail "the rootfs is gone after a mount-helper restart"
+	set_running persist false
+	wait_phase persist Stopped
+	set_running persist true
+	wait_phase persist Running
+	exec_in persist test -f /data/a/b/f0 || fail "stop/start after a mount-helper restart lost files"
+}
+
+t_controller_restart() {
+	kubectl -n $SYS delete pod -l app.kubernetes.io/name=sc-controller --wait=false >/dev/null
+	set_running persist false
+	kubectl -n $SYS rollout status deployment/sc-controller --timeout=120s >/dev/null
+	wait_phase persist Stopped 180
+	set_running persist true
+	wait_phase persist Running 180
+	local n
+	n=$(k get pods -l stoppablecontainer.xtlsoft.top/instance=persist -o name | wc -l)
+	((n == 2)) || fail "expected exactly 2 pods (provider, consumer), found $n"
+}
+
+t_image_defaults() {
+	# No command: the image's CMD (/bin/sh) runs, kept up by stdin and tty,
+	# with the image's ENV.
+	make_sc imgdefault true '      stdin: true
+      tty: true'
+	wait_phase imgdefault Running
+	[[ $(exec_in imgdefault sh -c 'tr "\0" " " < /proc/1/cmdline') == "/sc-exec -- /bin/sh " ]] ||
+		fail "the image's CMD did not run"
+	[[ $(exec_in imgdefault sh -c 'echo $PATH') == /usr/sbin:/usr/bin:/sbin:/bin ]] ||
+		fail "the image's PATH is not the workload's"
+}
+
+t_failures_are_explained() {
+	k apply -f - >/dev/null <<EOF
+apiVersion: stoppablecontainer.xtlsoft.top/v1alpha1
+kind: StoppableContainer
+metadata: {name: noimage}
+spec:
+  running: true
+  template:
+    container: {image: "sc-test/does-not-exist:1", imagePullPolicy: Never, command: [sh]}
+EOF
+	wait_phase noimage Failed
+	expect_contains "$(k get "$SC" noimage -o jsonpath='{.status.message}')" "sc-test/does-not-exist:1" "the message"
+	make_sc badprefix true '' '  hostPathPrefix: /etc/not-allowed'
+	wait_phase badprefix Failed
+	expect_contains "$(k get "$SC" badprefix -o jsonpath='{.status.message}')" "not" "the message"
+	[[ ! -e /etc/not-allowed ]] || fail "the mount-helper created /etc/not-allowed"
+	expect_contains "$(k get events --field-selector involvedObject.name=noimage -o jsonpath='{.items[*].reason}')" "Failed" "events"
+}
+
+t_delete_leaves_nothing() {
+	local uid dir
+	uid=$(instance_uid persist)
+	dir=/var/lib/stoppablecontainer/$ns/persist/$uid
+	[[ -d $dir ]] || fail "no state at $dir before deletion"
+	k delete "$SC" persist --wait=true --timeout=180s >/dev/null || fail "deleting persist timed out"
+	! k get "$SCI" persist >/dev/null 2>&1 || fail "the instance is still there"
+	[[ -z $(k get pods -l stoppablecontainer.xtlsoft.top/instance=persist -o name) ]] || fail "pods are left"
+	[[ ! -e $dir ]] || fail "state left at $dir"
+	! grep -q " $dir" /proc/self/mountinfo || fail "mounts left under $dir"
+}
+
+t_pods_pass_baseline() {
+	# The namespace enforces baseline: the pods exist, so they were admitted.
+	[[ $(kubectl get ns "$ns" -o jsonpath='{.metadata.labels.pod-security\.kubernetes\.io/enforce}') == baseline ]] ||
+		fail "the test namespace does not enforce baseline"
+	local n
+	n=$(k get pods -l app.kubernetes.io/managed-by=sc-controller -o name | wc -l)
+	((n >= 2)) || fail "expected our pods in the baseline namespace, found $n"
+	k get pods -o json | jq -e '[.items[].spec | .hostPID, .hostNetwork, .hostIPC,
+		(.volumes // [] | .[].hostPath), (.containers[].securityContext.privileged)] | map(select(. != null and . != false)) | length == 0' >/dev/null ||
+		fail "a pod of ours uses host namespaces, hostPath or privileged"
+}
+
+run_test "deploy the operator" t_deploy
+run_test "the seed's quick example" t_seed_example
+run_test "files survive three stop/start cycles (checksum)" t_persistence_cycles
+run_test "the workload sees only its own /proc and /dev" t_workload_isolation
+run_test "our pods pass the baseline Pod Security Standard" t_pods_pass_baseline
+run_test "stopping a sh workload is prompt" t_stop_is_prompt
+run_test "persistence across provider pod deletion" t_provider_recreated
+run_test "a mount-helper restart leaves the workload alone" t_mount_helper_restart
+run_test "the controller converges after a restart" t_controller_restart
+run_test "no command runs the image's CMD with its ENV" t_image_defaults
+run_test "failures say why" t_failures_are_explained
+run_test "deletion leaves no object, mount or directory" t_delete_leaves_nothing
+
+kubectl delete namespace "$ns" --wait=true --timeout=180s >/dev/null 2>&1 ||
+	echo "warning: namespace $ns not deleted in time"
+finish
