@@ -1,12 +1,89 @@
 #!/usr/bin/env bash
-# The README's main command. Today it installs the build dependencies, builds
-# every component and runs sc-pause's self-check; as the operator lands it will
-# bring up the local cluster, deploy StoppableContainer and run the quick example.
+# The README's main command: on a fresh Debian 12 machine (as root) it brings
+# up the project's local Kubernetes cluster (hack/cluster/), builds and
+# deploys StoppableContainer (hack/deploy.sh), and runs the seed's quick
+# example: a container whose root filesystem survives stop and start.
+#
+#   hack/demo.sh            run it all; the cluster and the example stay up
+#   hack/demo.sh --clean    also delete the example at the end
 set -euo pipefail
 cd "$(dirname "$0")/.."
+clean=0
+case "${1:-}" in
+"") ;;
+--clean) clean=1 ;;
+-h | --help)
+	sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'
+	exit 0
+	;;
+*)
+	echo "demo.sh: unknown argument '$1' (try --help)" >&2
+	exit 2
+	;;
+esac
+
+step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+run() {
+	printf '$ %s\n' "$*"
+	"$@"
+}
+
+step "installing build dependencies"
 bash hack/deps.sh
-[[ -d build ]] || meson setup build
-ninja -C build
-echo "built:"
-find build/src -maxdepth 2 -type f -perm -u+x -printf '  %p\n' | sort
-build/src/pause/sc-pause --version
+step "building"
+[[ -d build ]] || meson setup build >/dev/null
+ninja -C build >/dev/null
+step "bringing up the local cluster (the first run builds Kubernetes: 10-30 min)"
+hack/cluster/cluster.sh up
+eval "$(hack/cluster/cluster.sh env)"
+export PATH=$PWD/build/src/kubectl-sc:$PATH
+step "deploying StoppableContainer"
+hack/deploy.sh
+
+# The seed's example uses ubuntu:22.04; this machine has no registry, so the
+# demo uses the cluster's locally built busybox image.
+image=sc-test/busybox:1
+ns=default
+S=stoppablecontainers.stoppablecontainer.xtlsoft.top
+
+step "creating my-app (the seed's quick example)"
+kubectl -n $ns delete $S my-app --ignore-not-found --wait=true >/dev/null
+run kubectl -n $ns apply -f - <<YAML
+apiVersion: stoppablecontainer.xtlsoft.top/v1alpha1
+kind: StoppableContainer
+metadata:
+  name: my-app
+spec:
+  running: true
+  template:
+    container:
+      image: $image
+      imagePullPolicy: IfNotPresent
+      command: ["/bin/sh"]
+      stdin: true
+      tty: true
+YAML
+run kubectl -n $ns wait --for=jsonpath='{.status.phase}'=Running $S/my-app --timeout=180s
+
+step "installing something into the root filesystem"
+run kubectl -n $ns exec my-app -- sh -c 'echo "installed at $(date)" > /usr/bin/mytool.txt; cp /bin/busybox /usr/local/bin/mytool'
+run kubectl -n $ns exec my-app -- mytool echo "mytool runs"
+
+step "stopping (the workload stops; the rootfs stays)"
+run kubectl -n $ns patch $S my-app --type=merge -p '{"spec":{"running":false}}'
+run kubectl -n $ns wait --for=jsonpath='{.status.phase}'=Stopped $S/my-app --timeout=120s
+run kubectl -n $ns get $S,pods
+
+step "starting again: everything is still there"
+run kubectl -n $ns patch $S my-app --type=merge -p '{"spec":{"running":true}}'
+run kubectl -n $ns wait --for=jsonpath='{.status.phase}'=Running $S/my-app --timeout=120s
+run kubectl -n $ns exec my-app -- cat /usr/bin/mytool.txt
+run kubectl -n $ns exec my-app -- mytool echo "mytool still runs"
+run kubectl -n $ns get $S my-app
+
+if ((clean)); then
+	step "deleting my-app"
+	run kubectl -n $ns delete $S my-app --wait=true
+fi
+printf '\nDone. The cluster stays up: eval "$(hack/cluster/cluster.sh env)"; kubectl get stoppablecontainers\n'
+printf 'Tear it down with: hack/cluster/cluster.sh down\n'

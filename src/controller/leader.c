@@ -194,7 +194,11 @@ int sc_leader_acquire(struct sc_kube_client *client, const struct sc_leader_conf
 {
 	struct sc_leader *l = sc_xzalloc(sizeof(*l));
 	l->client = client;
+	/* Own copies: the caller's strings may not outlive this call. */
 	l->cfg = *cfg;
+	l->cfg.namespace = sc_xstrdup(cfg->namespace);
+	l->cfg.name = sc_xstrdup(cfg->name);
+	l->cfg.identity = sc_xstrdup(cfg->identity);
 	l->on_lost = on_lost;
 	pthread_mutex_init(&l->lock, NULL);
 	pthread_cond_init(&l->wake, NULL);
@@ -262,6 +266,9 @@ void sc_leader_release(struct sc_leader *l)
 	json_decref(l->lease);
 	sc_kube_client_free(l->client);
 	sc_lease_observer_free(&l->obs);
+	free((char *)l->cfg.namespace);
+	free((char *)l->cfg.name);
+	free((char *)l->cfg.identity);
 	pthread_cond_destroy(&l->wake);
 	pthread_mutex_destroy(&l->lock);
 	free(l);

@@ -51,8 +51,8 @@ struct sc_leader;
 
 /* Blocks until this replica leads (returns 0) or *stop turns true
  * (returns -1 with ECANCELED). Then a thread renews the lease; on losing it,
- * on_lost is called (the controller exits, as client-go's do). Takes
- * ownership of client, which must not be shared (a renewal must not queue
+ * on_lost is called (the controller exits, as client-go's do). Copies the
+ * strings of cfg. Takes ownership of client, which must not be shared (a renewal must not queue
  * behind other requests). */
 int sc_leader_acquire(struct sc_kube_client *client, const struct sc_leader_config *cfg,
 		      const atomic_bool *stop, void (*on_lost)(void), struct sc_leader **out,
