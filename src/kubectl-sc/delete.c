@@ -20,7 +20,7 @@ enum {
 
 static const struct sc_cli_option options[] = {
     {OPT_FORCE, "force", 0, SC_CLI_BOOL, NULL, NULL,
-     "Delete with grace period 0 and kill its pods at once (see below)"},
+     "Delete with grace period 0 and kill its pods at once (see above)"},
     {OPT_WAIT, "wait", 0, SC_CLI_BOOL, NULL, NULL,
      "Wait until it is gone (its rootfs removed from the node)"},
     {OPT_TIMEOUT, "timeout", 0, SC_CLI_REQUIRED, "DURATION", NULL,

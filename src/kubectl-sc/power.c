@@ -64,7 +64,10 @@ static int set_running(struct sc_session *s, const char *name, bool running, boo
 		return -1;
 	cleanup_json json_t *patched = NULL;
 	bool already = json_is_true(sc_json_path(obj, "spec.running")) == running;
-	if (already && sc_wait_check(obj, target, 0) == SC_WAIT_REACHED) {
+	json_t *current = sc_json_path(obj, "metadata.generation");
+	if (already && sc_wait_check(obj, target,
+				     json_is_integer(current) ? json_integer_value(current) : 0) ==
+			   SC_WAIT_REACHED) {
 		printf("stoppablecontainer/%s is already %s\n", name, done);
 		return 0;
 	}
