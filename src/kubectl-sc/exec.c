@@ -242,6 +242,9 @@ static int run(const struct sc_command *cmd, int argc, char **argv)
 			fprintf(stderr, " %s", *a);
 		fputc('\n', stderr);
 	}
+	/* Nothing of ours (the API connection's socket above all) goes on
+	 * into kubectl. kargv holds copies, so the object can go too. */
+	sc_session_close(&s);
 	fflush(stdout);
 	fflush(stderr);
 	execvp(kargv[0], kargv);

@@ -29,12 +29,11 @@ int main(int argc, char **argv)
 		return rc;
 	}
 	if (index == 0) {
-		/* No command: help, asked for or not (as kubectl does). */
+		/* No command: help when that is all that was asked for (or
+		 * nothing was), else a usage error. */
 		for (int i = 1; i < argc; i++) {
-			if (strcmp(argv[i], "--help") != 0 && strcmp(argv[i], "-h") != 0) {
-				sc_main_help(stderr);
-				return SC_EXIT_USAGE;
-			}
+			if (strcmp(argv[i], "--help") != 0 && strcmp(argv[i], "-h") != 0)
+				return sc_usage_error(NULL, "a command is required");
 		}
 		sc_main_help(stdout);
 		return SC_EXIT_OK;

@@ -193,6 +193,18 @@ int sc_wait(struct sc_session *s, const struct sc_wait_options *o, const json_t 
 			rv = sc_xstrdup(sc_json_resource_version(obj));
 			continue;
 		}
+		if (sc_error_is_not_found(e)) {
+			/* The collection itself is gone (its CRD deleted): so is
+			 * the object, which a GET confirms. */
+			cleanup_error sc_error_t ge = NULL;
+			cleanup_json json_t *again = NULL;
+			if (sc_kube_get(s->client, &sc_kube_stoppablecontainers, s->ns, o->name,
+					&again, &ge) < 0 &&
+			    sc_error_is_not_found(ge)) {
+				st.deleted = true;
+				break;
+			}
+		}
 		if (!transient(e)) {
 			*err = steal_pointer(&e);
 			sc_error_wrap(err, "watching stoppablecontainer \"%s\"", o->name);

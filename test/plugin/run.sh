@@ -519,6 +519,30 @@ EOF
 	KUBECTL=$tmp/no-such-kubectl sc exec follow -- true
 	expect_rc 1
 	expect_contains "$err" "set KUBECTL to the path of kubectl"
+	# The real kubectl, on a stand-in for the consumer pod: a pod of that
+	# name with a container "workload".
+	kn apply -f - >/dev/null <<EOF
+apiVersion: v1
+kind: Pod
+metadata: {name: follow}
+spec:
+  terminationGracePeriodSeconds: 0
+  containers:
+  - name: workload
+    image: $IMAGE
+    imagePullPolicy: IfNotPresent
+    command: ["sh", "-c", "echo workload started; exec sleep 3600"]
+EOF
+	kn wait --for=condition=Ready pod/follow --timeout=60s >/dev/null
+	sc exec follow -- sh -c 'echo hello from $(hostname); exit 3'
+	expect_rc 3
+	expect_contains "$out" "hello from follow"
+	echo piped | "$SC" -n "$ns" exec -i follow -- cat >"$tmp/piped" 2>&1
+	[[ $(cat "$tmp/piped") == piped ]] || fail "exec -i: $(cat "$tmp/piped")"
+	sc logs follow --tail=1
+	expect_rc 0
+	[[ $out == "workload started" ]] || fail "logs: $out"
+	kn delete pod follow --grace-period=0 --wait=false >/dev/null
 }
 
 # ---- exec/logs on a stopped container ----
