@@ -16,7 +16,9 @@
 #include "sc-log.h"
 #include "sc-util.h"
 
-#define SC_DEFAULT_POD_RUNNING_TIMEOUT_MS (60LL * 1000)
+/* Longer than kubectl's 1m: right after a create the first start pulls the
+ * image and prepares the rootfs, and the quick example execs at once. */
+#define SC_DEFAULT_POD_RUNNING_TIMEOUT_MS SC_DEFAULT_TIMEOUT_MS
 
 enum {
 	OPT_STDIN = SC_OPT_COMMAND,
@@ -32,7 +34,7 @@ enum {
 #define POD_RUNNING_TIMEOUT_OPTION                                                               \
 	{                                                                                        \
 		OPT_POD_RUNNING_TIMEOUT, "pod-running-timeout", 0, SC_CLI_REQUIRED, "DURATION",  \
-		    NULL, "How long to wait for a starting container to be Running (default 1m)" \
+		    NULL, "How long to wait for a starting container to be Running (default 5m)" \
 	}
 
 static const struct sc_cli_option exec_options[] = {
