@@ -163,8 +163,11 @@ cleanup() {
 
 if [[ ! -x $SC ]]; then
 	echo "== building kubectl-sc"
-	{ [[ -d build ]] || meson setup build >/dev/null; } && ninja -C build src/kubectl-sc/kubectl-sc >/dev/null ||
-		{ echo "cannot build kubectl-sc" >&2; exit 1; }
+	if ! { [[ -d build ]] || meson setup build >/dev/null; } ||
+		! ninja -C build src/kubectl-sc/kubectl-sc >/dev/null; then
+		echo "cannot build kubectl-sc" >&2
+		exit 1
+	fi
 fi
 if ! k get --raw /readyz >/dev/null 2>&1; then
 	echo "the cluster at $KUBECONFIG is not reachable: every test SKIPPED"
@@ -534,6 +537,7 @@ spec:
     command: ["sh", "-c", "echo workload started; exec sleep 3600"]
 EOF
 	kn wait --for=condition=Ready pod/follow --timeout=60s >/dev/null
+	# shellcheck disable=SC2016 # expanded in the pod
 	sc exec follow -- sh -c 'echo hello from $(hostname); exit 3'
 	expect_rc 3
 	expect_contains "$out" "hello from follow"
