@@ -4,6 +4,9 @@
 #   test/plugin/run.sh            every test that can run; the ones that need the
 #                                 operator (controller + node agent) are SKIPPED
 #                                 unless it is deployed
+#   test/plugin/run.sh REGEX      only the tests whose names match; the operator
+#                                 tests stand alone ("operator"), most others use
+#                                 what the create-* tests made ("create|status")
 #
 # Environment:
 #   KUBECONFIG    the cluster (default /var/lib/sc-cluster/admin.kubeconfig)
@@ -42,11 +45,14 @@ t_failed=0
 t_skipped=0
 t_failed_names=()
 
+only=${1:-}
+
 # run_test NAME FUNC: FUNC runs in a subshell with -e; a non-zero exit is a
 # failure whose reason is whatever it printed.
 run_test() {
 	local name=$1 out rc
 	shift
+	[[ -z $only || $name =~ $only ]] || return 0
 	out=$( (set -e; "$@") 2>&1)
 	rc=$?
 	if ((rc == 0)); then
@@ -61,6 +67,7 @@ run_test() {
 }
 
 skip_test() {
+	[[ -z $only || $1 =~ $only ]] || return 0
 	t_skipped=$((t_skipped + 1))
 	echo "ok - $1 # SKIP $2"
 }
