@@ -76,6 +76,9 @@ finish() {
 	echo
 	if ((t_failed > 0)); then
 		echo "failed: ${t_failed_names[*]}"
+		# The cluster is shared; say so when it went away under us.
+		k get --raw /readyz >/dev/null 2>&1 ||
+			echo "note: the cluster no longer answers; failures after it went away are not the plugin's"
 	fi
 	echo "$t_passed passed, $t_failed failed, $t_skipped skipped"
 	((t_failed == 0))
