@@ -795,7 +795,7 @@ run_test create-bad-input-exit-2 t_create_bad_input_changes_nothing
 
 # Is some controller acting on our objects (a Deployment, or one started by
 # hand)? It adds its finalizer within moments of a create.
-controller_active=0
+controller_active=$operator
 if wait_until 5 "a controller's finalizer" bash -c \
 	"[[ -n \$('$KUBECTL' -n '$ns' get '$RES' my-app -o jsonpath='{.metadata.finalizers}') ]]" 2>/dev/null; then
 	controller_active=1
