@@ -1,0 +1,278 @@
+/* kubectl sc completion bash|zsh, kubectl sc help [COMMAND], and the hidden
+ * `__complete` that both shell scripts and kubectl itself call.
+ *
+ * kubectl (1.26 and later) completes `kubectl sc <TAB>` by running an
+ * executable named kubectl_complete-sc with the words after "sc" (the last
+ * one being the word under the cursor), and reads candidates one per line,
+ * then ":DIRECTIVE" (cobra's protocol). We install such a script, and our own
+ * bash and zsh scripts use the same command, so there is one source of
+ * candidates. */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "kubectl-sc.h"
+#include "sc-json.h"
+#include "sc-util.h"
+
+/* cobra's ShellCompDirective bits. */
+#define DIRECTIVE_DEFAULT      0 /* the shell may complete file names */
+#define DIRECTIVE_NO_FILE_COMP 4
+
+static const char bash_script[] =
+    "# bash completion for kubectl-sc; load with: source <(kubectl sc completion bash)\n"
+    "# (`kubectl sc <TAB>` itself goes through kubectl_complete-sc, installed beside\n"
+    "# kubectl-sc, with kubectl 1.26 or later.)\n"
+    "_kubectl_sc() {\n"
+    "\tlocal cur=${COMP_WORDS[COMP_CWORD]} out directive line\n"
+    "\tlocal -a cands=()\n"
+    "\tout=$(kubectl-sc __complete \"${COMP_WORDS[@]:1:COMP_CWORD}\" 2>/dev/null) || return\n"
+    "\twhile IFS= read -r line; do\n"
+    "\t\tcase $line in\n"
+    "\t\t:*) directive=${line#:} ;;\n"
+    "\t\t*) cands+=(\"${line%%$'\\t'*}\") ;;\n"
+    "\t\tesac\n"
+    "\tdone <<<\"$out\"\n"
+    "\tif ((${#cands[@]} > 0)); then\n"
+    "\t\tmapfile -t COMPREPLY < <(compgen -W \"${cands[*]}\" -- \"$cur\")\n"
+    "\telif (((${directive:-0} & 4) == 0)); then\n"
+    "\t\tmapfile -t COMPREPLY < <(compgen -f -- \"$cur\")\n"
+    "\tfi\n"
+    "}\n"
+    "complete -F _kubectl_sc kubectl-sc\n";
+
+static const char zsh_script[] =
+    "#compdef kubectl-sc\n"
+    "# zsh completion for kubectl-sc; load with: source <(kubectl sc completion zsh)\n"
+    "# (`kubectl sc <TAB>` itself goes through kubectl_complete-sc, installed beside\n"
+    "# kubectl-sc, with kubectl 1.26 or later.)\n"
+    "_kubectl_sc() {\n"
+    "\tlocal out directive\n"
+    "\tlocal -a lines cands\n"
+    "\tout=$(kubectl-sc __complete \"${(@)words[2,CURRENT]}\" 2>/dev/null) || return\n"
+    "\tlines=(\"${(@f)out}\")\n"
+    "\tdirective=${lines[-1]#:}\n"
+    "\tcands=(\"${(@)lines[1,-2]%%$'\\t'*}\")\n"
+    "\tif (( ${#cands} )); then\n"
+    "\t\tcompadd -- \"${cands[@]}\"\n"
+    "\telif (( (directive & 4) == 0 )); then\n"
+    "\t\t_files\n"
+    "\tfi\n"
+    "}\n"
+    "if (( $+functions[compdef] )); then\n"
+    "\tcompdef _kubectl_sc kubectl-sc\n"
+    "fi\n";
+
+static int run_completion(const struct sc_command *cmd, int argc, char **argv)
+{
+	struct sc_global_opts g = {0};
+	cleanup_cli_result struct sc_cli_result res = {0};
+	cleanup_error sc_error_t err = NULL;
+	int r = sc_cli_parse(argc, argv, 1, NULL, NULL, NULL, &g, &res, &err);
+	if (r == 0 && !res.help && res.n_positional != 1)
+		r = sc_error_make(&err, EINVAL, "expected one shell: bash or zsh");
+	if (r == 0 && !res.help && strcmp(res.positional[0], "bash") != 0 &&
+	    strcmp(res.positional[0], "zsh") != 0)
+		r = sc_error_make(&err, EINVAL, "unsupported shell \"%s\": expected bash or zsh",
+				  res.positional[0]);
+	int rc = sc_parse_outcome(cmd, r, &res, &err);
+	if (rc >= 0)
+		return rc;
+	fputs(strcmp(res.positional[0], "bash") == 0 ? bash_script : zsh_script, stdout);
+	return SC_EXIT_OK;
+}
+
+const struct sc_command sc_cmd_completion = {
+    .name = "completion",
+    .summary = "Print a shell completion script (bash or zsh)",
+    .usage = "completion bash|zsh",
+    .description =
+	"Prints a script that completes kubectl-sc's commands, flags, namespaces and\n"
+	"container names. For `kubectl sc <TAB>`, kubectl 1.26+ runs kubectl_complete-sc,\n"
+	"which is installed beside kubectl-sc (it must be on PATH too).\n",
+    .examples = "  source <(kubectl sc completion bash)\n"
+		"  kubectl sc completion zsh > \"${fpath[1]}/_kubectl-sc\"\n",
+    .run = run_completion,
+};
+
+static int run_help(const struct sc_command *cmd, int argc, char **argv)
+{
+	(void)cmd;
+	if (argc < 2) {
+		sc_main_help(stdout);
+		return SC_EXIT_OK;
+	}
+	const struct sc_command *c = sc_command_find(argv[1]);
+	if (c == NULL)
+		return sc_usage_error(NULL, "unknown command \"%s\" for \"%s\"", argv[1],
+				      SC_PROGRAM);
+	sc_command_help(c, stdout);
+	return SC_EXIT_OK;
+}
+
+const struct sc_command sc_cmd_help = {
+    .name = "help",
+    .summary = "Help about a command",
+    .usage = "help [COMMAND]",
+    .run = run_help,
+};
+
+/* ---- __complete ---- */
+
+static const struct sc_cli_option *find_option(const struct sc_cli_option *table, const char *word)
+{
+	for (const struct sc_cli_option *o = table; o != NULL && o->long_name != NULL; o++) {
+		if (word[1] == '-' ? strcmp(word + 2, o->long_name) == 0
+				   : (word[1] == o->short_name && word[2] == '\0'))
+			return o;
+	}
+	return NULL;
+}
+
+static void candidate(const char *cur, const char *word)
+{
+	if (sc_str_has_prefix(word, cur))
+		printf("%s\n", word);
+}
+
+static void names_from_list(const json_t *list, const char *cur)
+{
+	size_t i;
+	json_t *item;
+	json_array_foreach (json_object_get(list, "items"), i, item) {
+		const char *name = sc_json_name(item);
+		if (name != NULL)
+			candidate(cur, name);
+	}
+}
+
+/* Names from the cluster, best effort and quick: a completion must never
+ * hang the shell or print errors into it. */
+static void complete_from_cluster(const struct sc_global_opts *g,
+				  const struct sc_kube_resource *res, const char *cur)
+{
+	struct sc_session s;
+	cleanup_error sc_error_t err = NULL;
+	if (sc_session_open(g, &s, &err) < 0)
+		return;
+	struct sc_kube_list_options lo = {.limit = 500};
+	cleanup_json json_t *list = NULL;
+	if (sc_kube_list(s.client, res, res->namespaced ? s.ns : NULL, &lo, &list, &err) == 0)
+		names_from_list(list, cur);
+	sc_session_close(&s);
+}
+
+static int run_complete(const struct sc_command *self, int argc, char **argv)
+{
+	(void)self;
+	/* argv: __complete WORD... CUR */
+	/* Nothing may reach the terminal but candidates: a shell prints
+	 * whatever a completer writes to stderr right into the command line. */
+	int devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	if (devnull >= 0) {
+		dup2(devnull, STDERR_FILENO);
+		close(devnull);
+	}
+	const char *cur = argc >= 2 ? argv[argc - 1] : "";
+	int n = argc - 1; /* words before the cursor: argv[1 .. n-1] */
+	int directive = DIRECTIVE_NO_FILE_COMP;
+	struct sc_global_opts g = {0};
+	const struct sc_command *cmd = NULL;
+	bool after_dashdash = false;
+	int positionals = 0;
+	const struct sc_cli_option *pending = NULL; /* flag waiting for its value */
+	for (int i = 1; i < n; i++) {
+		const char *w = argv[i];
+		if (pending != NULL) {
+			if (pending->id == SC_OPT_NAMESPACE)
+				g.namespace = w;
+			else if (pending->id == SC_OPT_KUBECONFIG)
+				g.kubeconfig = w;
+			else if (pending->id == SC_OPT_CONTEXT)
+				g.context = w;
+			pending = NULL;
+			continue;
+		}
+		if (after_dashdash)
+			continue;
+		if (strcmp(w, "--") == 0) {
+			after_dashdash = true;
+			continue;
+		}
+		if (w[0] == '-' && w[1] != '\0') {
+			const char *eq = strchr(w, '=');
+			cleanup_free char *flag =
+			    eq ? sc_xstrndup(w, (size_t)(eq - w)) : sc_xstrdup(w);
+			const struct sc_cli_option *o = find_option(sc_global_options, flag);
+			if (o == NULL && cmd != NULL)
+				o = find_option(cmd->options, flag);
+			if (o != NULL && o->arg == SC_CLI_REQUIRED && eq == NULL)
+				pending = o;
+			else if (o != NULL && eq != NULL && o->id == SC_OPT_NAMESPACE)
+				g.namespace = eq + 1;
+			continue;
+		}
+		if (cmd == NULL)
+			cmd = sc_command_find(w);
+		else
+			positionals++;
+	}
+
+	if (pending != NULL) {
+		/* The value of a flag. */
+		if (pending->id == SC_OPT_NAMESPACE) {
+			complete_from_cluster(&g, &sc_kube_namespaces, cur);
+		} else if (pending->id == SC_OPT_KUBECONFIG) {
+			directive = DIRECTIVE_DEFAULT;
+		} else if (strcmp(pending->long_name, "output") == 0) {
+			static const char *const formats[] = {"json", "yaml", "wide", "name"};
+			for (size_t i = 0; i < SC_ARRAY_SIZE(formats); i++)
+				candidate(cur, formats[i]);
+		} else if (strcmp(pending->long_name, "image-pull-policy") == 0) {
+			candidate(cur, "Always");
+			candidate(cur, "IfNotPresent");
+			candidate(cur, "Never");
+		}
+	} else if (after_dashdash) {
+		directive = DIRECTIVE_DEFAULT;
+	} else if (cur[0] == '-') {
+		const struct sc_cli_option *tables[] = {cmd ? cmd->options : NULL,
+							sc_global_options};
+		for (size_t t = 0; t < SC_ARRAY_SIZE(tables); t++) {
+			for (const struct sc_cli_option *o = tables[t]; o && o->long_name; o++) {
+				cleanup_free char *f = sc_xasprintf("--%s", o->long_name);
+				candidate(cur, f);
+			}
+		}
+	} else if (cmd == NULL) {
+		for (size_t i = 0; sc_commands[i] != NULL; i++) {
+			if (!sc_commands[i]->hidden)
+				candidate(cur, sc_commands[i]->name);
+		}
+	} else if (cmd == &sc_cmd_completion) {
+		if (positionals == 0) {
+			candidate(cur, "bash");
+			candidate(cur, "zsh");
+		}
+	} else if (cmd == &sc_cmd_help) {
+		for (size_t i = 0; positionals == 0 && sc_commands[i] != NULL; i++) {
+			if (!sc_commands[i]->hidden)
+				candidate(cur, sc_commands[i]->name);
+		}
+	} else if (cmd == &sc_cmd_create || cmd == &sc_cmd_version) {
+		/* a new name, or nothing */
+	} else if (positionals == 0 || cmd == &sc_cmd_delete || cmd == &sc_cmd_list) {
+		complete_from_cluster(&g, &sc_kube_stoppablecontainers, cur);
+	}
+	printf(":%d\n", directive);
+	return SC_EXIT_OK;
+}
+
+const struct sc_command sc_cmd_complete = {
+    .name = "__complete",
+    .summary = "Completion candidates for the words given (for shells and kubectl)",
+    .usage = "__complete [WORD...] CURRENT",
+    .run = run_complete,
+    .hidden = true,
+};
