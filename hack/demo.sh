@@ -79,7 +79,13 @@ run kubectl -n $ns patch $S my-app --type=merge -p '{"spec":{"running":true}}'
 run kubectl -n $ns wait --for=jsonpath='{.status.phase}'=Running $S/my-app --timeout=120s
 run kubectl -n $ns exec my-app -- cat /usr/bin/mytool.txt
 run kubectl -n $ns exec my-app -- mytool echo "mytool still runs"
-run kubectl -n $ns get $S my-app
+
+step "the same with the kubectl plugin"
+run kubectl sc stop my-app --wait
+run kubectl sc list
+run kubectl sc start my-app --wait
+run kubectl sc exec my-app -- mytool echo "mytool runs after kubectl sc start"
+run kubectl sc status my-app
 
 if ((clean)); then
 	step "deleting my-app"
