@@ -933,9 +933,9 @@ purge_chains() {
 
 # Sandboxes and containers that outlived the kubelet: stop and remove them
 # through the CRI (tears down their network and mounts), then anything left
-# in containerd's k8s.io namespace.
+# in any containerd namespace (someone's 'ctr run' too: containerd stops next).
 remove_runtime_leftovers() {
-	local crictl=${BIN_DIR:+$BIN_DIR/crictl} ids id
+	local crictl=${BIN_DIR:+$BIN_DIR/crictl} ids id ns
 	[[ -n $crictl && -x $crictl ]] || crictl=""
 	health_containerd || return 0
 	if [[ -n $crictl ]]; then
@@ -946,12 +946,14 @@ remove_runtime_leftovers() {
 			crictl_cmd --timeout 60s rmp -f $ids >/dev/null 2>&1 || true
 		fi
 	fi
-	for id in $(ctr_k8s tasks ls -q 2>/dev/null); do
-		ctr_k8s tasks kill -s SIGKILL "$id" >/dev/null 2>&1 || true
-		ctr_k8s tasks delete -f "$id" >/dev/null 2>&1 || true
-	done
-	for id in $(ctr_k8s containers ls -q 2>/dev/null); do
-		ctr_k8s containers delete "$id" >/dev/null 2>&1 || true
+	for ns in $(ctr --address "$CONTAINERD_SOCK" namespaces ls -q 2>/dev/null); do
+		for id in $(ctr --address "$CONTAINERD_SOCK" -n "$ns" tasks ls -q 2>/dev/null); do
+			ctr --address "$CONTAINERD_SOCK" -n "$ns" tasks kill -s SIGKILL "$id" >/dev/null 2>&1 || true
+			ctr --address "$CONTAINERD_SOCK" -n "$ns" tasks delete -f "$id" >/dev/null 2>&1 || true
+		done
+		for id in $(ctr --address "$CONTAINERD_SOCK" -n "$ns" containers ls -q 2>/dev/null); do
+			ctr --address "$CONTAINERD_SOCK" -n "$ns" containers delete "$id" >/dev/null 2>&1 || true
+		done
 	done
 }
 
@@ -990,10 +992,15 @@ cmd_down() {
 	fi
 	# Containers that outlived containerd (a killed run): runc kills all
 	# processes in their cgroup. Then the shims, which outlive containerd too.
-	local id
-	for id in $(runc --root "$CONTAINERD_STATE/runc/k8s.io" list -q 2>/dev/null); do
-		runc --root "$CONTAINERD_STATE/runc/k8s.io" delete --force "$id" >/dev/null 2>&1 \
-			&& log "force-deleted leftover container $id" && SWEPT=$((SWEPT + 1))
+	local id rroot
+	for rroot in "$CONTAINERD_STATE"/runc/*; do
+		[[ -d $rroot ]] || continue
+		for id in $(runc --root "$rroot" list -q 2>/dev/null); do
+			if runc --root "$rroot" delete --force "$id" >/dev/null 2>&1; then
+				log "force-deleted leftover container $id (${rroot##*/})"
+				SWEPT=$((SWEPT + 1))
+			fi
+		done
 	done
 	for pid in $(scan_shims); do
 		kill -KILL "$pid" 2>/dev/null || true

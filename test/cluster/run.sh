@@ -328,8 +328,10 @@ test_down_leaves_nothing() {
 	((${#left[@]} == 0)) || fail "processes left after down: ${left[*]}"
 	mp=$(awk '{print $5}' /proc/self/mountinfo | grep -E "^($SC_KUBELET_DIR|$SC_STATE_DIR|/run/containerd|/run/netns/cni-|/var/lib/sc-cluster-test)(/|$)" || true)
 	[[ -z $mp ]] || fail "mounts left after down: $mp"
-	local ctrs
-	ctrs=$(runc --root /run/containerd/runc/k8s.io list -q 2>/dev/null || true)
+	local ctrs="" r
+	for r in /run/containerd/runc/*; do
+		if [[ -d $r ]]; then ctrs+=$(runc --root "$r" list -q 2>/dev/null || true); fi
+	done
 	[[ -z $ctrs ]] || fail "runc containers left after down: $ctrs"
 	! ip link show sc-br0 >/dev/null 2>&1 || fail "CNI bridge sc-br0 left after down"
 	[[ -z $(ip -o link show type veth 2>/dev/null) ]] || fail "veth interfaces left after down: $(ip -o link show type veth)"
