@@ -145,7 +145,6 @@ PACKAGES=(
 	/usr/bin/containerd:containerd
 	/usr/sbin/runc:runc
 	/usr/lib/cni/bridge:containernetworking-plugins
-	/usr/bin/etcd:etcd-server
 	/usr/sbin/iptables:iptables
 	/usr/sbin/conntrack:conntrack
 	/usr/bin/openssl:openssl
@@ -766,7 +765,17 @@ ensure_containerd() {
 
 ensure_etcd() {
 	if ! running_pid etcd >/dev/null; then
-		start_component etcd etcd --name "$NODE_NAME" --data-dir "$ETCD_DIR" \
+		# etcd 3.6 reads no data dir written by 3.4 (earlier versions of this
+		# script ran Debian's 3.4): keep such a dir aside and start empty.
+		if [[ -d $ETCD_DIR/member && $(cat "$STATE_DIR/etcd.version" 2>/dev/null) != 3.6 ]]; then
+			rm -rf "$ETCD_DIR.from-etcd-3.4"
+			mv "$ETCD_DIR" "$ETCD_DIR.from-etcd-3.4"
+			log "etcd data dir was written by etcd 3.4; kept it as $ETCD_DIR.from-etcd-3.4 and start an empty cluster state"
+			mkdir -p "$ETCD_DIR"
+			chmod 700 "$ETCD_DIR"
+		fi
+		echo 3.6 >"$STATE_DIR/etcd.version"
+		start_component etcd "$BIN_DIR/etcd" --name "$NODE_NAME" --data-dir "$ETCD_DIR" \
 			--listen-client-urls https://127.0.0.1:2379 --advertise-client-urls https://127.0.0.1:2379 \
 			--listen-peer-urls http://127.0.0.1:2380 --initial-advertise-peer-urls http://127.0.0.1:2380 \
 			--initial-cluster "$NODE_NAME=http://127.0.0.1:2380" --initial-cluster-state new \
