@@ -85,7 +85,11 @@ CNI_CONF_DIR=$STATE_DIR/cni/net.d
 CNI_IPAM_DIR=$STATE_DIR/cni/ipam
 CNI_BIN_DIR=/usr/lib/cni
 CNI_BRIDGE=sc-br0
-ETCD_DIR=$STATE_DIR/etcd
+# Named after the etcd minor: etcd 3.6 cannot read a data dir written by the
+# Debian etcd 3.4 that earlier versions of this script ran (it panics with
+# "detected disallowed v2 WAL"), nor can 3.4 read 3.6's. Such a dir
+# ($STATE_DIR/etcd) is left alone; 'down --purge' removes it.
+ETCD_DIR=$STATE_DIR/etcd-3.6
 
 NODE_NAME=sc-node
 CLUSTER_DOMAIN=cluster.local
@@ -765,16 +769,6 @@ ensure_containerd() {
 
 ensure_etcd() {
 	if ! running_pid etcd >/dev/null; then
-		# etcd 3.6 reads no data dir written by 3.4 (earlier versions of this
-		# script ran Debian's 3.4): keep such a dir aside and start empty.
-		if [[ -d $ETCD_DIR/member && $(cat "$STATE_DIR/etcd.version" 2>/dev/null) != 3.6 ]]; then
-			rm -rf "$ETCD_DIR.from-etcd-3.4"
-			mv "$ETCD_DIR" "$ETCD_DIR.from-etcd-3.4"
-			log "etcd data dir was written by etcd 3.4; kept it as $ETCD_DIR.from-etcd-3.4 and start an empty cluster state"
-			mkdir -p "$ETCD_DIR"
-			chmod 700 "$ETCD_DIR"
-		fi
-		echo 3.6 >"$STATE_DIR/etcd.version"
 		start_component etcd "$BIN_DIR/etcd" --name "$NODE_NAME" --data-dir "$ETCD_DIR" \
 			--listen-client-urls https://127.0.0.1:2379 --advertise-client-urls https://127.0.0.1:2379 \
 			--listen-peer-urls http://127.0.0.1:2380 --initial-advertise-peer-urls http://127.0.0.1:2380 \

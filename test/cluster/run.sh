@@ -6,6 +6,7 @@
 # that 'down' leaves no process, mount or container behind.
 #
 # Usage: test/cluster/run.sh [--with-down]
+# SC_CRD_DIR overrides the CRD directory (default: config/crd of this tree).
 # Prints one line per test and, last, exactly "N passed, N failed"; exits
 # non-zero when any test failed. Needs root.
 set -euo pipefail
@@ -18,7 +19,7 @@ with_down=${SC_TEST_DOWN:-0}
 for arg in "$@"; do
 	case $arg in
 	--with-down) with_down=1 ;;
-	-h | --help) sed -n '2,10p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h | --help) sed -n '2,11p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "unknown argument: $arg (see --help)" >&2; exit 2 ;;
 	esac
 done
@@ -309,9 +310,11 @@ EOF
 }
 
 test_crds() {
-	local crd_dir=$repo_root/config/crd names name
+	local crd_dir=${SC_CRD_DIR:-$repo_root/config/crd} names name how=-f
 	[[ -d $crd_dir ]] || skip "$crd_dir does not exist yet (it comes with the CRDs)"
-	names=$(kubectl apply -f "$crd_dir" -o name) || fail "kubectl apply -f $crd_dir failed"
+	# A kustomization (config/crd/kustomization.yaml) is applied as one.
+	[[ -f $crd_dir/kustomization.yaml ]] && how=-k
+	names=$(kubectl apply "$how" "$crd_dir" -o name) || fail "kubectl apply $how $crd_dir failed"
 	names=$(grep '^customresourcedefinition' <<<"$names" || true)
 	[[ -n $names ]] || fail "$crd_dir holds no CustomResourceDefinition"
 	for name in $names; do
