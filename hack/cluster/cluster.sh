@@ -173,9 +173,9 @@ ensure_packages() {
 	done
 	if ((${#missing[@]})); then
 		log "installing Debian packages: ${missing[*]}"
-		if ! DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"; then
+		if ! DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}" >&2; then
 			log "apt-get install failed; running apt-get update and trying once more"
-			apt-get update || die "apt-get update failed"
+			apt-get update >&2 || die "apt-get update failed"
 			DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}" \
 				|| die "apt-get install ${missing[*]} failed"
 		fi
@@ -250,7 +250,7 @@ stop_component() {
 		deadline=$((SECONDS + timeout))
 		while pid_is "$pid" "$name" && ((SECONDS < deadline)); do sleep 0.2; done
 		if pid_is "$pid" "$name"; then
-			log "$name (pid $pid) ignored SIGTERM for ${timeout}s: SIGKILL"
+			log "$name (pid $pid) still runs ${timeout}s after SIGTERM: SIGKILL"
 			kill -KILL "$pid" 2>/dev/null || true
 			deadline=$((SECONDS + 10))
 			while pid_is "$pid" "$name" && ((SECONDS < deadline)); do sleep 0.2; done
@@ -989,7 +989,9 @@ cmd_down() {
 		stop_component kube-controller-manager
 		stop_component kube-scheduler
 		remove_runtime_leftovers
-		stop_component kube-apiserver
+		# The apiserver waits for open watches of outside clients up to its
+		# request timeout (60s) before it exits; its state is all in etcd.
+		stop_component kube-apiserver 10
 		stop_component etcd
 		stop_component containerd
 	fi
