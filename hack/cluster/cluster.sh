@@ -176,7 +176,7 @@ ensure_packages() {
 		if ! DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}" >&2; then
 			log "apt-get install failed; running apt-get update and trying once more"
 			apt-get update >&2 || die "apt-get update failed"
-			DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}" \
+			DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}" >&2 \
 				|| die "apt-get install ${missing[*]} failed"
 		fi
 	fi
