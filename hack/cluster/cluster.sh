@@ -87,7 +87,11 @@ CNI_CONF_DIR=$STATE_DIR/cni/net.d
 CNI_IPAM_DIR=$STATE_DIR/cni/ipam
 CNI_BIN_DIR=/usr/lib/cni
 CNI_BRIDGE=sc-br0
-ETCD_DIR=$STATE_DIR/etcd
+# Named after the etcd minor: etcd 3.6 cannot read a data dir written by the
+# Debian etcd 3.4 that earlier versions of this script ran (it panics with
+# "detected disallowed v2 WAL"), nor can 3.4 read 3.6's. Such a dir
+# ($STATE_DIR/etcd) is left alone; 'down --purge' removes it.
+ETCD_DIR=$STATE_DIR/etcd-3.6
 
 NODE_NAME=sc-node
 CLUSTER_DOMAIN=cluster.local
@@ -147,7 +151,6 @@ PACKAGES=(
 	/usr/bin/containerd:containerd
 	/usr/sbin/runc:runc
 	/usr/lib/cni/bridge:containernetworking-plugins
-	/usr/bin/etcd:etcd-server
 	/usr/sbin/iptables:iptables
 	/usr/sbin/conntrack:conntrack
 	/usr/bin/openssl:openssl
@@ -172,10 +175,10 @@ ensure_packages() {
 	done
 	if ((${#missing[@]})); then
 		log "installing Debian packages: ${missing[*]}"
-		if ! DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"; then
+		if ! DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}" >&2; then
 			log "apt-get install failed; running apt-get update and trying once more"
-			apt-get update || die "apt-get update failed"
-			DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}" \
+			apt-get update >&2 || die "apt-get update failed"
+			DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}" >&2 \
 				|| die "apt-get install ${missing[*]} failed"
 		fi
 	fi
@@ -249,7 +252,7 @@ stop_component() {
 		deadline=$((SECONDS + timeout))
 		while pid_is "$pid" "$name" && ((SECONDS < deadline)); do sleep 0.2; done
 		if pid_is "$pid" "$name"; then
-			log "$name (pid $pid) ignored SIGTERM for ${timeout}s: SIGKILL"
+			log "$name (pid $pid) still runs ${timeout}s after SIGTERM: SIGKILL"
 			kill -KILL "$pid" 2>/dev/null || true
 			deadline=$((SECONDS + 10))
 			while pid_is "$pid" "$name" && ((SECONDS < deadline)); do sleep 0.2; done
@@ -747,7 +750,7 @@ ensure_containerd() {
 
 ensure_etcd() {
 	if ! running_pid etcd >/dev/null; then
-		start_component etcd etcd --name "$NODE_NAME" --data-dir "$ETCD_DIR" \
+		start_component etcd "$BIN_DIR/etcd" --name "$NODE_NAME" --data-dir "$ETCD_DIR" \
 			--listen-client-urls https://127.0.0.1:2379 --advertise-client-urls https://127.0.0.1:2379 \
 			--listen-peer-urls http://127.0.0.1:2380 --initial-advertise-peer-urls http://127.0.0.1:2380 \
 			--initial-cluster "$NODE_NAME=http://127.0.0.1:2380" --initial-cluster-state new \
@@ -914,9 +917,9 @@ purge_chains() {
 
 # Sandboxes and containers that outlived the kubelet: stop and remove them
 # through the CRI (tears down their network and mounts), then anything left
-# in containerd's k8s.io namespace.
+# in any containerd namespace (someone's 'ctr run' too: containerd stops next).
 remove_runtime_leftovers() {
-	local crictl=${BIN_DIR:+$BIN_DIR/crictl} ids id
+	local crictl=${BIN_DIR:+$BIN_DIR/crictl} ids id ns
 	[[ -n $crictl && -x $crictl ]] || crictl=""
 	health_containerd || return 0
 	if [[ -n $crictl ]]; then
@@ -927,12 +930,14 @@ remove_runtime_leftovers() {
 			crictl_cmd --timeout 60s rmp -f $ids >/dev/null 2>&1 || true
 		fi
 	fi
-	for id in $(ctr_k8s tasks ls -q 2>/dev/null); do
-		ctr_k8s tasks kill -s SIGKILL "$id" >/dev/null 2>&1 || true
-		ctr_k8s tasks delete -f "$id" >/dev/null 2>&1 || true
-	done
-	for id in $(ctr_k8s containers ls -q 2>/dev/null); do
-		ctr_k8s containers delete "$id" >/dev/null 2>&1 || true
+	for ns in $(ctr --address "$CONTAINERD_SOCK" namespaces ls -q 2>/dev/null); do
+		for id in $(ctr --address "$CONTAINERD_SOCK" -n "$ns" tasks ls -q 2>/dev/null); do
+			ctr --address "$CONTAINERD_SOCK" -n "$ns" tasks kill -s SIGKILL "$id" >/dev/null 2>&1 || true
+			ctr --address "$CONTAINERD_SOCK" -n "$ns" tasks delete -f "$id" >/dev/null 2>&1 || true
+		done
+		for id in $(ctr --address "$CONTAINERD_SOCK" -n "$ns" containers ls -q 2>/dev/null); do
+			ctr --address "$CONTAINERD_SOCK" -n "$ns" containers delete "$id" >/dev/null 2>&1 || true
+		done
 	done
 }
 
@@ -965,16 +970,23 @@ cmd_down() {
 		stop_component kube-controller-manager
 		stop_component kube-scheduler
 		remove_runtime_leftovers
-		stop_component kube-apiserver
+		# The apiserver waits for open watches of outside clients up to its
+		# request timeout (60s) before it exits; its state is all in etcd.
+		stop_component kube-apiserver 10
 		stop_component etcd
 		stop_component containerd
 	fi
 	# Containers that outlived containerd (a killed run): runc kills all
 	# processes in their cgroup. Then the shims, which outlive containerd too.
-	local id
-	for id in $(runc --root "$CONTAINERD_STATE/runc/k8s.io" list -q 2>/dev/null); do
-		runc --root "$CONTAINERD_STATE/runc/k8s.io" delete --force "$id" >/dev/null 2>&1 \
-			&& log "force-deleted leftover container $id" && SWEPT=$((SWEPT + 1))
+	local id rroot
+	for rroot in "$CONTAINERD_STATE"/runc/*; do
+		[[ -d $rroot ]] || continue
+		for id in $(runc --root "$rroot" list -q 2>/dev/null); do
+			if runc --root "$rroot" delete --force "$id" >/dev/null 2>&1; then
+				log "force-deleted leftover container $id (${rroot##*/})"
+				SWEPT=$((SWEPT + 1))
+			fi
+		done
 	done
 	for pid in $(scan_shims); do
 		kill -KILL "$pid" 2>/dev/null || true

@@ -6,6 +6,7 @@
 # that 'down' leaves no process, mount or container behind.
 #
 # Usage: test/cluster/run.sh [--with-down]
+# SC_CRD_DIR overrides the CRD directory (default: config/crd of this tree).
 # Prints one line per test and, last, exactly "N passed, N failed"; exits
 # non-zero when any test failed. Needs root.
 set -euo pipefail
@@ -18,7 +19,7 @@ with_down=${SC_TEST_DOWN:-0}
 for arg in "$@"; do
 	case $arg in
 	--with-down) with_down=1 ;;
-	-h | --help) sed -n '2,10p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h | --help) sed -n '2,11p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "unknown argument: $arg (see --help)" >&2; exit 2 ;;
 	esac
 done
@@ -140,6 +141,18 @@ test_node_ready() {
 	[[ $version == v1.34.4 ]] || fail "kubelet version $version, want v1.34.4"
 	version=$(kubectl version -o json | jq -r .serverVersion.gitVersion)
 	[[ $version == v1.34.4 ]] || fail "apiserver version $version, want v1.34.4"
+}
+
+test_watch_list() {
+	# A streaming list (sendInitialEvents) needs etcd's progress notifications
+	# (etcd >= 3.4.31); Debian's etcd 3.4.23 could not serve it.
+	local out
+	out=$(timeout 20 kubectl get --raw \
+		"/api/v1/namespaces/$NS/serviceaccounts?watch=1&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true&timeoutSeconds=2" \
+		2>&1 || true)
+	if ! grep -q '"name":"default"' <<<"$out" || ! grep -q '"k8s.io/initial-events-end":"true"' <<<"$out"; then
+		fail "watch-list stream did not return the ServiceAccount and the initial-events-end bookmark: $out"
+	fi
 }
 
 test_pod_logs() {
@@ -297,9 +310,11 @@ EOF
 }
 
 test_crds() {
-	local crd_dir=$repo_root/config/crd names name
+	local crd_dir=${SC_CRD_DIR:-$repo_root/config/crd} names name how=-f
 	[[ -d $crd_dir ]] || skip "$crd_dir does not exist yet (it comes with the CRDs)"
-	names=$(kubectl apply -k "$crd_dir" -o name) || fail "kubectl apply -k $crd_dir failed"
+	# A kustomization (config/crd/kustomization.yaml) is applied as one.
+	[[ -f $crd_dir/kustomization.yaml ]] && how=-k
+	names=$(kubectl apply "$how" "$crd_dir" -o name) || fail "kubectl apply $how $crd_dir failed"
 	names=$(grep '^customresourcedefinition' <<<"$names" || true)
 	[[ -n $names ]] || fail "$crd_dir holds no CustomResourceDefinition"
 	for name in $names; do
@@ -328,8 +343,10 @@ test_down_leaves_nothing() {
 	((${#left[@]} == 0)) || fail "processes left after down: ${left[*]}"
 	mp=$(awk '{print $5}' /proc/self/mountinfo | grep -E "^($SC_KUBELET_DIR|$SC_STATE_DIR|/run/containerd|/run/netns/cni-|/var/lib/sc-cluster-test)(/|$)" || true)
 	[[ -z $mp ]] || fail "mounts left after down: $mp"
-	local ctrs
-	ctrs=$(runc --root /run/containerd/runc/k8s.io list -q 2>/dev/null || true)
+	local ctrs="" r
+	for r in /run/containerd/runc/*; do
+		if [[ -d $r ]]; then ctrs+=$(runc --root "$r" list -q 2>/dev/null || true); fi
+	done
 	[[ -z $ctrs ]] || fail "runc containers left after down: $ctrs"
 	! ip link show sc-br0 >/dev/null 2>&1 || fail "CNI bridge sc-br0 left after down"
 	[[ -z $(ip -o link show type veth 2>/dev/null) ]] || fail "veth interfaces left after down: $(ip -o link show type veth)"
@@ -358,6 +375,7 @@ main() {
 		say "cluster did not come up; skipping the other tests"
 	else
 		run_test node-ready test_node_ready
+		run_test apiserver-watch-list test_watch_list
 		run_test pod-runs-and-logs test_pod_logs
 		run_test service-clusterip test_service
 		run_test pod-reaches-apiserver-service test_api_service
