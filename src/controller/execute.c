@@ -36,32 +36,6 @@ json_t *sc_build_event(json_t *obj, const char *type, const char *reason, const 
 			 "reportingComponent", component, "reportingInstance", component);
 }
 
-static int set_finalizer(struct sc_kube_client *c, json_t *sc, bool add, sc_error_t *err)
-{
-	/* A JSON patch guarded by the resourceVersion we decided on: if the
-	 * list changed meanwhile, the test fails (422) and we retry fresh. */
-	json_t *list = sc_json_path(sc, "metadata.finalizers");
-	json_t *next = json_array();
-	size_t i;
-	json_t *f;
-	json_array_foreach (list, i, f) {
-		if (!add && json_is_string(f) && strcmp(json_string_value(f), SC_FINALIZER) == 0)
-			continue;
-		json_array_append(next, f);
-	}
-	if (add)
-		json_array_append_new(next, json_string(SC_FINALIZER));
-	cleanup_json json_t *patch = json_pack(
-	    "[{s:s, s:s, s:s}, {s:s, s:s, s:o}]", "op", "test", "path", "/metadata/resourceVersion",
-	    "value",
-	    sc_json_path_str(sc, "metadata.resourceVersion")
-		? sc_json_path_str(sc, "metadata.resourceVersion")
-		: "",
-	    "op", list ? "replace" : "add", "path", "/metadata/finalizers", "value", next);
-	return sc_kube_patch(c, &sc_kube_stoppablecontainers, sc_json_namespace(sc),
-			     sc_json_name(sc), SC_KUBE_PATCH_JSON, patch, NULL, NULL, err);
-}
-
 static int apply_status(struct sc_kube_client *c, const struct sc_kube_resource *res, json_t *obj,
 			json_t *status_doc, sc_error_t *err)
 {
@@ -108,7 +82,9 @@ int sc_execute_plan(struct sc_kube_client *client, json_t *sc, const struct sc_p
 		switch (a->kind) {
 		case SC_ACT_ADD_FINALIZER:
 		case SC_ACT_REMOVE_FINALIZER:
-			r = set_finalizer(client, sc, a->kind == SC_ACT_ADD_FINALIZER, &e);
+			r = sc_kube_set_finalizer(client, &sc_kube_stoppablecontainers, sc,
+						  SC_FINALIZER, a->kind == SC_ACT_ADD_FINALIZER,
+						  NULL, &e);
 			break;
 		case SC_ACT_CREATE_INSTANCE:
 			r = sc_kube_create(client, &sc_kube_stoppablecontainerinstances, ns,

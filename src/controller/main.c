@@ -13,6 +13,7 @@
 #include "leader.h"
 #include "sc-httpd.h"
 #include "sc-log.h"
+#include "sc-shutdown.h"
 #include "sc-validate.h"
 
 static const char usage[] =
@@ -39,17 +40,6 @@ static const char usage[] =
     "  -v, --v N                  log verbosity (default: 0)\n"
     "  -h, --help                 this text\n"
     "      --version              print the version\n";
-
-static atomic_bool stopping;
-static int signal_pipe[2] = {-1, -1};
-
-static void on_signal(int sig)
-{
-	/* Async-signal-safe: set a flag and wake main through a pipe. */
-	(void)sig;
-	atomic_store(&stopping, true);
-	ssize_t r SC_UNUSED = write(signal_pipe[1], "x", 1);
-}
 
 static void on_leadership_lost(void)
 {
@@ -197,15 +187,10 @@ int main(int argc, char **argv)
 		return 2;
 	}
 
-	if (pipe2(signal_pipe, O_CLOEXEC) != 0) {
-		perror("sc-controller: pipe");
+	if (sc_shutdown_install(&err) < 0) {
+		SC_LOG_ERROR("%s", sc_error_message(err));
 		return 1;
 	}
-	struct sigaction sa = {.sa_handler = on_signal};
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
 
 	cleanup_kube_config struct sc_kube_config *cfg = NULL;
 	struct sc_kubeconfig_options kopts = {.path = kubeconfig, .context = context};
@@ -242,7 +227,7 @@ int main(int argc, char **argv)
 					      .lease_duration_s = 15,
 					      .renew_deadline_s = 10,
 					      .retry_period_s = 2};
-		if (sc_leader_acquire(steal_pointer(&lease_client), &lc, &stopping,
+		if (sc_leader_acquire(steal_pointer(&lease_client), &lc, sc_shutdown_flag(),
 				      on_leadership_lost, &leader, &err) < 0) {
 			SC_LOG_INFO("%s", sc_error_message(err));
 			sc_httpd_stop(httpd);
@@ -261,12 +246,7 @@ int main(int argc, char **argv)
 	SC_LOG_KV(SC_LOG_LEVEL_INFO, "sc-controller started", "version", SC_VERSION, "namespace",
 		  opts.namespace ? opts.namespace : "(all)", NULL);
 
-	char b;
-	while (!atomic_load(&stopping)) {
-		ssize_t r = read(signal_pipe[0], &b, 1);
-		if (r < 0 && errno != EINTR)
-			break;
-	}
+	sc_shutdown_wait();
 	SC_LOG_INFO("shutting down");
 	readiness.controller = NULL;
 	sc_controller_free(ctl);

@@ -945,3 +945,31 @@ int sc_kube_delete(struct sc_kube_client *c, const struct sc_kube_resource *res,
 	cleanup_json json_t *body = sc_kube_delete_body(opts);
 	return do_simple(c, "DELETE", &path, NULL, "application/json", body, out, err);
 }
+
+int sc_kube_set_finalizer(struct sc_kube_client *c, const struct sc_kube_resource *res,
+			  const json_t *obj, const char *finalizer, bool present,
+			  const json_t *extra_ops, sc_error_t *err)
+{
+	json_t *list = sc_json_path(obj, "metadata.finalizers");
+	json_t *next = json_array();
+	size_t i;
+	json_t *f;
+	json_array_foreach (list, i, f) {
+		if (json_is_string(f) && strcmp(json_string_value(f), finalizer) == 0)
+			continue;
+		json_array_append(next, f);
+	}
+	if (present)
+		json_array_append_new(next, json_string(finalizer));
+	const char *rv = sc_json_resource_version(obj);
+	json_t *patch =
+	    json_pack("[{s:s, s:s, s:s}, {s:s, s:s, s:o}]", "op", "test", "path",
+		      "/metadata/resourceVersion", "value", rv ? rv : "", "op",
+		      list ? "replace" : "add", "path", "/metadata/finalizers", "value", next);
+	if (extra_ops != NULL)
+		json_array_extend(patch, (json_t *)extra_ops);
+	int r = sc_kube_patch(c, res, sc_json_namespace(obj), sc_json_name(obj), SC_KUBE_PATCH_JSON,
+			      patch, NULL, NULL, err);
+	json_decref(patch);
+	return r;
+}

@@ -213,6 +213,15 @@ int sc_kube_delete(struct sc_kube_client *c, const struct sc_kube_resource *res,
 		   const char *name, const struct sc_kube_delete_options *opts, json_t **out,
 		   sc_error_t *err);
 
+/* Add (present true) or remove a finalizer of obj with one JSON patch that
+ * first tests obj's resourceVersion, so it never clobbers a concurrent
+ * change of the list (the test fails with 422 Invalid or 409; re-read and
+ * retry). extra_ops (may be NULL) are JSON patch operations appended to the
+ * same patch, applied atomically with it. */
+int sc_kube_set_finalizer(struct sc_kube_client *c, const struct sc_kube_resource *res,
+			  const json_t *obj, const char *finalizer, bool present,
+			  const json_t *extra_ops, sc_error_t *err);
+
 /* Build the pieces of a request without sending it (pure; the verbs use
  * these, and the unit tests check them). */
 int sc_kube_list_query(struct sc_buf *query, const struct sc_kube_list_options *opts,

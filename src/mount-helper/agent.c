@@ -165,42 +165,23 @@ static bool has_finalizer(json_t *obj)
 	return false;
 }
 
-/* Adds (or removes) our finalizer with a JSON patch guarded by the
- * resourceVersion we decided on; adding also records this node, so only this
- * node's agent removes the state. */
+/* Adds (or removes) our finalizer; adding also records this node in an
+ * annotation, in the same patch, so only this node's agent removes the state. */
 static int set_finalizer(struct sc_agent *a, json_t *sci, bool add, sc_error_t *err)
 {
-	json_t *list = sc_json_path(sci, "metadata.finalizers");
-	json_t *next = json_array();
-	size_t i;
-	json_t *f;
-	json_array_foreach (list, i, f) {
-		if (!add && json_is_string(f) &&
-		    strcmp(json_string_value(f), SC_ROOTFS_FINALIZER) == 0)
-			continue;
-		json_array_append(next, f);
-	}
-	if (add)
-		json_array_append_new(next, json_string(SC_ROOTFS_FINALIZER));
-	const char *rv = sc_json_path_str(sci, "metadata.resourceVersion");
-	cleanup_json json_t *patch =
-	    json_pack("[{s:s, s:s, s:s}, {s:s, s:s, s:o}]", "op", "test", "path",
-		      "/metadata/resourceVersion", "value", rv ? rv : "", "op",
-		      list ? "replace" : "add", "path", "/metadata/finalizers", "value", next);
+	cleanup_json json_t *extra = json_array();
 	if (add) {
-		bool have_ann = sc_json_path(sci, "metadata.annotations") != NULL;
-		if (!have_ann)
-			json_array_append_new(patch,
+		if (sc_json_path(sci, "metadata.annotations") == NULL)
+			json_array_append_new(extra,
 					      json_pack("{s:s, s:s, s:{}}", "op", "add", "path",
 							"/metadata/annotations", "value"));
-		json_array_append_new(patch, json_pack("{s:s, s:s, s:s}", "op", "add", "path",
-						       "/metadata/annotations/"
-						       "stoppablecontainer.xtlsoft.top~1node",
-						       "value", a->opts.node));
+		json_array_append_new(
+		    extra, json_pack("{s:s, s:s, s:s}", "op", "add", "path",
+				     "/metadata/annotations/stoppablecontainer.xtlsoft.top~1node",
+				     "value", a->opts.node));
 	}
-	return sc_kube_patch(a->client, &sc_kube_stoppablecontainerinstances,
-			     sc_json_namespace(sci), sc_json_name(sci), SC_KUBE_PATCH_JSON, patch,
-			     NULL, NULL, err);
+	return sc_kube_set_finalizer(a->client, &sc_kube_stoppablecontainerinstances, sci,
+				     SC_ROOTFS_FINALIZER, add, extra, err);
 }
 
 /* ---- node work ---- */

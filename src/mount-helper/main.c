@@ -15,6 +15,7 @@
 #include "sc-httpd.h"
 #include "sc-kubeconfig.h"
 #include "sc-log.h"
+#include "sc-shutdown.h"
 #include "sc-validate.h"
 
 static const char usage[] =
@@ -42,16 +43,6 @@ static const char usage[] =
     "  -v, --v N               log verbosity (default: 0)\n"
     "  -h, --help              this text\n"
     "      --version           print the version\n";
-
-static atomic_bool stopping;
-static int signal_pipe[2] = {-1, -1};
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	atomic_store(&stopping, true);
-	ssize_t r SC_UNUSED = write(signal_pipe[1], "x", 1);
-}
 
 static bool ready(void *data, const char **why)
 {
@@ -211,15 +202,10 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
-	if (pipe2(signal_pipe, O_CLOEXEC) != 0) {
-		perror("sc-mount-helper: pipe");
+	if (sc_shutdown_install(&err) < 0) {
+		SC_LOG_ERROR("%s", sc_error_message(err));
 		return 1;
 	}
-	struct sigaction sa = {.sa_handler = on_signal};
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
 
 	cleanup_kube_config struct sc_kube_config *cfg = NULL;
 	struct sc_kubeconfig_options kopts = {
@@ -249,12 +235,7 @@ int main(int argc, char **argv)
 	}
 	SC_LOG_KV(SC_LOG_LEVEL_INFO, "sc-mount-helper started", "version", SC_VERSION, "node", node,
 		  NULL);
-	char b;
-	while (!atomic_load(&stopping)) {
-		ssize_t r = read(signal_pipe[0], &b, 1);
-		if (r < 0 && errno != EINTR)
-			break;
-	}
+	sc_shutdown_wait();
 	SC_LOG_INFO("shutting down; mounts stay for the next start to adopt");
 	struct sc_agent *a = agent;
 	agent = NULL;

@@ -127,6 +127,38 @@ SC_TEST(update_with_stale_resource_version_is_409)
 	SC_ASSERT_STR_CONTAINS(err->message, "the object has been modified");
 }
 
+SC_TEST(finalizer_add_remove_and_stale_refused)
+{
+	cleanup_error sc_error_t err = NULL;
+	cleanup_json json_t *cm = create_cm("finalizer", "a", "1");
+	cleanup_json json_t *extra = json_pack("[{s:s, s:s, s:{s:s}}]", "op", "add", "path",
+					       "/metadata/annotations", "value", "node", "n1");
+	must(sc_kube_set_finalizer(client, &sc_kube_configmaps, cm, "example.com/hold", true, extra,
+				   &err),
+	     &err, "add finalizer", __LINE__);
+	cleanup_json json_t *held = NULL;
+	must(sc_kube_get(client, &sc_kube_configmaps, ns, "finalizer", &held, &err), &err, "get",
+	     __LINE__);
+	SC_ASSERT_STR_EQ(
+	    json_string_value(json_array_get(sc_json_path(held, "metadata.finalizers"), 0)),
+	    "example.com/hold");
+	SC_ASSERT_STR_EQ(sc_json_path_str(held, "metadata.annotations.node"), "n1");
+	/* The first object is stale now: its resourceVersion test fails and
+	 * nothing changes. */
+	SC_ASSERT_INT_EQ(sc_kube_set_finalizer(client, &sc_kube_configmaps, cm, "example.com/hold",
+					       false, NULL, &err),
+			 -1);
+	SC_ASSERT(err->http_status == 409 || err->http_status == 422);
+	sc_error_release(&err);
+	must(sc_kube_set_finalizer(client, &sc_kube_configmaps, held, "example.com/hold", false,
+				   NULL, &err),
+	     &err, "remove finalizer", __LINE__);
+	cleanup_json json_t *freed = NULL;
+	must(sc_kube_get(client, &sc_kube_configmaps, ns, "finalizer", &freed, &err), &err, "get",
+	     __LINE__);
+	SC_ASSERT_INT_EQ(json_array_size(sc_json_path(freed, "metadata.finalizers")), 0);
+}
+
 SC_TEST(merge_patch)
 {
 	cleanup_json json_t *cm = create_cm("merge", "a", "1");

@@ -190,8 +190,8 @@ SC_TEST(proc_stat_parent_and_start_time)
 	SC_ASSERT_INT_EQ(ppid, 17);
 	SC_ASSERT_INT_EQ(start, 987654);
 	static const char *bad[] = {"", "1 (x S 1", "1 (x) S",
-				    "1 (x) S -1 1 1 0 -1 0 0 0 0 0 0 0 "
-				    "0 0 0 0 1 0 5",
+				    ("1 (x) S -1 1 1 0 -1 0 0 0 0 0 0 0 "
+				     "0 0 0 0 1 0 5"),
 				    "1 (x) S 1 1 1 0 -1 0 0 0 0 0 0 0 0 0 0 0 1 0 5x"};
 	for (size_t i = 0; i < SC_ARRAY_SIZE(bad); i++) {
 		sc_error_release(&err);
