@@ -151,8 +151,12 @@ if ((quick == 0)); then
 	if hack/cluster/cluster.sh up; then
 		eval "$(hack/cluster/cluster.sh env)"
 		export KUBECTL=kubectl
-		suites=(test/crd/run.sh test/integration/run.sh test/plugin/run.sh test/e2e/run.sh)
-		for t in "${suites[@]}" "test/cluster/run.sh --with-down"; do
+		# The plugin suite runs first without the operator (its tests that
+		# write a status by hand need no controller acting), then, once the
+		# end-to-end suite has deployed the operator, its operator tests.
+		suites=(test/crd/run.sh test/integration/run.sh test/plugin/run.sh test/e2e/run.sh
+			"test/plugin/run.sh operator" "test/cluster/run.sh --with-down")
+		for t in "${suites[@]}"; do
 			script=${t%% *}
 			[[ -x $script ]] || continue
 			shell_tier "$t"
