@@ -66,8 +66,8 @@ YAML
 run kubectl -n $ns wait --for=jsonpath='{.status.phase}'=Running $S/my-app --timeout=180s
 
 step "installing something into the root filesystem"
-run kubectl -n $ns exec my-app -- sh -c 'echo "installed at $(date)" > /usr/bin/mytool.txt; cp /bin/busybox /usr/local/bin/mytool'
-run kubectl -n $ns exec my-app -- mytool echo "mytool runs"
+run kubectl -n $ns exec my-app -- sh -c 'echo "installed at $(date)" > /usr/bin/mytool.txt; printf "#!/bin/sh\necho mytool says: \"\$*\"\n" > /usr/local/bin/mytool; chmod 755 /usr/local/bin/mytool'
+run kubectl -n $ns exec my-app -- mytool runs
 
 step "stopping (the workload stops; the rootfs stays)"
 run kubectl -n $ns patch $S my-app --type=merge -p '{"spec":{"running":false}}'
@@ -78,13 +78,13 @@ step "starting again: everything is still there"
 run kubectl -n $ns patch $S my-app --type=merge -p '{"spec":{"running":true}}'
 run kubectl -n $ns wait --for=jsonpath='{.status.phase}'=Running $S/my-app --timeout=120s
 run kubectl -n $ns exec my-app -- cat /usr/bin/mytool.txt
-run kubectl -n $ns exec my-app -- mytool echo "mytool still runs"
+run kubectl -n $ns exec my-app -- mytool still runs
 
 step "the same with the kubectl plugin"
 run kubectl sc stop my-app --wait
 run kubectl sc list
 run kubectl sc start my-app --wait
-run kubectl sc exec my-app -- mytool echo "mytool runs after kubectl sc start"
+run kubectl sc exec my-app -- mytool runs after kubectl sc start
 run kubectl sc status my-app
 
 if ((clean)); then
