@@ -289,6 +289,9 @@ SCI_SCHEMA = obj(
                               "providerPodUID": string("UID of the provider pod whose image layers "
                                                        "the rootfs is built on."),
                               "nodeName": string("Node that holds the rootfs."),
+                              "workloadContainerID": string(
+                                  "The workload container the rootfs is stacked on; the "
+                                  "instance is Running only when it is the consumer's current one."),
                           }),
             "observedGeneration": integer("The .metadata.generation the status describes.", minimum=0),
             "conditions": conditions(),

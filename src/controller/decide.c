@@ -432,6 +432,21 @@ void sc_decide(const struct sc_observed *obs, const struct sc_pod_options *o, st
 		}
 	}
 
+	/* The workload runs once the consumer's container is up and the
+	 * mount-helper has stacked the rootfs on that very container. */
+	char workload_cid[80] = "";
+	size_t ci;
+	json_t *cst;
+	json_array_foreach (sc_json_path(consumer, "status.containerStatuses"), ci, cst) {
+		const char *id = json_string_value(json_object_get(cst, "containerID"));
+		const char *sep = id ? strstr(id, "://") : NULL;
+		if (sep && strlen(sep + 3) < sizeof(workload_cid))
+			snprintf(workload_cid, sizeof(workload_cid), "%s", sep + 3);
+	}
+	const char *stacked_on = sc_json_path_str(sci, "status.rootfs.workloadContainerID");
+	const bool stacked =
+	    workload_cid[0] != '\0' && stacked_on && strcmp(stacked_on, workload_cid) == 0;
+
 	/* Phase, message and conditions. */
 	struct diagnosis pd = {0}, cd = {0};
 	if (provider)
@@ -484,10 +499,17 @@ void sc_decide(const struct sc_observed *obs, const struct sc_pod_options *o, st
 			phase = "Stopping";
 			message = sc_xstrdup("the previous workload pod is terminating");
 			consumer_reason = "Terminating";
-		} else if (sc_pod_ready(consumer)) {
+		} else if (sc_pod_ready(consumer) && stacked) {
 			phase = "Running";
 			message = sc_xasprintf("running on node %s", node);
 			consumer_reason = "Ready";
+		} else if (sc_pod_ready(consumer)) {
+			phase = "ConsumerStarting";
+			message =
+			    sc_xasprintf("waiting for the mount-helper on node %s to stack the "
+					 "rootfs on the workload",
+					 node);
+			consumer_reason = "WaitingForRootfs";
 		} else {
 			phase = "ConsumerStarting";
 			message = cd.message ? sc_xstrdup(cd.message)

@@ -269,6 +269,46 @@ static int prepare(struct sc_agent *a, json_t *sci, json_t *provider, const char
 	return 0;
 }
 
+/* Records on the instance that the rootfs is stacked on workload container
+ * cid: the controller reports Running only then, so `kubectl wait` for
+ * Running never lets a `kubectl exec` into the container's old root. */
+static int report_stacked(struct sc_agent *a, json_t *sci, const char *cid, sc_error_t *err)
+{
+	const char *have = sc_json_path_str(sci, "status.rootfs.workloadContainerID");
+	if (have != NULL && strcmp(have, cid) == 0)
+		return 0;
+	json_t *rootfs = json_deep_copy(sc_json_path(sci, "status.rootfs"));
+	if (!json_is_object(rootfs)) {
+		json_decref(rootfs);
+		rootfs = json_object();
+	}
+	json_object_set_new(rootfs, "workloadContainerID", json_string(cid));
+	cleanup_json json_t *status = json_pack("{s:o}", "rootfs", rootfs);
+	/* Keep the fields this manager applied before: an apply without them
+	 * would remove them. */
+	json_t *cur = sc_json_path(sci, "status");
+	static const char *const keep[] = {"conditions", "hostPath", "imageConfig"};
+	for (size_t i = 0; i < SC_ARRAY_SIZE(keep); i++) {
+		json_t *v = json_object_get(cur, keep[i]);
+		if (v == NULL)
+			continue;
+		if (strcmp(keep[i], "conditions") != 0) {
+			json_object_set(status, keep[i], v);
+			continue;
+		}
+		json_t *ours = json_array();
+		size_t j;
+		json_t *c;
+		json_array_foreach (v, j, c) {
+			const char *t = json_string_value(json_object_get(c, "type"));
+			if (t && strcmp(t, "RootfsReady") == 0)
+				json_array_append(ours, c);
+		}
+		json_object_set_new(status, "conditions", ours);
+	}
+	return apply_status(a, sci, status, err);
+}
+
 static int inject(struct sc_agent *a, json_t *sci, json_t *consumer, const char *cid,
 		  const struct sc_instance_dir *dir, sc_error_t *err)
 {
@@ -308,7 +348,7 @@ static int inject(struct sc_agent *a, json_t *sci, json_t *consumer, const char 
 			  NULL);
 	}
 	sc_inject_result_free(&res);
-	return 0;
+	return report_stacked(a, sci, cid, err);
 }
 
 static bool has_role(json_t *pod, const char *role)

@@ -7,10 +7,11 @@
 #include "pods.h"
 #include "sc-test.h"
 
-#define NOW      "2026-11-28T12:00:00Z"
-#define SC_UID   "11111111-2222-3333-4444-555555555555"
-#define SCI_UID  "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
-#define PROV_UID "99999999-8888-7777-6666-555555555555"
+#define NOW          "2026-11-28T12:00:00Z"
+#define SC_UID       "11111111-2222-3333-4444-555555555555"
+#define SCI_UID      "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
+#define PROV_UID     "99999999-8888-7777-6666-555555555555"
+#define WORKLOAD_CID "3f4e5d6c7b8a99887766554433221100ffeeddccbbaa00998877665544332211"
 
 static struct sc_pod_options opts;
 
@@ -97,8 +98,18 @@ static json_t *make_consumer(json_t *sci, bool ready)
 				ready ? "Running" : "Pending", ready);
 	json_object_set(json_object_get(live, "metadata"), "annotations",
 			sc_json_path(pod, "metadata.annotations"));
+	json_object_set_new(json_object_get(live, "status"), "containerStatuses",
+			    json_pack("[{s:s, s:s}]", "name", "workload", "containerID",
+				      "containerd://" WORKLOAD_CID));
 	json_decref(pod);
 	return live;
+}
+
+/* What the mount-helper records once it stacked the rootfs on the workload. */
+static void set_stacked(json_t *sci)
+{
+	json_object_set_new(sc_json_path(sci, "status.rootfs"), "workloadContainerID",
+			    json_string(WORKLOAD_CID));
 }
 
 /* Server-side apply of {status} as the API server does it for our schema:
@@ -307,6 +318,14 @@ SC_TEST(running_is_idempotent)
 	struct sc_observed obs = {
 	    .sc = sc, .sci = sci, .provider = prov, .consumer = cons, .now = NOW};
 	struct sc_plan plan = {0};
+	/* Ready but the rootfs not yet stacked on it: not Running yet. */
+	sc_decide(&obs, &opts, &plan);
+	SC_ASSERT_STR_EQ(applied(&plan, SC_ACT_APPLY_INSTANCE_STATUS, "status.phase"),
+			 "ConsumerStarting");
+	SC_ASSERT_STR_CONTAINS(applied(&plan, SC_ACT_APPLY_STATUS, "status.message"),
+			       "stack the rootfs on the workload");
+	sc_plan_free(&plan);
+	set_stacked(sci);
 	sc_decide(&obs, &opts, &plan);
 	SC_ASSERT_INT_EQ(count(&plan, SC_ACT_CREATE_POD) + count(&plan, SC_ACT_DELETE_POD), 0);
 	SC_ASSERT_STR_EQ(applied(&plan, SC_ACT_APPLY_STATUS, "status.phase"), "Running");
