@@ -24,6 +24,9 @@ struct sc_controller {
 	/* metrics */
 	struct sc_metric *m_reconciles, *m_duration, *m_queue_depth, *m_queue_latency, *m_writes,
 	    *m_phases;
+	/* Phase of every StoppableContainer by key, for m_phases. */
+	pthread_mutex_t phases_lock;
+	json_t *phases;
 };
 
 /* Every event maps to the StoppableContainer key it concerns: our own kinds
@@ -72,6 +75,31 @@ static void now_rfc3339(char out[40])
 	snprintf(out, 40, "%.19sZ", micro);
 }
 
+/* Records the phase of key (from obj's status; NULL obj: gone) and sets the
+ * sc_controller_stoppablecontainers gauge by phase from the whole table. */
+static void note_phase(struct sc_controller *c, const char *key, json_t *obj)
+{
+	static const char *const phases[] = {"Pending", "ProviderReady", "Running", "Stopped",
+					     "Failed"};
+	const char *phase = obj ? sc_json_path_str(obj, "status.phase") : NULL;
+	pthread_mutex_lock(&c->phases_lock);
+	if (obj == NULL)
+		json_object_del(c->phases, key);
+	else
+		json_object_set_new(c->phases, key, json_string(phase ? phase : "Pending"));
+	for (size_t i = 0; i < SC_ARRAY_SIZE(phases); i++) {
+		size_t n = 0;
+		const char *k;
+		json_t *v;
+		json_object_foreach (c->phases, k, v) {
+			if (strcmp(json_string_value(v), phases[i]) == 0)
+				n++;
+		}
+		sc_metric_set(c->m_phases, (double)n, phases[i]);
+	}
+	pthread_mutex_unlock(&c->phases_lock);
+}
+
 static bool has_role(json_t *pod, const char *role)
 {
 	const char *r =
@@ -106,12 +134,16 @@ static int reconcile(struct sc_controller *c, const char *key, sc_error_t *err)
 	}
 	char now[40];
 	now_rfc3339(now);
+	note_phase(c, key, sc);
 	struct sc_observed obs = {
 	    .sc = sc, .sci = sci, .provider = provider, .consumer = consumer, .now = now};
 	struct sc_plan plan = {0};
 	sc_decide(&obs, &c->opts.pods, &plan);
 	if (plan.count == 0)
 		return 0;
+	const struct sc_action *st = sc_plan_find(&plan, SC_ACT_APPLY_STATUS);
+	if (st != NULL)
+		note_phase(c, key, st->object);
 	struct sc_execute_stats stats = {0};
 	int r = sc_execute_plan(c->client, sc, &plan, &stats, err);
 	sc_metric_add(c->m_writes, stats.writes);
@@ -201,6 +233,10 @@ int sc_controller_new(const struct sc_kube_config *cfg, const struct sc_kube_cli
 				 sc_metrics_duration_buckets, sc_metrics_duration_nbuckets);
 	c->m_writes = sc_metrics_counter(m, "sc_controller_api_writes_total",
 					 "API writes made by reconciles.", NULL);
+	c->m_phases = sc_metrics_gauge(m, "sc_controller_stoppablecontainers",
+				       "StoppableContainers by phase.", "phase");
+	pthread_mutex_init(&c->phases_lock, NULL);
+	c->phases = json_object();
 	*out = c;
 	return 0;
 }
@@ -238,6 +274,10 @@ void sc_controller_free(struct sc_controller *c)
 	sc_informer_free(c->instances);
 	sc_informer_free(c->pods);
 	sc_workqueue_free(c->queue);
+	if (c->phases != NULL) { /* set up last in sc_controller_new */
+		json_decref(c->phases);
+		pthread_mutex_destroy(&c->phases_lock);
+	}
 	sc_kube_client_free(c->client);
 	sc_kube_config_free(c->cfg);
 	free(c);
