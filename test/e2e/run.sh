@@ -212,6 +212,27 @@ t_controller_restart() {
 	((n == 2)) || fail "expected exactly 2 pods (provider, consumer), found $n"
 }
 
+t_runtime_restart() {
+	# containerd and the kubelet die hard (kill -9) and come back: the
+	# rootfs and the files in it are intact, and stop/start works after.
+	local sum
+	sum=$(tree_sum persist)
+	local pids
+	pids=$(pgrep -x kubelet; pgrep -x containerd)
+	[[ -n $pids ]] || fail "no kubelet or containerd process found"
+	kill -9 $pids
+	wait_until 30 "kubelet and containerd to be gone" bash -c '! pgrep -x kubelet && ! pgrep -x containerd'
+	hack/cluster/cluster.sh up >/dev/null || fail "cluster.sh up did not bring them back"
+	kubectl wait --for=condition=Ready node --all --timeout=120s >/dev/null || fail "node not Ready"
+	wait_phase persist Running 180
+	[[ $(tree_sum persist) == "$sum" ]] || fail "files changed across the runtime restart"
+	set_running persist false
+	wait_phase persist Stopped 180
+	set_running persist true
+	wait_phase persist Running 180
+	[[ $(tree_sum persist) == "$sum" ]] || fail "files changed after stop/start following the runtime restart"
+}
+
 t_image_defaults() {
 	# No command: the image's CMD (/bin/sh) runs, kept up by stdin and tty,
 	# with the image's ENV.
@@ -276,6 +297,7 @@ run_test "stopping a sh workload is prompt" t_stop_is_prompt
 run_test "persistence across provider pod deletion" t_provider_recreated
 run_test "a mount-helper restart leaves the workload alone" t_mount_helper_restart
 run_test "the controller converges after a restart" t_controller_restart
+run_test "containerd and kubelet killed and restarted: data intact" t_runtime_restart
 run_test "no command runs the image's CMD with its ENV" t_image_defaults
 run_test "failures say why" t_failures_are_explained
 run_test "deletion leaves no object, mount or directory" t_delete_leaves_nothing
