@@ -20,7 +20,9 @@ Commands:
                      kubelet and kube-proxy, and wait until the node is Ready and
                      the default ServiceAccount exists. When the cluster already
                      runs, only checks its health (a fast no-op).
-  down [--purge]     Delete all pods (and wait for them to be gone), stop every
+  down [--purge]     Delete all StoppableContainers (so the operator unmounts
+                     their root filesystems) and all pods, and wait for them to
+                     be gone; stop every
                      process started by 'up', remove the pod sandboxes and
                      containers, unmount what the cluster mounted, delete the CNI
                      bridge and the KUBE-/CNI- iptables chains and restore the
@@ -29,6 +31,11 @@ Commands:
                      --purge also deletes the state directory (PKI, etcd data,
                      images), the kubelet directory and the pod logs under
                      /var/log/pods; the binary cache and $LOG_DIR stay.
+  crash              Simulate a power cut (for tests of what survives a node
+                     reboot): SIGKILL every component and container, unmount
+                     the runtime's and the kubelet's mounts, wipe their state
+                     under /run. etcd's data, the images and the kubelet's
+                     directory stay; 'up' boots the node again.
   status             Print which components run and whether they are healthy.
                      Exit 0 when all are, 3 when none runs, 1 otherwise.
   kubeconfig         Print the path of the admin kubeconfig, for
@@ -238,8 +245,16 @@ start_component() {
 	shift
 	mkdir -p "$RUN_DIR" "$LOG_DIR"
 	printf '\n==== %s starting %s\n' "$(date -Is)" "$name" >>"$LOG_DIR/$name.log"
-	# 9>&-: the daemons must not inherit (and so hold) our lock.
-	setsid "$@" </dev/null >>"$LOG_DIR/$name.log" 2>&1 9>&- &
+	# The daemons outlive us: they must not inherit (and so hold for their
+	# whole life) any descriptor of ours beyond stdio: our lock on fd 9, a
+	# caller's `flock FILE cluster.sh up` lock, a CI pipe.
+	(
+		for fd in /proc/$BASHPID/fd/*; do
+			fd=${fd##*/}
+			((fd > 2)) && eval "exec $fd>&-"
+		done
+		exec setsid "$@" </dev/null >>"$LOG_DIR/$name.log" 2>&1
+	) &
 	echo $! >"$(pidfile "$name")"
 	log "started $name (pid $!, log $LOG_DIR/$name.log)"
 }
@@ -941,6 +956,64 @@ remove_runtime_leftovers() {
 	done
 }
 
+# Containers that outlived containerd (a killed run): runc kills all
+# processes in their cgroup. Then the shims, which outlive containerd too; then
+# every mount of the runtime and the kubelet, containerd's state under /run
+# and the CNI bridge.
+sweep_runtime() {
+	local id rroot pid
+	for rroot in "$CONTAINERD_STATE"/runc/*; do
+		[[ -d $rroot ]] || continue
+		for id in $(runc --root "$rroot" list -q 2>/dev/null); do
+			if runc --root "$rroot" delete --force "$id" >/dev/null 2>&1; then
+				log "force-deleted leftover container $id (${rroot##*/})"
+				SWEPT=$((SWEPT + 1))
+			fi
+		done
+	done
+	for pid in $(scan_shims); do
+		kill -KILL "$pid" 2>/dev/null || true
+		log "killed leftover containerd shim $pid"
+		SWEPT=$((SWEPT + 1))
+	done
+	unmount_under "$KUBELET_DIR" "$CONTAINERD_STATE" "$CONTAINERD_ROOT" "$STATE_DIR" /run/netns/cni-
+	rm -f /run/netns/cni-* 2>/dev/null || true
+	# containerd's state dir (sockets, fifos, empty bundle dirs), now unused.
+	if ! running_pid containerd >/dev/null && [[ -z $(mounts_under "$CONTAINERD_STATE") ]]; then
+		rm -rf "$CONTAINERD_STATE"
+	fi
+	if ip link show "$CNI_BRIDGE" >/dev/null 2>&1; then
+		ip link delete "$CNI_BRIDGE" && log "deleted bridge $CNI_BRIDGE"
+		SWEPT=$((SWEPT + 1))
+	fi
+}
+
+# A power cut, as near as one machine can fake it: SIGKILL every component
+# and every container at once, drop every mount of the runtime and the
+# kubelet, and wipe what lives under /run. What a reboot keeps stays: etcd's
+# data, containerd's images and metadata (it still lists the dead
+# containers), the kubelet's pod directories. 'up' then boots the node as
+# after a reboot. Mounts of others (the mount-helper's overlays) are theirs
+# to drop: a test unmounts them itself.
+cmd_crash() {
+	local c pid pids=() t0=$SECONDS deadline
+	for c in "${COMPONENTS[@]}"; do
+		pid=$(running_pid "$c") && pids+=("$pid")
+	done
+	((${#pids[@]})) || die "nothing runs: 'crash' needs a running cluster"
+	kill -KILL "${pids[@]}" 2>/dev/null || true
+	deadline=$((SECONDS + 10))
+	for c in "${COMPONENTS[@]}"; do
+		while running_pid "$c" >/dev/null && ((SECONDS < deadline)); do sleep 0.1; done
+		running_pid "$c" >/dev/null && die "$c survived SIGKILL"
+		rm -f "$(pidfile "$c")"
+	done
+	sweep_runtime
+	find /sys/fs/cgroup/*/kubepods /sys/fs/cgroup/kubepods -depth -type d -exec rmdir {} + 2>/dev/null || true
+	rm -rf "$RUN_DIR"
+	log "crashed: ${#pids[@]} component(s) and every container killed in $((SECONDS - t0))s; 'up' boots it again"
+}
+
 cmd_down() {
 	need_root
 	local purge=0 t0=$SECONDS c any=0 pid
@@ -951,6 +1024,15 @@ cmd_down() {
 	if ((any)); then
 		if running_pid kube-apiserver >/dev/null && running_pid kubelet >/dev/null && [[ -n $BIN_DIR ]] \
 			&& health_kube-apiserver; then
+			# StoppableContainers first, while their operator still runs:
+			# its mount-helper unmounts their overlays from the host and
+			# removes their state, which deleting the pods would not.
+			if kc get crd stoppablecontainers.stoppablecontainer.xtlsoft.top >/dev/null 2>&1 &&
+				[[ -n $(kc get stoppablecontainers.stoppablecontainer.xtlsoft.top -A -o name 2>/dev/null) ]]; then
+				log "deleting all StoppableContainers"
+				kc delete stoppablecontainers.stoppablecontainer.xtlsoft.top --all -A --wait=true --timeout 120s >/dev/null 2>&1 \
+					|| log "WARNING: not all StoppableContainers were deleted in 120s; their overlays stay mounted"
+			fi
 			# Without the controllers, deleted pods of Deployments or
 			# DaemonSets are not recreated behind our back.
 			stop_component kube-controller-manager
@@ -976,33 +1058,7 @@ cmd_down() {
 		stop_component etcd
 		stop_component containerd
 	fi
-	# Containers that outlived containerd (a killed run): runc kills all
-	# processes in their cgroup. Then the shims, which outlive containerd too.
-	local id rroot
-	for rroot in "$CONTAINERD_STATE"/runc/*; do
-		[[ -d $rroot ]] || continue
-		for id in $(runc --root "$rroot" list -q 2>/dev/null); do
-			if runc --root "$rroot" delete --force "$id" >/dev/null 2>&1; then
-				log "force-deleted leftover container $id (${rroot##*/})"
-				SWEPT=$((SWEPT + 1))
-			fi
-		done
-	done
-	for pid in $(scan_shims); do
-		kill -KILL "$pid" 2>/dev/null || true
-		log "killed leftover containerd shim $pid"
-		SWEPT=$((SWEPT + 1))
-	done
-	unmount_under "$KUBELET_DIR" "$CONTAINERD_STATE" "$CONTAINERD_ROOT" "$STATE_DIR" /run/netns/cni-
-	rm -f /run/netns/cni-* 2>/dev/null || true
-	# containerd's state dir (sockets, fifos, empty bundle dirs), now unused.
-	if ! running_pid containerd >/dev/null && [[ -z $(mounts_under "$CONTAINERD_STATE") ]]; then
-		rm -rf "$CONTAINERD_STATE"
-	fi
-	if ip link show "$CNI_BRIDGE" >/dev/null 2>&1; then
-		ip link delete "$CNI_BRIDGE" && log "deleted bridge $CNI_BRIDGE"
-		SWEPT=$((SWEPT + 1))
-	fi
+	sweep_runtime
 	if [[ -n $BIN_DIR && -x $BIN_DIR/kube-proxy ]] && iptables-save 2>/dev/null | grep -q '^:KUBE-'; then
 		"$BIN_DIR/kube-proxy" --cleanup >>"$LOG_DIR/kube-proxy.log" 2>&1 || true
 	fi
@@ -1079,6 +1135,7 @@ main() {
 	case $cmd in
 	up) need_root; take_lock; cmd_up "$@" ;;
 	down) need_root; take_lock; cmd_down "$@" ;;
+	crash) need_root; take_lock; cmd_crash "$@" ;;
 	status) cmd_status "$@" ;;
 	kubeconfig) echo "$ADMIN_KUBECONFIG" ;;
 	env)
