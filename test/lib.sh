@@ -8,15 +8,23 @@ t_failed_names=()
 
 # run_test NAME FUNC [ARGS...]: runs FUNC in a subshell with -e; a non-zero
 # exit is a failure whose reason is whatever FUNC printed to stderr.
+# With TEST_ONLY set (an extended regular expression), only the tests whose
+# function name matches run; the others are listed as skipped and not counted.
+# Lines a passing test prints that start with "# " are shown (measurements).
 run_test() {
 	local name=$1
 	shift
+	if [[ -n ${TEST_ONLY:-} && ! $1 =~ $TEST_ONLY ]]; then
+		echo "skip - $name"
+		return 0
+	fi
 	local out rc
 	out=$( (set -e; "$@") 2>&1)
 	rc=$?
 	if ((rc == 0)); then
 		t_passed=$((t_passed + 1))
 		echo "ok - $name"
+		grep '^# ' <<<"$out" | sed 's/^/    /' || true
 	else
 		t_failed=$((t_failed + 1))
 		t_failed_names+=("$name")

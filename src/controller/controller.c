@@ -144,6 +144,11 @@ static int reconcile(struct sc_controller *c, const char *key, sc_error_t *err)
 	const struct sc_action *st = sc_plan_find(&plan, SC_ACT_APPLY_STATUS);
 	if (st != NULL)
 		note_phase(c, key, st->object);
+	if (c->opts.may_write != NULL && !c->opts.may_write(c->opts.may_write_data)) {
+		SC_LOG_V(1, "reconciling %s: not the leader, writing nothing", key);
+		sc_plan_free(&plan);
+		return 0;
+	}
 	struct sc_execute_stats stats = {0};
 	int r = sc_execute_plan(c->client, sc, &plan, &stats, err);
 	sc_metric_add(c->m_writes, stats.writes);

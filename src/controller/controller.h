@@ -18,6 +18,10 @@ struct sc_controller_options {
 	int workers;
 	struct sc_pod_options pods;
 	struct sc_metrics *metrics;
+	/* When set, consulted before each reconcile writes anything: false (we
+	 * lost the leadership) skips the writes. */
+	bool (*may_write)(void *data);
+	void *may_write_data;
 };
 
 struct sc_controller;

@@ -92,6 +92,10 @@ struct sc_leader {
 	struct sc_lease_observer obs;
 	json_t *lease; /* last lease we wrote or read */
 	atomic_bool leading;
+	/* sc_now_ms() of the last write of ours that the API server took: a
+	 * process frozen (SIGSTOP, a paused VM) past the renew deadline knows
+	 * on waking, before its renewer runs, that it may no longer lead. */
+	atomic_llong renewed_at_ms;
 	atomic_bool stopping;
 	pthread_t renewer;
 	pthread_mutex_t lock;
@@ -166,18 +170,18 @@ static bool pause_ms(struct sc_leader *l, long long ms)
 static void *renew_loop(void *data)
 {
 	struct sc_leader *l = data;
-	long long last_ok = sc_now_ms();
 	long long period_ms = l->cfg.retry_period_s * 1000;
 	while (!pause_ms(l, period_ms)) {
 		cleanup_error sc_error_t err = NULL;
 		int r = try_once(l, &err);
 		if (r == 1) {
-			last_ok = sc_now_ms();
+			atomic_store(&l->renewed_at_ms, sc_now_ms());
 			continue;
 		}
 		if (r < 0)
 			SC_LOG_WARN("renewing lease %s: %s", l->cfg.name, sc_error_message(err));
-		if (r == 0 || sc_now_ms() - last_ok > l->cfg.renew_deadline_s * 1000) {
+		if (r == 0 ||
+		    sc_now_ms() - atomic_load(&l->renewed_at_ms) > l->cfg.renew_deadline_s * 1000) {
 			atomic_store(&l->leading, false);
 			SC_LOG_ERROR("lost leadership of lease %s", l->cfg.name);
 			if (l->on_lost)
@@ -225,6 +229,7 @@ int sc_leader_acquire(struct sc_kube_client *client, const struct sc_leader_conf
 		struct timespec ts = {.tv_sec = cfg->retry_period_s, .tv_nsec = 0};
 		nanosleep(&ts, NULL);
 	}
+	atomic_store(&l->renewed_at_ms, sc_now_ms());
 	atomic_store(&l->leading, true);
 	if (pthread_create(&l->renewer, NULL, renew_loop, l) != 0) {
 		sc_leader_release(l);
@@ -236,7 +241,8 @@ int sc_leader_acquire(struct sc_kube_client *client, const struct sc_leader_conf
 
 bool sc_leader_is_leader(struct sc_leader *l)
 {
-	return l != NULL && atomic_load(&l->leading);
+	return l != NULL && atomic_load(&l->leading) &&
+	       sc_now_ms() - atomic_load(&l->renewed_at_ms) <= l->cfg.renew_deadline_s * 1000;
 }
 
 void sc_leader_release(struct sc_leader *l)

@@ -57,6 +57,9 @@ struct sc_leader;
 int sc_leader_acquire(struct sc_kube_client *client, const struct sc_leader_config *cfg,
 		      const atomic_bool *stop, void (*on_lost)(void), struct sc_leader **out,
 		      sc_error_t *err);
+/* True while we hold the lease: acquired, not lost, and renewed within the
+ * renew deadline. A process that wakes from a freeze longer than that is not
+ * the leader any more, before its renewer even notices. */
 bool sc_leader_is_leader(struct sc_leader *l);
 /* Stops renewing and releases the lease so a standby takes over at once. */
 void sc_leader_release(struct sc_leader *l);

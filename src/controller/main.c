@@ -69,6 +69,12 @@ static bool ready(void *data, const char **why)
 	return true;
 }
 
+/* A replica writes only while it holds the lease. */
+static bool may_write(void *data)
+{
+	return sc_leader_is_leader(data);
+}
+
 static long parse_num_or_die(const char *flag, const char *v, long min, long max)
 {
 	long n;
@@ -234,6 +240,8 @@ int main(int argc, char **argv)
 			return 0;
 		}
 		readiness.leader = leader;
+		opts.may_write = may_write;
+		opts.may_write_data = leader;
 	}
 
 	struct sc_controller *ctl = NULL;
