@@ -7,36 +7,10 @@
 #include <jansson.h>
 #include <stdbool.h>
 
+#include "sc-api.h"
 #include "sc-json.h"
 
-#define SC_GROUP            "stoppablecontainer.xtlsoft.top"
-#define SC_API_VERSION      SC_GROUP "/v1alpha1"
-#define SC_KIND             "StoppableContainer"
-#define SCI_KIND            "StoppableContainerInstance"
-#define SC_LABEL_PREFIX     SC_GROUP "/"
-#define SC_LABEL_INSTANCE   SC_LABEL_PREFIX "instance"
-#define SC_LABEL_ROLE       SC_LABEL_PREFIX "role"
-#define SC_LABEL_MANAGED_BY "app.kubernetes.io/managed-by"
-#define SC_MANAGED_BY       "sc-controller"
-#define SC_ROLE_PROVIDER    "provider"
-#define SC_ROLE_CONSUMER    "consumer"
-/* Held on the StoppableContainer by the controller until its pods and
- * instance are gone. */
-#define SC_FINALIZER SC_GROUP "/finalizer"
-/* Held on the instance by the mount-helper until the rootfs is removed. */
-#define SC_ROOTFS_FINALIZER         SC_GROUP "/rootfs"
-#define SC_ANNOTATION_PROVIDER_HASH SC_GROUP "/provider-hash"
-#define SC_ANNOTATION_CONSUMER_HASH SC_GROUP "/consumer-hash"
-#define SC_PROVIDER_SUFFIX          "-provider"
-#define SC_DEFAULT_HOST_PATH_PREFIX "/var/lib/stoppablecontainer"
-#define SC_DEFAULT_GRACE_SECONDS    30
-
-/* Condition types. */
-#define SC_COND_READY            "Ready"
-#define SC_COND_PROVIDER_READY   "ProviderReady"
-#define SC_COND_ROOTFS_READY     "RootfsReady"
-#define SC_COND_CONSUMER_READY   "ConsumerReady"
-#define SC_COND_RESTART_REQUIRED "RestartRequired"
+#define SC_DEFAULT_GRACE_SECONDS 30
 
 /* sc_json_path() and friends (sc-json.h) read fields; this adds booleans. */
 bool sc_json_bool_at(json_t *obj, const char *path);

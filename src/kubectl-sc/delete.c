@@ -9,7 +9,6 @@
 
 /* The label the controller puts on both pods of an instance
  * (src/controller/model.h: SC_LABEL_INSTANCE). */
-#define SC_LABEL_INSTANCE SC_KUBE_GROUP "/instance"
 
 enum {
 	OPT_FORCE = SC_OPT_COMMAND,

@@ -30,6 +30,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "sc-api.h"
 #include "sc-buf.h"
 #include "sc-error.h"
 #include "sc-kubeconfig.h"
@@ -60,8 +61,8 @@ extern const struct sc_kube_resource sc_kube_configmaps;
 extern const struct sc_kube_resource sc_kube_stoppablecontainers;
 extern const struct sc_kube_resource sc_kube_stoppablecontainerinstances;
 
-#define SC_KUBE_GROUP   "stoppablecontainer.xtlsoft.top"
-#define SC_KUBE_VERSION "v1alpha1"
+#define SC_KUBE_GROUP   SC_GROUP
+#define SC_KUBE_VERSION SC_API_VER
 
 /* A token bucket: qps tokens a second, at most burst saved up. Pure, so it
  * is unit-tested with a fake clock; the client sleeps for what it returns. */

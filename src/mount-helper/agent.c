@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "sc-api.h"
 #include "sc-cgroup.h"
 #include "sc-imageconfig.h"
 #include "sc-informer.h"
@@ -19,10 +20,6 @@
 #include "sc-validate.h"
 #include "sc-workqueue.h"
 
-#define SC_ROOTFS_FINALIZER "stoppablecontainer.xtlsoft.top/rootfs"
-#define SC_LABEL_INSTANCE   "stoppablecontainer.xtlsoft.top/instance"
-#define SC_LABEL_ROLE       "stoppablecontainer.xtlsoft.top/role"
-#define SC_DEFAULT_PREFIX   "/var/lib/stoppablecontainer"
 
 struct sc_agent {
 	struct sc_agent_options opts;
@@ -131,7 +128,7 @@ static int apply_status(struct sc_agent *a, json_t *sci, json_t *status, sc_erro
 {
 	cleanup_json json_t *body =
 	    json_pack("{s:s, s:s, s:{s:s, s:s}, s:O}", "apiVersion",
-		      "stoppablecontainer.xtlsoft.top/v1alpha1", "kind",
+		      SC_API_VERSION, "kind",
 		      "StoppableContainerInstance", "metadata", "name", sc_json_name(sci),
 		      "namespace", sc_json_namespace(sci), "status", status);
 	struct sc_kube_write_options wo = {
@@ -189,7 +186,7 @@ static int set_finalizer(struct sc_agent *a, json_t *sci, bool add, sc_error_t *
 static const char *prefix_of(json_t *sci)
 {
 	const char *p = sc_json_path_str(sci, "spec.hostPathPrefix");
-	return p && *p ? p : SC_DEFAULT_PREFIX;
+	return p && *p ? p : SC_DEFAULT_HOST_PATH_PREFIX;
 }
 
 static int validate_identity(json_t *sci, sc_error_t *err)
@@ -207,7 +204,7 @@ static int remove_state(struct sc_agent *a, json_t *sci, sc_error_t *err)
 		return 0;
 	/* The annotation, not a dotted path: the key itself contains dots. */
 	json_t *ann = sc_json_path(sci, "metadata.annotations");
-	const char *owner = json_string_value(json_object_get(ann, SC_AGENT_NODE_ANNOTATION));
+	const char *owner = json_string_value(json_object_get(ann, SC_ANNOTATION_NODE));
 	if (owner == NULL || strcmp(owner, a->opts.node) != 0)
 		return 0; /* another node's state */
 	if (validate_identity(sci, err) < 0)

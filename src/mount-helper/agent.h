@@ -17,8 +17,7 @@
 #include "sc-kubeconfig.h"
 #include "sc-metrics.h"
 
-#define SC_AGENT_FIELD_MANAGER   "sc-mount-helper"
-#define SC_AGENT_NODE_ANNOTATION "stoppablecontainer.xtlsoft.top/node"
+#define SC_AGENT_FIELD_MANAGER "sc-mount-helper"
 
 struct sc_agent_options {
 	const char *node;

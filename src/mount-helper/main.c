@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "agent.h"
+#include "sc-api.h"
 #include "sc-httpd.h"
 #include "sc-kubeconfig.h"
 #include "sc-log.h"
@@ -177,7 +178,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (nprefixes == 0)
-		prefixes[nprefixes++] = "/var/lib/stoppablecontainer";
+		prefixes[nprefixes++] = SC_DEFAULT_HOST_PATH_PREFIX;
 	for (size_t i = 0; i < nprefixes; i++) {
 		if (sc_validate_abs_path("--allowed-prefix", prefixes[i], &err) < 0) {
 			fprintf(stderr, "sc-mount-helper: %s\n", sc_error_message(err));

@@ -21,7 +21,7 @@
  * writing into its upper while we delete cannot keep us busy forever. */
 #define SC_REMOVE_MAX_SCANS 10000000ul
 
-static const char *const default_allowed[] = {SC_STATEDIR_DEFAULT_PREFIX, NULL};
+static const char *const default_allowed[] = {SC_DEFAULT_HOST_PATH_PREFIX, NULL};
 
 static int check_prefix_chars(const char *what, const char *p, sc_error_t *err)
 {

@@ -15,9 +15,8 @@
 #ifndef SC_STATEDIR_H
 #define SC_STATEDIR_H
 
+#include "sc-api.h"
 #include "sc-error.h"
-
-#define SC_STATEDIR_DEFAULT_PREFIX "/var/lib/stoppablecontainer"
 
 /* Refuse requested unless it is exactly one of the allowed prefixes (a
  * NULL-terminated list; NULL means just the default). Both must be absolute,

@@ -1,0 +1,45 @@
+/* The names of StoppableContainer's API that every component agrees on: the
+ * API group and kinds, the labels on our pods, the finalizers and
+ * annotations, the condition types and the default host path prefix. The one
+ * place they are spelled; docs/api-reference.md documents them. */
+#ifndef SC_API_H
+#define SC_API_H
+
+#define SC_GROUP       "stoppablecontainer.xtlsoft.top"
+#define SC_API_VER     "v1alpha1"
+#define SC_API_VERSION SC_GROUP "/" SC_API_VER
+#define SC_KIND        "StoppableContainer"
+#define SCI_KIND       "StoppableContainerInstance"
+
+/* Labels on our pods: which instance, which role. */
+#define SC_LABEL_PREFIX     SC_GROUP "/"
+#define SC_LABEL_INSTANCE   SC_LABEL_PREFIX "instance"
+#define SC_LABEL_ROLE       SC_LABEL_PREFIX "role"
+#define SC_LABEL_MANAGED_BY "app.kubernetes.io/managed-by"
+#define SC_MANAGED_BY       "sc-controller"
+#define SC_ROLE_PROVIDER    "provider"
+#define SC_ROLE_CONSUMER    "consumer"
+#define SC_PROVIDER_SUFFIX  "-provider"
+
+/* Held on the StoppableContainer by the controller until its pods and
+ * instance are gone. */
+#define SC_FINALIZER SC_GROUP "/finalizer"
+/* Held on the instance by the mount-helper until the rootfs is removed. */
+#define SC_ROOTFS_FINALIZER SC_GROUP "/rootfs"
+/* On the instance: the node whose mount-helper holds its rootfs. */
+#define SC_ANNOTATION_NODE          SC_GROUP "/node"
+#define SC_ANNOTATION_PROVIDER_HASH SC_GROUP "/provider-hash"
+#define SC_ANNOTATION_CONSUMER_HASH SC_GROUP "/consumer-hash"
+
+/* Where a node keeps the instances' upper layers unless spec.hostPathPrefix
+ * says otherwise (and the mount-helper's allow-list permits it). */
+#define SC_DEFAULT_HOST_PATH_PREFIX "/var/lib/stoppablecontainer"
+
+/* Condition types. */
+#define SC_COND_READY            "Ready"
+#define SC_COND_PROVIDER_READY   "ProviderReady"
+#define SC_COND_ROOTFS_READY     "RootfsReady"
+#define SC_COND_CONSUMER_READY   "ConsumerReady"
+#define SC_COND_RESTART_REQUIRED "RestartRequired"
+
+#endif
