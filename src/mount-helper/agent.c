@@ -20,7 +20,6 @@
 #include "sc-validate.h"
 #include "sc-workqueue.h"
 
-
 struct sc_agent {
 	struct sc_agent_options opts;
 	struct sc_kube_client *client;
@@ -127,8 +126,7 @@ bool sc_agent_status_differs(json_t *sci, json_t *want)
 static int apply_status(struct sc_agent *a, json_t *sci, json_t *status, sc_error_t *err)
 {
 	cleanup_json json_t *body =
-	    json_pack("{s:s, s:s, s:{s:s, s:s}, s:O}", "apiVersion",
-		      SC_API_VERSION, "kind",
+	    json_pack("{s:s, s:s, s:{s:s, s:s}, s:O}", "apiVersion", SC_API_VERSION, "kind",
 		      "StoppableContainerInstance", "metadata", "name", sc_json_name(sci),
 		      "namespace", sc_json_namespace(sci), "status", status);
 	struct sc_kube_write_options wo = {

@@ -233,6 +233,122 @@ t_runtime_restart() {
 	[[ $(tree_sum persist) == "$sum" ]] || fail "files changed after stop/start following the runtime restart"
 }
 
+# Pids of the controller replicas on this node, and the one of pod $1.
+controller_pids() { pgrep -x sc-controller || true; }
+controller_pid_of() {
+	local p
+	for p in $(controller_pids); do
+		tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null | grep -qx "POD_NAME=$1" && echo "$p"
+	done
+	return 0
+}
+lease_holder() { kubectl -n $SYS get lease stoppablecontainer-controller -o jsonpath='{.spec.holderIdentity}'; }
+
+# converged NAME RUNNING: the phase matches and the instance has exactly its
+# pods (a provider, and a consumer when running), all owned by it.
+converged() {
+	local want=Stopped pods=1 uid n owners
+	[[ $2 == true ]] && want=Running pods=2
+	[[ $(phase "$1") == "$want" ]] || return 1
+	uid=$(instance_uid "$1") || return 1
+	n=$(k get pods -l "stoppablecontainer.xtlsoft.top/instance=$1" -o name | wc -l)
+	owners=$(k get pods -l "stoppablecontainer.xtlsoft.top/instance=$1" \
+		-o jsonpath='{range .items[*]}{.metadata.ownerReferences[0].uid}{"\n"}{end}' | sort -u)
+	((n == pods)) && [[ $owners == "$uid" ]]
+}
+
+t_controller_killed_midway() {
+	# Eight StoppableContainers at once, half of them running; every
+	# controller process is killed (-9) as they start converging and again
+	# once pods appear. Back up, the controllers converge all eight with
+	# exactly their pods: none duplicated, none forgotten.
+	local i running
+	for i in 1 2 3 4 5 6 7 8; do
+		running=false
+		((i % 2 == 0)) && running=true
+		make_sc "burst$i" "$running"
+	done
+	[[ -n $(controller_pids) ]] || fail "no sc-controller process on this node"
+	kill -9 $(controller_pids)
+	wait_until 120 "a provider pod of the burst" bash -c \
+		"kubectl -n $ns get pods -o name | grep -q 'pod/burst.-provider'"
+	wait_until 60 "a controller process back" bash -c '[[ -n $(pgrep -x sc-controller) ]]'
+	kill -9 $(controller_pids)
+	for i in 1 2 3 4 5 6 7 8; do
+		running=false
+		((i % 2 == 0)) && running=true
+		wait_until 240 "burst$i to converge (running=$running)" converged "burst$i" "$running"
+	done
+	[[ $(k get "$SCI" -o name | grep -c '/burst') == 8 ]] || fail "expected 8 burst instances"
+	k delete "$SC" burst1 burst2 burst3 burst4 burst5 burst6 burst7 burst8 --wait=true --timeout=180s >/dev/null ||
+		fail "deleting the burst timed out"
+}
+
+t_leader_failover() {
+	# The leader freezes (SIGSTOP: it neither renews nor releases its
+	# Lease). The standby takes over within the lease duration and acts on
+	# a change made meanwhile; the old leader, thawed, steps down (it exits
+	# and comes back as a standby) rather than lead a second time.
+	kubectl -n $SYS rollout status deployment/sc-controller --timeout=120s >/dev/null
+	local holder pod pid restarts duration t0 took
+	wait_until 60 "a Lease holder" bash -c "[[ -n \$(kubectl -n $SYS get lease stoppablecontainer-controller -o jsonpath='{.spec.holderIdentity}') ]]"
+	holder=$(lease_holder)
+	pod=${holder%_*}
+	pid=$(controller_pid_of "$pod")
+	[[ -n $pid ]] || fail "no process for the leader $holder"
+	restarts=$(kubectl -n $SYS get pod "$pod" -o jsonpath='{.status.containerStatuses[0].restartCount}')
+	duration=$(kubectl -n $SYS get lease stoppablecontainer-controller -o jsonpath='{.spec.leaseDurationSeconds}')
+	kill -STOP "$pid"
+	t0=$SECONDS
+	set_running persist false
+	if ! wait_until $((duration + 30)) "another replica to take the Lease" \
+		bash -c "h=\$(kubectl -n $SYS get lease stoppablecontainer-controller -o jsonpath='{.spec.holderIdentity}'); [[ -n \$h && \${h%_*} != $pod ]]"; then
+		kill -CONT "$pid"
+		return 1
+	fi
+	took=$((SECONDS - t0))
+	kill -CONT "$pid"
+	echo "# failover took ${took}s (lease duration ${duration}s)"
+	# Within the lease duration, counted from the last renewal the frozen
+	# leader made (up to one 2 s retry period before the freeze) plus the
+	# standby's 2 s retry period and an API round trip.
+	((took <= duration + 2 + 2 + 3)) || fail "failover took ${took}s, lease duration ${duration}s"
+	wait_phase persist Stopped 60
+	wait_until 60 "the thawed leader to step down and restart" bash -c \
+		"(( \$(kubectl -n $SYS get pod $pod -o jsonpath='{.status.containerStatuses[0].restartCount}') > $restarts ))"
+	[[ $(lease_holder) != "$pod"_* ]] || fail "the thawed leader took the Lease back"
+	set_running persist true
+	wait_phase persist Running 120
+}
+
+t_node_reboot() {
+	# A power cut: every process of the node dies at once and every mount
+	# is gone, the overlays of the mount-helper too. After the boot, the
+	# mount-helper mounts the same upper layer over the new provider's
+	# layers, and every file is there.
+	local sum uid dir mp
+	sum=$(tree_sum persist)
+	uid=$(instance_uid persist)
+	dir=/var/lib/stoppablecontainer/$ns/persist/$uid
+	hack/cluster/cluster.sh crash >/dev/null 2>&1 || fail "cluster.sh crash failed"
+	while read -r mp; do
+		umount -l "$mp" || fail "could not unmount $mp"
+	done < <(awk '$5 ~ "^/var/lib/stoppablecontainer/" {print $5}' /proc/self/mountinfo | sort -r)
+	! grep -q " $dir/rootfs " /proc/self/mountinfo || fail "the overlay is still mounted"
+	[[ -d $dir/upper/data/a/b ]] || fail "the upper layer lost files on the crash"
+	hack/cluster/cluster.sh up >/dev/null 2>&1 || fail "cluster.sh up did not boot the node again"
+	kubectl wait --for=condition=Ready node --all --timeout=120s >/dev/null || fail "node not Ready"
+	wait_phase persist Running 300
+	grep " $dir/rootfs " /proc/self/mountinfo | grep -q "upperdir=$dir/upper," ||
+		fail "the rootfs is not mounted again over the same upper layer"
+	[[ $(tree_sum persist) == "$sum" ]] || fail "files changed across the reboot"
+	set_running persist false
+	wait_phase persist Stopped 120
+	set_running persist true
+	wait_phase persist Running 120
+	[[ $(tree_sum persist) == "$sum" ]] || fail "files changed after stop/start following the reboot"
+}
+
 t_image_defaults() {
 	# No command: the image's CMD (/bin/sh) runs, kept up by stdin and tty,
 	# with the image's ENV.
@@ -297,7 +413,10 @@ run_test "stopping a sh workload is prompt" t_stop_is_prompt
 run_test "persistence across provider pod deletion" t_provider_recreated
 run_test "a mount-helper restart leaves the workload alone" t_mount_helper_restart
 run_test "the controller converges after a restart" t_controller_restart
+run_test "controllers killed (-9) mid-way converge, no duplicate pods" t_controller_killed_midway
+run_test "leader failover within the lease duration" t_leader_failover
 run_test "containerd and kubelet killed and restarted: data intact" t_runtime_restart
+run_test "node reboot (power cut): same upper remounted, data intact" t_node_reboot
 run_test "no command runs the image's CMD with its ENV" t_image_defaults
 run_test "failures say why" t_failures_are_explained
 run_test "deletion leaves no object, mount or directory" t_delete_leaves_nothing
