@@ -67,14 +67,6 @@ static void pod_updated(const json_t *old, const json_t *obj, void *data)
 	enqueue(data, obj, true);
 }
 
-static void now_rfc3339(char out[40])
-{
-	char micro[40];
-	sc_format_micro_time(micro);
-	/* Conditions take seconds precision. */
-	snprintf(out, 40, "%.19sZ", micro);
-}
-
 /* Records the phase of key (from obj's status; NULL obj: gone) and sets the
  * sc_controller_stoppablecontainers gauge by phase from the whole table. */
 static void note_phase(struct sc_controller *c, const char *key, json_t *obj)
@@ -100,13 +92,6 @@ static void note_phase(struct sc_controller *c, const char *key, json_t *obj)
 	pthread_mutex_unlock(&c->phases_lock);
 }
 
-static bool has_role(json_t *pod, const char *role)
-{
-	const char *r =
-	    json_string_value(json_object_get(sc_json_path(pod, "metadata.labels"), SC_LABEL_ROLE));
-	return r != NULL && strcmp(r, role) == 0;
-}
-
 /* One reconcile of one key. Returns 0 when done, -1 to retry later. */
 static int reconcile(struct sc_controller *c, const char *key, sc_error_t *err)
 {
@@ -124,16 +109,16 @@ static int reconcile(struct sc_controller *c, const char *key, sc_error_t *err)
 	cleanup_json json_t *consumer = sc_informer_get(c->pods, key);
 	/* Only pods that are ours by label count: a user's own pod that happens
 	 * to be called like our consumer is never touched. */
-	if (!has_role(provider, SC_ROLE_PROVIDER)) {
+	if (!sc_pod_has_role(provider, SC_ROLE_PROVIDER)) {
 		json_decref(provider);
 		provider = NULL;
 	}
-	if (!has_role(consumer, SC_ROLE_CONSUMER)) {
+	if (!sc_pod_has_role(consumer, SC_ROLE_CONSUMER)) {
 		json_decref(consumer);
 		consumer = NULL;
 	}
-	char now[40];
-	now_rfc3339(now);
+	char now[SC_TIME_LEN];
+	sc_time_now(now);
 	note_phase(c, key, sc);
 	struct sc_observed obs = {
 	    .sc = sc, .sci = sci, .provider = provider, .consumer = consumer, .now = now};

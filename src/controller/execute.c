@@ -116,8 +116,8 @@ int sc_execute_plan(struct sc_kube_client *client, json_t *sc, const struct sc_p
 			r = apply_status(client, &sc_kube_stoppablecontainers, sc, a->object, &e);
 			break;
 		case SC_ACT_EVENT: {
-			char now[40];
-			sc_format_micro_time(now);
+			char now[SC_TIME_LEN];
+			sc_time_now_micro(now);
 			cleanup_json json_t *ev = sc_build_event(sc, a->event_type, a->reason,
 								 a->message, now, SC_FIELD_MANAGER);
 			/* An event that cannot be written is not worth failing a

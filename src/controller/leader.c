@@ -3,7 +3,6 @@
 #include <errno.h>
 #include <pthread.h>
 #include <string.h>
-#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -76,16 +75,6 @@ json_t *sc_lease_build(json_t *lease, enum sc_lease_step step, const char *ns, c
 	return obj;
 }
 
-void sc_format_micro_time(char out[40])
-{
-	struct timeval tv;
-	gettimeofday(&tv, NULL);
-	struct tm tm;
-	gmtime_r(&tv.tv_sec, &tm);
-	size_t n = strftime(out, 40, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(out + n, 40 - n, ".%06ldZ", (long)tv.tv_usec);
-}
-
 struct sc_leader {
 	struct sc_kube_client *client;
 	struct sc_leader_config cfg;
@@ -121,8 +110,8 @@ static int try_once(struct sc_leader *l, sc_error_t *err)
 	    sc_lease_decide(lease, l->cfg.identity, &l->obs, sc_now_ms(), l->cfg.lease_duration_s);
 	if (step == SC_LEASE_WAIT)
 		return 0;
-	char now[40];
-	sc_format_micro_time(now);
+	char now[SC_TIME_LEN];
+	sc_time_now_micro(now);
 	cleanup_json json_t *want = sc_lease_build(lease, step, l->cfg.namespace, l->cfg.name,
 						   l->cfg.identity, l->cfg.lease_duration_s, now);
 	json_t *written = NULL;

@@ -64,7 +64,4 @@ bool sc_leader_is_leader(struct sc_leader *l);
 /* Stops renewing and releases the lease so a standby takes over at once. */
 void sc_leader_release(struct sc_leader *l);
 
-/* RFC 3339 with microseconds, UTC, for lease times and events. */
-void sc_format_micro_time(char out[40]);
-
 #endif

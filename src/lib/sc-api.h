@@ -5,6 +5,11 @@
 #ifndef SC_API_H
 #define SC_API_H
 
+#include <stdbool.h>
+#include <string.h>
+
+#include "sc-json.h"
+
 #define SC_GROUP       "stoppablecontainer.xtlsoft.top"
 #define SC_API_VER     "v1alpha1"
 #define SC_API_VERSION SC_GROUP "/" SC_API_VER
@@ -41,5 +46,14 @@
 #define SC_COND_ROOTFS_READY     "RootfsReady"
 #define SC_COND_CONSUMER_READY   "ConsumerReady"
 #define SC_COND_RESTART_REQUIRED "RestartRequired"
+
+/* True when pod carries our role label with value role (SC_ROLE_*): only such
+ * pods are ours to act on, whatever their names. */
+static inline bool sc_pod_has_role(const json_t *pod, const char *role)
+{
+	json_t *labels = sc_json_path(pod, "metadata.labels");
+	const char *v = json_string_value(json_object_get(labels, SC_LABEL_ROLE));
+	return v != NULL && strcmp(v, role) == 0;
+}
 
 #endif

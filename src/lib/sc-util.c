@@ -160,6 +160,24 @@ int sc_parse_long(const char *s, long min, long max, long *out)
 	return 0;
 }
 
+void sc_time_now_micro(char out[SC_TIME_LEN])
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	struct tm tm;
+	gmtime_r(&ts.tv_sec, &tm);
+	size_t n = strftime(out, SC_TIME_LEN, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(out + n, SC_TIME_LEN - n, ".%06ldZ", ts.tv_nsec / 1000);
+}
+
+void sc_time_now(char out[SC_TIME_LEN])
+{
+	time_t t = time(NULL);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(out, SC_TIME_LEN, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
 long long sc_now_ms(void)
 {
 	struct timespec ts;

@@ -71,4 +71,11 @@ int sc_parse_long(const char *s, long min, long max, long *out);
 /* Monotonic clock in milliseconds. */
 long long sc_now_ms(void);
 
+/* The current UTC time as Kubernetes writes it: RFC 3339 to the second
+ * (metav1.Time: conditions, "2026-11-29T02:13:35Z") or to the microsecond
+ * (metav1.MicroTime: leases, events, "2026-11-29T02:13:35.123456Z"). */
+#define SC_TIME_LEN 40
+void sc_time_now(char out[SC_TIME_LEN]);
+void sc_time_now_micro(char out[SC_TIME_LEN]);
+
 #endif

@@ -32,14 +32,6 @@ struct sc_agent {
 
 /* ---- pure helpers ---- */
 
-static void now_rfc3339(char out[32])
-{
-	time_t t = time(NULL);
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 bool sc_agent_running_container(json_t *pod, const char *name, char id[65], const char **image_id)
 {
 	size_t i;
@@ -138,8 +130,8 @@ static int apply_status(struct sc_agent *a, json_t *sci, json_t *status, sc_erro
 
 static void report_failure(struct sc_agent *a, json_t *sci, const char *reason, const char *msg)
 {
-	char now[32];
-	now_rfc3339(now);
+	char now[SC_TIME_LEN];
+	sc_time_now(now);
 	cleanup_json json_t *status = sc_agent_failed_status(sci, reason, msg, now);
 	if (!sc_agent_status_differs(sci, status))
 		return;
@@ -346,13 +338,6 @@ static int inject(struct sc_agent *a, json_t *sci, json_t *consumer, const char 
 	return report_stacked(a, sci, cid, err);
 }
 
-static bool has_role(json_t *pod, const char *role)
-{
-	const char *r =
-	    json_string_value(json_object_get(sc_json_path(pod, "metadata.labels"), SC_LABEL_ROLE));
-	return r != NULL && strcmp(r, role) == 0;
-}
-
 static int reconcile(struct sc_agent *a, const char *key, sc_error_t *err)
 {
 	cleanup_json json_t *sci = sc_informer_get(a->instances, key);
@@ -364,7 +349,7 @@ static int reconcile(struct sc_agent *a, const char *key, sc_error_t *err)
 	cleanup_free char *provider_key = sc_xasprintf("%s%s", key, "-provider");
 	cleanup_json json_t *provider = sc_informer_get(a->pods, provider_key);
 	cleanup_json json_t *consumer = sc_informer_get(a->pods, key);
-	if (provider == NULL || !has_role(provider, "provider") ||
+	if (provider == NULL || !sc_pod_has_role(provider, SC_ROLE_PROVIDER) ||
 	    sc_json_path_str(provider, "metadata.deletionTimestamp"))
 		return 0;
 	char pcid[65];
@@ -425,8 +410,8 @@ static int reconcile(struct sc_agent *a, const char *key, sc_error_t *err)
 			image_config = NULL;
 		}
 	}
-	char now[32];
-	now_rfc3339(now);
+	char now[SC_TIME_LEN];
+	sc_time_now(now);
 	cleanup_json json_t *status = sc_agent_ready_status(
 	    sci, a->opts.node, sc_json_uid(provider), dir.path, image_config, layers, now);
 	json_decref(image_config);
@@ -434,7 +419,7 @@ static int reconcile(struct sc_agent *a, const char *key, sc_error_t *err)
 		return sc_error_wrap(err, "reporting RootfsReady");
 
 	char ccid[65];
-	if (consumer != NULL && has_role(consumer, "consumer") &&
+	if (consumer != NULL && sc_pod_has_role(consumer, SC_ROLE_CONSUMER) &&
 	    !sc_json_path_str(consumer, "metadata.deletionTimestamp") &&
 	    sc_agent_running_container(consumer, "workload", ccid, NULL))
 		return inject(a, sci, consumer, ccid, &dir, err);

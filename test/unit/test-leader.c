@@ -76,8 +76,8 @@ SC_TEST(build_counts_transitions)
 
 SC_TEST(micro_time_format)
 {
-	char t[40];
-	sc_format_micro_time(t);
+	char t[SC_TIME_LEN];
+	sc_time_now_micro(t);
 	SC_ASSERT_INT_EQ(strlen(t), 27);
 	SC_ASSERT(t[10] == 'T' && t[19] == '.' && t[26] == 'Z');
 }

@@ -56,6 +56,20 @@ SC_TEST(steal_pointer_leaves_null)
 	SC_ASSERT_INT_EQ(fd, -1);
 }
 
+SC_TEST(time_now_is_rfc3339_utc)
+{
+	char t[SC_TIME_LEN], m[SC_TIME_LEN];
+	sc_time_now(t);
+	sc_time_now_micro(m);
+	/* 2026-11-29T02:13:35Z and 2026-11-29T02:13:35.123456Z */
+	SC_ASSERT_INT_EQ(strlen(t), 20);
+	SC_ASSERT(t[4] == '-' && t[10] == 'T' && t[13] == ':' && t[19] == 'Z');
+	SC_ASSERT_INT_EQ(strlen(m), 27);
+	SC_ASSERT(m[10] == 'T' && m[19] == '.' && m[26] == 'Z');
+	/* Read microseconds apart: the same minute. */
+	SC_ASSERT(strncmp(t, m, 17) == 0);
+}
+
 int main(void)
 {
 	return sc_test_run();
