@@ -159,6 +159,21 @@ int sc_no_all_namespaces(const struct sc_global_opts *g, sc_error_t *err)
 	return 0;
 }
 
+int sc_parse_in_namespace(int argc, char **argv, const struct sc_cli_option *options,
+			  sc_cli_set_fn set, void *ctx, struct sc_global_opts *g, bool refuse_rest,
+			  struct sc_cli_result *res, sc_error_t *err)
+{
+	if (sc_cli_parse(argc, argv, 1, options, set, ctx, g, res, err) < 0)
+		return -1;
+	if (res->help)
+		return 0;
+	if (sc_no_all_namespaces(g, err) < 0)
+		return -1;
+	if (refuse_rest && res->has_dashdash)
+		return sc_error_make(err, EINVAL, "%s takes no command after --", argv[0]);
+	return 0;
+}
+
 int sc_one_name(const struct sc_cli_result *res, const char *cmd, sc_error_t *err)
 {
 	if (res->n_positional == 0)

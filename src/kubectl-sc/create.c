@@ -191,12 +191,10 @@ int sc_create_parse(int argc, char **argv, struct sc_create_opts *o, struct sc_c
 	    .tty_mode = -1,
 	    .timeout_ms = SC_DEFAULT_TIMEOUT_MS,
 	};
-	if (sc_cli_parse(argc, argv, 1, options, set_option, o, &o->g, res, err) < 0)
+	if (sc_parse_in_namespace(argc, argv, options, set_option, o, &o->g, false, res, err) < 0)
 		return -1;
 	if (res->help)
 		return 0;
-	if (sc_no_all_namespaces(&o->g, err) < 0)
-		return -1;
 	if (res->n_positional == 0)
 		return sc_error_make(err, EINVAL, "a NAME is required");
 	if (res->n_positional > 1)

@@ -55,14 +55,10 @@ int sc_delete_parse(int argc, char **argv, struct sc_delete_opts *o, struct sc_c
 		    sc_error_t *err)
 {
 	*o = (struct sc_delete_opts){.timeout_ms = SC_DEFAULT_TIMEOUT_MS};
-	if (sc_cli_parse(argc, argv, 1, options, set_option, o, &o->g, res, err) < 0)
+	if (sc_parse_in_namespace(argc, argv, options, set_option, o, &o->g, true, res, err) < 0)
 		return -1;
 	if (res->help)
 		return 0;
-	if (sc_no_all_namespaces(&o->g, err) < 0)
-		return -1;
-	if (res->has_dashdash)
-		return sc_error_make(err, EINVAL, "delete takes no command after --");
 	if (res->n_positional == 0)
 		return sc_error_make(err, EINVAL, "at least one NAME is required");
 	for (size_t i = 0; i < res->n_positional; i++) {

@@ -108,13 +108,11 @@ int sc_exec_parse(bool is_logs, int argc, char **argv, struct sc_exec_opts *o,
 	    .tail = -1,
 	    .pod_running_timeout_ms = SC_DEFAULT_POD_RUNNING_TIMEOUT_MS,
 	};
-	if (sc_cli_parse(argc, argv, 1, is_logs ? logs_options : exec_options, set_option, o, &o->g,
-			 res, err) < 0)
+	if (sc_parse_in_namespace(argc, argv, is_logs ? logs_options : exec_options, set_option, o,
+				  &o->g, false, res, err) < 0)
 		return -1;
 	if (res->help)
 		return 0;
-	if (sc_no_all_namespaces(&o->g, err) < 0)
-		return -1;
 	if (!is_logs && res->n_positional > 1)
 		return sc_error_make(err, EINVAL, "put the command after --: exec %s -- %s ...",
 				     res->positional[0], res->positional[1]);

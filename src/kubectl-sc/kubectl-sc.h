@@ -63,6 +63,13 @@ int sc_usage_error(const struct sc_command *cmd, const char *fmt, ...) SC_PRINTF
 int sc_one_name(const struct sc_cli_result *res, const char *cmd, sc_error_t *err);
 /* -A is for list only: a usage error for the others. */
 int sc_no_all_namespaces(const struct sc_global_opts *g, sc_error_t *err);
+/* The parse prologue of the commands that act in one namespace:
+ * sc_cli_parse() from argv[1], then, unless --help was given (res->help:
+ * the caller returns 0 and its help is printed), -A refused and, with
+ * refuse_rest, a "--" refused ("CMD takes no command after --"). */
+int sc_parse_in_namespace(int argc, char **argv, const struct sc_cli_option *options,
+			  sc_cli_set_fn set, void *ctx, struct sc_global_opts *g, bool refuse_rest,
+			  struct sc_cli_result *res, sc_error_t *err);
 
 /* ---- output formats ---- */
 

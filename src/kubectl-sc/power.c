@@ -41,14 +41,10 @@ int sc_power_parse(int argc, char **argv, struct sc_power_opts *o, struct sc_cli
 		   sc_error_t *err)
 {
 	*o = (struct sc_power_opts){.timeout_ms = SC_DEFAULT_TIMEOUT_MS};
-	if (sc_cli_parse(argc, argv, 1, options, set_option, o, &o->g, res, err) < 0)
+	if (sc_parse_in_namespace(argc, argv, options, set_option, o, &o->g, true, res, err) < 0)
 		return -1;
 	if (res->help)
 		return 0;
-	if (sc_no_all_namespaces(&o->g, err) < 0)
-		return -1;
-	if (res->has_dashdash)
-		return sc_error_make(err, EINVAL, "%s takes no command after --", argv[0]);
 	return sc_one_name(res, argv[0], err);
 }
 

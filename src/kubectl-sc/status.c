@@ -39,14 +39,10 @@ int sc_status_parse(int argc, char **argv, struct sc_status_opts *o, struct sc_c
 		    sc_error_t *err)
 {
 	*o = (struct sc_status_opts){0};
-	if (sc_cli_parse(argc, argv, 1, options, set_option, o, &o->g, res, err) < 0)
+	if (sc_parse_in_namespace(argc, argv, options, set_option, o, &o->g, true, res, err) < 0)
 		return -1;
 	if (res->help)
 		return 0;
-	if (sc_no_all_namespaces(&o->g, err) < 0)
-		return -1;
-	if (res->has_dashdash)
-		return sc_error_make(err, EINVAL, "status takes no command after --");
 	return sc_one_name(res, "status", err);
 }
 
