@@ -71,6 +71,15 @@ tree_sum() {
 		ls -ld /data/a; [ -e /bin/vi ] && echo vi-present || echo vi-deleted; } | md5sum'
 }
 
+# stop_start_keeps NAME SUM AFTER: one more stop/start keeps the tree's sum.
+stop_start_keeps() {
+	set_running "$1" false
+	wait_phase "$1" Stopped 180
+	set_running "$1" true
+	wait_phase "$1" Running 180
+	[[ $(tree_sum "$1") == "$2" ]] || fail "files changed after stop/start following $3"
+}
+
 t_deploy() {
 	hack/deploy.sh >/dev/null
 	kubectl create namespace "$ns" >/dev/null
@@ -138,6 +147,11 @@ t_workload_isolation() {
 	devs=$(exec_in persist sh -c 'ls /dev')
 	grep -qE '^(vda|sda|nvme0n1)$' <<<"$devs" && fail "/dev shows host disks: $devs"
 	grep -qx null <<<"$devs" || fail "/dev has no null: $devs"
+	# ... and its own /sys: read-only, showing its own network namespace's
+	# devices, not the host's bridge.
+	exec_in persist sh -c 'grep " /sys " /proc/self/mountinfo' | grep -qE ' ro[, ]' ||
+		fail "/sys in the workload is not the container's read-only sysfs"
+	! exec_in persist ls /sys/class/net | grep -qx sc-br0 || fail "/sys shows the host's network devices"
 	# Nothing of /proc or /dev was written into the persistent upper layer.
 	local upper
 	upper=/var/lib/stoppablecontainer/$ns/persist/$(instance_uid persist)/upper
@@ -226,11 +240,7 @@ t_runtime_restart() {
 	kubectl wait --for=condition=Ready node --all --timeout=120s >/dev/null || fail "node not Ready"
 	wait_phase persist Running 180
 	[[ $(tree_sum persist) == "$sum" ]] || fail "files changed across the runtime restart"
-	set_running persist false
-	wait_phase persist Stopped 180
-	set_running persist true
-	wait_phase persist Running 180
-	[[ $(tree_sum persist) == "$sum" ]] || fail "files changed after stop/start following the runtime restart"
+	stop_start_keeps persist "$sum" "the runtime restart"
 }
 
 # Pids of the controller replicas on this node, and the one of pod $1.
@@ -342,11 +352,7 @@ t_node_reboot() {
 	grep " $dir/rootfs " /proc/self/mountinfo | grep -q "upperdir=$dir/upper," ||
 		fail "the rootfs is not mounted again over the same upper layer"
 	[[ $(tree_sum persist) == "$sum" ]] || fail "files changed across the reboot"
-	set_running persist false
-	wait_phase persist Stopped 120
-	set_running persist true
-	wait_phase persist Running 120
-	[[ $(tree_sum persist) == "$sum" ]] || fail "files changed after stop/start following the reboot"
+	stop_start_keeps persist "$sum" "the reboot"
 }
 
 t_image_defaults() {
@@ -380,6 +386,34 @@ EOF
 	expect_contains "$(k get events --field-selector involvedObject.name=noimage -o jsonpath='{.items[*].reason}')" "Failed" "events"
 }
 
+t_consumer_recreated() {
+	# Someone deletes the workload pod while it runs: the controller starts
+	# a new one on the same rootfs.
+	local old
+	old=$(pod_uid persist)
+	[[ -n $old ]] || fail "no consumer pod to delete"
+	k delete pod persist --wait=true >/dev/null
+	wait_until 120 "a new consumer pod" bash -c "u=\$(kubectl -n $ns get pod persist -o jsonpath='{.metadata.uid}' 2>/dev/null); [[ -n \$u && \$u != $old ]]"
+	wait_phase persist Running 120
+	exec_in persist test -f /data/a/b/f49 || fail "the new workload pod does not see the rootfs's files"
+}
+
+t_crashloop_and_unschedulable_explained() {
+	make_sc crashy true '      command: ["sh", "-c", "exit 3"]'
+	wait_phase crashy Failed 180
+	local msg
+	msg=$(k get "$SC" crashy -o jsonpath='{.status.message}')
+	expect_contains "$msg" "keeps exiting (last exit code 3" "the crash-loop message"
+	expect_contains "$msg" "kubectl logs crashy --previous" "the crash-loop message"
+	make_sc huge true '      command: ["sh"]
+      resources: {requests: {cpu: "1000"}}'
+	wait_until 120 "huge to say it cannot be scheduled" bash -c \
+		"kubectl -n $ns get $SC huge -o jsonpath='{.status.message}' | grep -q 'cannot be scheduled'"
+	[[ $(k get "$SCI" huge -o jsonpath='{.status.conditions[?(@.type=="ConsumerReady")].reason}') == Unschedulable ]] ||
+		fail "ConsumerReady does not say Unschedulable"
+	k delete "$SC" crashy huge --wait=true --timeout=120s >/dev/null || fail "deleting crashy and huge timed out"
+}
+
 t_delete_leaves_nothing() {
 	local uid dir
 	uid=$(instance_uid persist)
@@ -407,7 +441,7 @@ t_pods_pass_baseline() {
 run_test "deploy the operator" t_deploy
 run_test "the seed's quick example" t_seed_example
 run_test "files survive three stop/start cycles (checksum)" t_persistence_cycles
-run_test "the workload sees only its own /proc and /dev" t_workload_isolation
+run_test "the workload sees only its own /proc, /dev and /sys" t_workload_isolation
 run_test "our pods pass the baseline Pod Security Standard" t_pods_pass_baseline
 run_test "stopping a sh workload is prompt" t_stop_is_prompt
 run_test "persistence across provider pod deletion" t_provider_recreated
@@ -419,6 +453,8 @@ run_test "containerd and kubelet killed and restarted: data intact" t_runtime_re
 run_test "node reboot (power cut): same upper remounted, data intact" t_node_reboot
 run_test "no command runs the image's CMD with its ENV" t_image_defaults
 run_test "failures say why" t_failures_are_explained
+run_test "a crash loop and an unschedulable workload say why" t_crashloop_and_unschedulable_explained
+run_test "a deleted workload pod is recreated on the same rootfs" t_consumer_recreated
 run_test "deletion leaves no object, mount or directory" t_delete_leaves_nothing
 
 kubectl delete namespace "$ns" --wait=true --timeout=180s >/dev/null 2>&1 ||
