@@ -66,7 +66,7 @@ YAML
 run kubectl -n $ns wait --for=jsonpath='{.status.phase}'=Running $S/my-app --timeout=180s
 
 step "installing something into the root filesystem"
-run kubectl -n $ns exec my-app -- sh -c 'echo "installed at $(date)" > /usr/bin/mytool.txt; printf "#!/bin/sh\necho mytool says: \"\$*\"\n" > /usr/local/bin/mytool; chmod 755 /usr/local/bin/mytool'
+run kubectl -n $ns exec my-app -- sh -c 'echo "installed at $(date)" > /usr/bin/mytool.txt; printf "#!/bin/sh\necho mytool says: \"\$*\"\n" > /usr/bin/mytool; chmod 755 /usr/bin/mytool'
 run kubectl -n $ns exec my-app -- mytool runs
 
 step "stopping (the workload stops; the rootfs stays)"

@@ -438,6 +438,16 @@ t_pods_pass_baseline() {
 		fail "a pod of ours uses host namespaces, hostPath or privileged"
 }
 
+t_readme_main_command() {
+	# The README's main command, as a user runs it on this (warm) machine:
+	# it deploys again and runs the seed's example, kubectl sc included.
+	local out
+	out=$(hack/demo.sh --clean 2>&1) || { tail -n 20 <<<"$out" >&2; fail "hack/demo.sh failed"; }
+	expect_contains "$out" "mytool says: still runs" "the demo's output"
+	expect_contains "$out" "mytool says: runs after kubectl sc start" "the demo's output"
+	! kubectl -n default get "$SC" my-app >/dev/null 2>&1 || fail "demo.sh --clean left my-app"
+}
+
 run_test "deploy the operator" t_deploy
 run_test "the seed's quick example" t_seed_example
 run_test "files survive three stop/start cycles (checksum)" t_persistence_cycles
@@ -456,7 +466,8 @@ run_test "failures say why" t_failures_are_explained
 run_test "a crash loop and an unschedulable workload say why" t_crashloop_and_unschedulable_explained
 run_test "a deleted workload pod is recreated on the same rootfs" t_consumer_recreated
 run_test "deletion leaves no object, mount or directory" t_delete_leaves_nothing
+run_test "the README's main command (hack/demo.sh) runs the seed's example" t_readme_main_command
 
-kubectl delete namespace "$ns" --wait=true --timeout=180s >/dev/null 2>&1 ||
+kubectl delete namespace "$ns" --ignore-not-found --wait=true --timeout=180s >/dev/null 2>&1 ||
 	echo "warning: namespace $ns not deleted in time"
 finish
