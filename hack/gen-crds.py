@@ -3,8 +3,10 @@
 StoppableContainer and StoppableContainerInstance.
 
 Both kinds share the pod template schema, so it is written once here.
-`hack/gen-crds.py --check` (run by hack/lint.sh) fails when the committed YAML
-differs from what this script writes.
+The same files are written to charts/stoppablecontainer/crds/, the Helm
+chart's copy, so the two cannot drift. `hack/gen-crds.py --check` (run by
+hack/lint.sh) fails when any committed YAML differs from what this script
+writes.
 
 Embedded Kubernetes types whose full schema is large and whose validity the
 pod API checks anyway (probes, lifecycle, affinity, tolerations, volume
@@ -477,26 +479,29 @@ def render_docs():
 
 def main():
     check = "--check" in sys.argv[1:]
-    outdir = os.path.join(ROOT, "config", "crd")
-    os.makedirs(outdir, exist_ok=True)
+    # config/crd for kustomize; the Helm chart installs its crds/ copy.
+    outdirs = [os.path.join(ROOT, "config", "crd"),
+               os.path.join(ROOT, "charts", "stoppablecontainer", "crds")]
     stale = []
     for name, doc in CRDS.items():
-        path = os.path.join(outdir, name)
         text = render(doc)
         # The emitter is ours: prove the YAML means exactly the dictionary.
         if yaml is not None and list(yaml.safe_load_all(text)) != [doc]:
             print(f"gen-crds: emitted YAML for {name} does not round-trip", file=sys.stderr)
             return 1
-        if check:
-            try:
-                current = open(path).read()
-            except FileNotFoundError:
-                current = None
-            if current != text:
-                stale.append(path)
-        else:
-            with open(path, "w") as f:
-                f.write(text)
+        for outdir in outdirs:
+            path = os.path.join(outdir, name)
+            if check:
+                try:
+                    current = open(path).read()
+                except FileNotFoundError:
+                    current = None
+                if current != text:
+                    stale.append(os.path.relpath(path, ROOT))
+            else:
+                os.makedirs(outdir, exist_ok=True)
+                with open(path, "w") as f:
+                    f.write(text)
     docs_path = os.path.join(ROOT, "docs", "api-reference.md")
     docs = render_docs()
     if check:
@@ -505,7 +510,7 @@ def main():
         except FileNotFoundError:
             current = None
         if current != docs:
-            stale.append(docs_path)
+            stale.append(os.path.relpath(docs_path, ROOT))
     else:
         with open(docs_path, "w") as f:
             f.write(docs)

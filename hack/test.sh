@@ -154,8 +154,10 @@ if ((quick == 0)); then
 		# The plugin suite runs first without the operator (its tests that
 		# write a status by hand need no controller acting), then, once the
 		# end-to-end suite has deployed the operator, its operator tests.
+		# The Helm suite then applies the chart's rendering over the
+		# deployed operator (the same objects) and drives one workload.
 		suites=(test/crd/run.sh test/integration/run.sh test/plugin/run.sh test/e2e/run.sh
-			"test/plugin/run.sh operator" "test/cluster/run.sh --with-down")
+			"test/plugin/run.sh operator" test/helm/run.sh "test/cluster/run.sh --with-down")
 		for t in "${suites[@]}"; do
 			script=${t%% *}
 			[[ -x $script ]] || continue

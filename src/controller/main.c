@@ -30,6 +30,9 @@ static const char usage[] =
     "                             env SC_WATCH_NAMESPACE)\n"
     "  --exec-image IMAGE         image with sc-exec and sc-pause\n"
     "                             (default: stoppablecontainer/sc-exec:" SC_VERSION ")\n"
+    "  --exec-image-pull-policy P Always, IfNotPresent or Never, for the exec image\n"
+    "                             in every provider and consumer pod (default:\n"
+    "                             IfNotPresent)\n"
     "  --workers N                concurrent reconciles (default: 2)\n"
     "  --qps Q, --burst N         client-side API rate limit (default: 20, 40)\n"
     "  --metrics-addr ADDR        /metrics, /healthz, /readyz listen address\n"
@@ -93,6 +96,7 @@ int main(int argc, char **argv)
 		OPT_CONTEXT,
 		OPT_NAMESPACE,
 		OPT_EXEC_IMAGE,
+		OPT_EXEC_PULL_POLICY,
 		OPT_WORKERS,
 		OPT_QPS,
 		OPT_BURST,
@@ -106,6 +110,7 @@ int main(int argc, char **argv)
 	    {"context", required_argument, NULL, OPT_CONTEXT},
 	    {"namespace", required_argument, NULL, OPT_NAMESPACE},
 	    {"exec-image", required_argument, NULL, OPT_EXEC_IMAGE},
+	    {"exec-image-pull-policy", required_argument, NULL, OPT_EXEC_PULL_POLICY},
 	    {"workers", required_argument, NULL, OPT_WORKERS},
 	    {"qps", required_argument, NULL, OPT_QPS},
 	    {"burst", required_argument, NULL, OPT_BURST},
@@ -140,6 +145,19 @@ int main(int argc, char **argv)
 			break;
 		case OPT_EXEC_IMAGE:
 			opts.pods.exec_image = optarg;
+			break;
+		case OPT_EXEC_PULL_POLICY:
+			/* Checked here: a typo would otherwise surface only as every
+			 * pod the controller creates being refused by the API server. */
+			if (strcmp(optarg, "Always") != 0 && strcmp(optarg, "IfNotPresent") != 0 &&
+			    strcmp(optarg, "Never") != 0) {
+				fprintf(stderr,
+					"sc-controller: --exec-image-pull-policy must be Always, "
+					"IfNotPresent or Never, not \"%s\"\n",
+					optarg);
+				return 2;
+			}
+			opts.pods.exec_image_pull_policy = optarg;
 			break;
 		case OPT_WORKERS:
 			opts.workers = (int)parse_num_or_die("--workers", optarg, 1, 64);

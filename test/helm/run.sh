@@ -1,0 +1,380 @@
+#!/usr/bin/env bash
+# Tests of the Helm chart charts/stoppablecontainer with a real helm
+# (hack/build-helm.sh builds it once): lint, renderings checked object by
+# object against config/default and config/local, values flowing into the
+# objects, bad values refused; then the local rendering applied to the
+# project's real cluster (hack/cluster/) and a StoppableContainer driven
+# through run, stop, start and delete in a namespace that enforces the
+# baseline Pod Security Standard.
+#
+# Usage: test/helm/run.sh [--no-cluster]
+#   --no-cluster  only the tests that need no cluster (lint and renderings)
+#
+# The cluster tests need root and the cluster up (hack/test.sh brings it up);
+# the images are imported (hack/images.sh --import) when the node lacks them.
+# Prints "N passed, N failed"; on a failure it prints events and operator logs.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+source test/lib.sh
+
+cluster=1
+case "${1:-}" in
+"") ;;
+--no-cluster) cluster=0 ;;
+-h | --help)
+	sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'
+	exit 0
+	;;
+*)
+	echo "helm/run.sh: unknown argument '$1' (try --help)" >&2
+	exit 2
+	;;
+esac
+
+CHART=charts/stoppablecontainer
+LOCAL_VALUES=$CHART/values-local.yaml
+SC=stoppablecontainers.stoppablecontainer.xtlsoft.top
+SCI=stoppablecontainerinstances.stoppablecontainer.xtlsoft.top
+SYS=stoppablecontainer-system
+IMAGE=sc-test/busybox:1
+ns=sc-helm-$$
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+if ! HELM=$(hack/build-helm.sh); then
+	echo "helm/run.sh: building helm failed" >&2
+	echo "0 passed, 1 failed"
+	exit 1
+fi
+# A private helm home: nothing of the user's repositories or plugins.
+export HELM_CACHE_HOME=$tmp/helm/cache HELM_CONFIG_HOME=$tmp/helm/config HELM_DATA_HOME=$tmp/helm/data
+# The cluster's kubectl (for `kubectl kustomize` too) and KUBECONFIG.
+eval "$(hack/cluster/cluster.sh env)"
+command -v kubectl >/dev/null || { echo "helm/run.sh: no kubectl (hack/cluster/cluster.sh up builds it)" >&2; exit 1; }
+k() { kubectl -n "$ns" "$@"; }
+
+on_failure() {
+	((cluster)) || return 0
+	kubectl get ns "$ns" >/dev/null 2>&1 || return 0
+	echo "--- stoppablecontainers and pods in $ns"
+	k get "$SC,$SCI,pods" -o wide 2>&1
+	echo "--- events in $ns"
+	k get events --sort-by=.lastTimestamp 2>&1 | tail -n 15
+	echo "--- operator pods"
+	kubectl -n $SYS get pods -o wide 2>&1
+	echo "--- controller log"
+	kubectl -n $SYS logs -l app.kubernetes.io/name=sc-controller --tail=15 --prefix 2>&1 | cut -c1-400
+	echo "--- mount-helper log"
+	kubectl -n $SYS logs -l app.kubernetes.io/name=sc-mount-helper --tail=15 2>&1 | cut -c1-400
+}
+
+# render [HELM TEMPLATE ARGS...]: the chart rendered into the operator's
+# namespace, as YAML on stdout.
+render() { "$HELM" template sc "$CHART" --namespace "$SYS" "$@"; }
+
+# check_objects RENDERED.yaml PYTHON: runs PYTHON with `objs` (the rendered
+# objects, in order) and `by_kind(kind)`; it prints why and exits 1 to fail.
+check_objects() {
+	python3 - "$1" <<EOF
+import sys, yaml
+objs = [o for o in yaml.safe_load_all(open(sys.argv[1])) if o]
+def by_kind(kind):
+    return [o for o in objs if o["kind"] == kind]
+def die(msg):
+    print(msg, file=sys.stderr)
+    sys.exit(1)
+$2
+EOF
+}
+
+# same_as_kustomize DIR HELM-ARGS...: the chart rendered with HELM-ARGS holds
+# exactly kustomize's objects for DIR, equal field for field except that the
+# chart adds labels to objects' metadata (never to pod templates).
+same_as_kustomize() {
+	local dir=$1
+	shift
+	kubectl kustomize "$dir" >"$tmp/k.yaml" || fail "kubectl kustomize $dir"
+	render --include-crds --set namespace.create=true "$@" >"$tmp/h.yaml" || fail "helm template"
+	python3 - "$tmp/k.yaml" "$tmp/h.yaml" <<'EOF'
+import sys, yaml
+def load(path):
+    out = {}
+    for o in yaml.safe_load_all(open(path)):
+        if o:
+            m = o["metadata"]
+            out[(o["kind"], m.get("namespace", ""), m["name"])] = o
+    return out
+kust, helm = load(sys.argv[1]), load(sys.argv[2])
+bad = []
+def diff(a, b, path):
+    """Lists where a (kustomize's) and b (the chart's) differ, by field path."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        for k in sorted(set(a) | set(b)):
+            if k not in b:
+                bad.append(f"{path}{k}: missing in the chart (kustomize: {a[k]!r})")
+            elif k not in a:
+                bad.append(f"{path}{k}: only in the chart ({b[k]!r})")
+            else:
+                diff(a[k], b[k], f"{path}{k}.")
+    elif isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+        for i, (x, y) in enumerate(zip(a, b)):
+            diff(x, y, f"{path}{i}.")
+    elif a != b:
+        bad.append(f"{path.rstrip('.')}: kustomize {a!r}, the chart {b!r}")
+for key in sorted(set(kust) ^ set(helm)):
+    bad.append(f"{key}: only in {'kustomize' if key in kust else 'the chart'}")
+for key in sorted(set(kust) & set(helm)):
+    a, b = kust[key], helm[key]
+    la, lb = a["metadata"].get("labels", {}), b["metadata"].get("labels", {})
+    for name, value in la.items():
+        if lb.get(name) != value:
+            bad.append(f"{key}: label {name}={value} is {lb.get(name)!r} in the chart")
+    strip = lambda o: dict(o, metadata={k: v for k, v in o["metadata"].items() if k != "labels"})
+    diff(strip(a), strip(b), f"{key[0]} {key[2]}: ")
+if bad:
+    print("\n".join(bad), file=sys.stderr)
+    sys.exit(1)
+EOF
+}
+
+t_lint() {
+	"$HELM" lint --strict "$CHART" >"$tmp/lint" 2>&1 || { cat "$tmp/lint" >&2; fail "helm lint --strict"; }
+	"$HELM" lint --strict "$CHART" -f "$LOCAL_VALUES" >"$tmp/lint" 2>&1 ||
+		{ cat "$tmp/lint" >&2; fail "helm lint --strict with the local values"; }
+}
+
+t_crds_are_config_crd() {
+	local f
+	for f in config/crd/*.yaml; do
+		[[ $(basename "$f") == kustomization.yaml ]] && continue
+		cmp -s "$f" "$CHART/crds/$(basename "$f")" || fail "$CHART/crds/$(basename "$f") differs from $f"
+	done
+	[[ $(find "$CHART/crds" -name '*.yaml' | wc -l) == 2 ]] || fail "expected 2 CRDs in $CHART/crds"
+}
+
+t_default_is_config_default() { same_as_kustomize config/default; }
+t_local_is_config_local() { same_as_kustomize config/local -f "$LOCAL_VALUES"; }
+
+t_pod_security() {
+	local values
+	for values in "" "-f $LOCAL_VALUES"; do
+		# shellcheck disable=SC2086
+		render $values >"$tmp/r.yaml" || fail "helm template $values"
+		check_objects "$tmp/r.yaml" '
+workloads = [o for o in objs if o["kind"] in ("Deployment", "DaemonSet", "StatefulSet", "Job", "Pod")]
+if sorted((o["kind"], o["metadata"]["name"]) for o in workloads) != [("DaemonSet", "sc-mount-helper"), ("Deployment", "sc-controller")]:
+    die("unexpected workloads: %s" % [(o["kind"], o["metadata"]["name"]) for o in workloads])
+def privileged(spec):
+    return bool(spec.get("hostPID") or spec.get("hostNetwork") or spec.get("hostIPC") or
+                any("hostPath" in v for v in spec.get("volumes", [])) or
+                any((c.get("securityContext") or {}).get("privileged") for c in spec["containers"] + spec.get("initContainers", [])))
+for o in workloads:
+    spec = o["spec"]["template"]["spec"]
+    if privileged(spec) != (o["metadata"]["name"] == "sc-mount-helper"):
+        die("%s privileged: %s" % (o["metadata"]["name"], privileged(spec)))
+ctl = by_kind("Deployment")[0]["spec"]["template"]["spec"]
+psc, csc = ctl["securityContext"], ctl["containers"][0]["securityContext"]
+if not (psc.get("runAsNonRoot") and psc.get("runAsUser", 0) != 0):
+    die("the controller may run as root: %s" % psc)
+if csc.get("allowPrivilegeEscalation") is not False or csc.get("capabilities", {}).get("drop") != ["ALL"] or not csc.get("readOnlyRootFilesystem"):
+    die("the controller container is not locked down: %s" % csc)
+'
+	done
+}
+
+t_prefixes_flow_into_args() {
+	render --set-json 'allowedHostPathPrefixes=["/var/lib/stoppablecontainer","/srv/sc-state"]' \
+		--set mountHelper.containerdRoot=/data/containerd >"$tmp/r.yaml" || fail "helm template"
+	check_objects "$tmp/r.yaml" '
+spec = by_kind("DaemonSet")[0]["spec"]["template"]["spec"]
+c = spec["containers"][0]
+prefixes = [a.split("=", 1)[1] for a in c["args"] if a.startswith("--allowed-prefix=")]
+if prefixes != ["/var/lib/stoppablecontainer", "/srv/sc-state"]:
+    die("--allowed-prefix args: %s" % prefixes)
+if "--containerd-root=/data/containerd" not in c["args"]:
+    die("no --containerd-root=/data/containerd in %s" % c["args"])
+mounts = {m["mountPath"]: m for m in c["volumeMounts"]}
+vols = {v["name"]: v["hostPath"]["path"] for v in spec["volumes"]}
+for p in prefixes:
+    m = mounts.get(p)
+    if not m or m.get("mountPropagation") != "Bidirectional" or vols.get(m["name"]) != p:
+        die("prefix %s is not mounted Bidirectional from the same host path: %s %s" % (p, mounts, vols))
+m = mounts.get("/data/containerd")
+if not m or not m.get("readOnly") or vols.get(m["name"]) != "/data/containerd":
+    die("containerd root not mounted read-only from the host: %s" % mounts)
+'
+}
+
+t_scheduling_flows_through() {
+	render --set-json 'controller.nodeSelector={"node-role/ops":"true"}' \
+		--set-json 'controller.tolerations=[{"key":"ops","operator":"Exists","effect":"NoSchedule"}]' \
+		--set-json 'mountHelper.nodeSelector={"sc/enabled":"yes"}' \
+		--set-json 'mountHelper.tolerations=[{"key":"gpu","operator":"Equal","value":"1","effect":"NoExecute"}]' \
+		--set controller.replicas=3 >"$tmp/r.yaml" || fail "helm template"
+	check_objects "$tmp/r.yaml" '
+d = by_kind("Deployment")[0]["spec"]
+ds = by_kind("DaemonSet")[0]["spec"]["template"]["spec"]
+if d["replicas"] != 3:
+    die("replicas: %s" % d["replicas"])
+if d["template"]["spec"].get("nodeSelector") != {"node-role/ops": "true"}:
+    die("controller nodeSelector: %s" % d["template"]["spec"].get("nodeSelector"))
+if d["template"]["spec"].get("tolerations") != [{"key": "ops", "operator": "Exists", "effect": "NoSchedule"}]:
+    die("controller tolerations: %s" % d["template"]["spec"].get("tolerations"))
+if ds.get("nodeSelector") != {"sc/enabled": "yes"}:
+    die("mount-helper nodeSelector: %s" % ds.get("nodeSelector"))
+if ds.get("tolerations") != [{"key": "gpu", "operator": "Equal", "value": "1", "effect": "NoExecute"}]:
+    die("mount-helper tolerations: %s" % ds.get("tolerations"))
+'
+}
+
+t_images_and_flags_flow_through() {
+	render --set controller.image.repository=reg.example/sc/ctl --set controller.image.tag=9.9 \
+		--set mountHelper.image.pullPolicy=Always --set execImage.repository=reg.example/sc/exec \
+		--set execImage.pullPolicy=Never --set controller.logLevel=4 --set mountHelper.logLevel=2 \
+		--set metrics.port=9090 >"$tmp/r.yaml" || fail "helm template"
+	check_objects "$tmp/r.yaml" '
+c = by_kind("Deployment")[0]["spec"]["template"]["spec"]["containers"][0]
+m = by_kind("DaemonSet")[0]["spec"]["template"]["spec"]["containers"][0]
+want = ["--leader-elect", "--metrics-addr=:9090", "--exec-image=reg.example/sc/exec:0.1.0",
+        "--exec-image-pull-policy=Never", "--v=4"]
+if c["image"] != "reg.example/sc/ctl:9.9" or c["args"] != want:
+    die("controller image %s args %s" % (c["image"], c["args"]))
+if c["ports"][0]["containerPort"] != 9090 or by_kind("Service")[0]["spec"]["ports"][0]["port"] != 9090:
+    die("metrics port not 9090")
+if m["imagePullPolicy"] != "Always" or "--v=2" not in m["args"]:
+    die("mount-helper pullPolicy %s args %s" % (m["imagePullPolicy"], m["args"]))
+'
+}
+
+t_optional_objects() {
+	render --set metrics.service.enabled=false --set controller.replicas=1 >"$tmp/r.yaml" || fail "helm template"
+	check_objects "$tmp/r.yaml" '
+if by_kind("Service") or by_kind("PodDisruptionBudget") or by_kind("Namespace"):
+    die("expected no Service, PDB or Namespace: %s" % [o["kind"] for o in objs])
+'
+	render >"$tmp/r.yaml" || fail "helm template"
+	check_objects "$tmp/r.yaml" '
+pdb = by_kind("PodDisruptionBudget")
+if len(pdb) != 1 or pdb[0]["spec"]["minAvailable"] != 1 or pdb[0]["spec"]["selector"] != by_kind("Deployment")[0]["spec"]["selector"]:
+    die("PDB: %s" % pdb)
+'
+	# Without --include-crds helm template leaves crds/ out; helm install
+	# applies them. Cluster-scoped objects carry no namespace.
+	check_objects "$tmp/r.yaml" '
+for o in objs:
+    scoped = o["kind"] in ("ClusterRole", "ClusterRoleBinding", "Namespace", "CustomResourceDefinition")
+    if scoped == ("namespace" in o["metadata"]) or (not scoped and o["metadata"]["namespace"] != "'"$SYS"'"):
+        die("%s %s namespace: %s" % (o["kind"], o["metadata"]["name"], o["metadata"].get("namespace")))
+'
+}
+
+# refused WANT HELM-SET-ARGS...: helm template fails and says WANT.
+refused() {
+	local want=$1 out
+	shift
+	if out=$(render "$@" 2>&1 >/dev/null); then
+		fail "helm template $* succeeded"
+	fi
+	expect_contains "$out" "$want" "the error for $*"
+}
+
+t_bad_values_refused() {
+	refused "at '/allowedHostPathPrefixes/0': 'var/lib/sc' does not match pattern" \
+		--set 'allowedHostPathPrefixes[0]=var/lib/sc'
+	refused "at '/allowedHostPathPrefixes/0': '/var/lib/../../etc' does not match pattern" \
+		--set 'allowedHostPathPrefixes[0]=/var/lib/../../etc'
+	refused "at '/allowedHostPathPrefixes': minItems" --set-json 'allowedHostPathPrefixes=[]'
+	refused "at '/controller/replicas': minimum: got -1, want 0" --set controller.replicas=-1
+	refused "at '/mountHelper/containerdRoot'" --set mountHelper.containerdRoot=containerd
+	refused "at '/controller/logLevel': maximum: got 11, want 10" --set controller.logLevel=11
+	refused "at '/execImage/pullPolicy': value must be one of" --set execImage.pullPolicy=Sometimes
+	refused "additional properties 'replica' not allowed" --set controller.replica=2
+}
+
+t_apply_to_cluster() {
+	# The node needs the images; a fresh cluster has none of ours.
+	local img
+	for img in sc-controller sc-mount-helper sc-exec; do
+		if ! crictl images -q "stoppablecontainer/$img:0.1.0" 2>/dev/null | grep -q .; then
+			hack/images.sh --import >/dev/null || fail "hack/images.sh --import"
+			break
+		fi
+	done
+	render --include-crds --set namespace.create=true -f "$LOCAL_VALUES" >"$tmp/local.yaml" || fail "helm template"
+	kubectl apply --server-side --force-conflicts -f "$tmp/local.yaml" >/dev/null || fail "applying the rendering"
+	kubectl -n $SYS rollout status deployment/sc-controller --timeout=180s >/dev/null ||
+		fail "the controller Deployment did not roll out"
+	kubectl -n $SYS rollout status daemonset/sc-mount-helper --timeout=180s >/dev/null ||
+		fail "the mount-helper DaemonSet did not roll out"
+	# The live objects are the chart's now (its labels were applied), and
+	# both controller replicas are available.
+	[[ $(kubectl -n $SYS get deployment sc-controller -o jsonpath='{.metadata.labels.helm\.sh/chart}') == stoppablecontainer-0.1.0 ]] ||
+		fail "the live Deployment does not carry the chart's labels"
+	[[ $(kubectl -n $SYS get deployment sc-controller -o jsonpath='{.status.availableReplicas}') == 2 ]] ||
+		fail "not 2 available controller replicas"
+	kubectl -n $SYS get pdb sc-controller >/dev/null || fail "no PodDisruptionBudget sc-controller"
+	kubectl create namespace "$ns" >/dev/null
+	kubectl label namespace "$ns" pod-security.kubernetes.io/enforce=baseline >/dev/null
+}
+
+phase() { k get "$SC" "$1" -o jsonpath='{.status.phase}' 2>/dev/null; }
+wait_phase() {
+	if ! k wait --for=jsonpath='{.status.phase}'="$2" "$SC/$1" --timeout="${3:-120}s" >/dev/null 2>&1; then
+		fail "$1 did not reach phase $2 (now: $(phase "$1"): $(k get "$SC" "$1" -o jsonpath='{.status.message}'))"
+	fi
+}
+set_running() { k patch "$SC" "$1" --type=merge -p "{\"spec\":{\"running\":$2}}" >/dev/null; }
+
+t_stop_start_keeps_files() {
+	k apply -f - >/dev/null <<EOF
+apiVersion: stoppablecontainer.xtlsoft.top/v1alpha1
+kind: StoppableContainer
+metadata: {name: helm-app}
+spec:
+  running: true
+  template:
+    container:
+      image: $IMAGE
+      imagePullPolicy: Never
+      command: ["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 1; done"]
+EOF
+	wait_phase helm-app Running
+	k exec helm-app -- sh -c 'echo written-before-stop > /root/helm-file'
+	set_running helm-app false
+	wait_phase helm-app Stopped
+	! k get pod helm-app >/dev/null 2>&1 || fail "the consumer pod is still there when Stopped"
+	set_running helm-app true
+	wait_phase helm-app Running
+	[[ $(k exec helm-app -- cat /root/helm-file) == written-before-stop ]] ||
+		fail "/root/helm-file did not survive stop/start"
+}
+
+t_delete() {
+	local uid dir
+	uid=$(k get "$SCI" helm-app -o jsonpath='{.metadata.uid}')
+	[[ -n $uid ]] || fail "no instance helm-app"
+	dir=/var/lib/stoppablecontainer/$ns/helm-app/$uid
+	k delete "$SC" helm-app --wait=true --timeout=180s >/dev/null || fail "deleting helm-app timed out"
+	! k get "$SCI" helm-app >/dev/null 2>&1 || fail "the instance is still there"
+	[[ -z $(k get pods -l stoppablecontainer.xtlsoft.top/instance=helm-app -o name) ]] || fail "pods are left"
+	[[ ! -e $dir ]] || fail "state left at $dir"
+}
+
+run_test "helm lint --strict" t_lint
+run_test "the chart's CRDs are config/crd's" t_crds_are_config_crd
+run_test "default values render config/default's objects" t_default_is_config_default
+run_test "local values render config/local's objects" t_local_is_config_local
+run_test "only the mount-helper is privileged; the controller runs as non-root" t_pod_security
+run_test "allowed prefixes and containerd's root flow into args and mounts" t_prefixes_flow_into_args
+run_test "nodeSelector, tolerations and replicas flow through" t_scheduling_flows_through
+run_test "images, pull policies, log levels and the metrics port flow through" t_images_and_flags_flow_through
+run_test "the metrics Service, PDB and Namespace are optional" t_optional_objects
+run_test "bad values are refused with a message naming the value" t_bad_values_refused
+if ((cluster)); then
+	run_test "the local rendering applies to the cluster and rolls out" t_apply_to_cluster
+	run_test "a StoppableContainer runs, stops, starts and keeps its files" t_stop_start_keeps_files
+	run_test "deleting it leaves no instance, pod or state" t_delete
+	kubectl delete namespace "$ns" --wait=true --timeout=180s >/dev/null 2>&1 ||
+		echo "warning: namespace $ns not deleted in time"
+fi
+finish
