@@ -66,6 +66,14 @@ bool sc_condition_true(json_t *obj, const char *type)
 	return s != NULL && strcmp(s, "True") == 0;
 }
 
+const char *sc_sci_rootfs_node(json_t *sci)
+{
+	const char *n = sc_obj_annotation(sci, SC_ANNOTATION_NODE);
+	if (n == NULL || *n == '\0')
+		n = sc_json_path_str(sci, "status.rootfs.nodeName");
+	return n && *n ? n : NULL;
+}
+
 const char *sc_pod_phase(json_t *pod)
 {
 	return sc_json_path_str(pod, "status.phase");

@@ -25,6 +25,10 @@ const char *sc_obj_annotation(json_t *obj, const char *key);
 json_t *sc_condition_find(json_t *obj, const char *type);
 bool sc_condition_true(json_t *obj, const char *type);
 
+/* The node whose mount-helper holds the instance's rootfs (its annotation,
+ * else status.rootfs.nodeName), or NULL before any does. */
+const char *sc_sci_rootfs_node(json_t *sci);
+
 /* Pod status helpers. */
 const char *sc_pod_phase(json_t *pod);
 const char *sc_pod_node(json_t *pod);

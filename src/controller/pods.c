@@ -89,6 +89,45 @@ static json_t *concat_arrays(json_t *a, json_t *b)
 	return out;
 }
 
+/* Adds "metadata.name In [node]" to every required node selector term of
+ * spec's affinity (terms are ORed, a term's requirements ANDed), making one
+ * when there is none. Required affinity, not nodeName: the scheduler still
+ * checks that the pod fits, and says so when it does not. */
+static void require_node(json_t *spec, const char *node)
+{
+	json_t *affinity = json_object_get(spec, "affinity");
+	if (!json_is_object(affinity)) {
+		affinity = json_object();
+		json_object_set_new(spec, "affinity", affinity);
+	}
+	json_t *na = json_object_get(affinity, "nodeAffinity");
+	if (!json_is_object(na)) {
+		na = json_object();
+		json_object_set_new(affinity, "nodeAffinity", na);
+	}
+	json_t *req = json_object_get(na, "requiredDuringSchedulingIgnoredDuringExecution");
+	if (!json_is_object(req)) {
+		req = json_object();
+		json_object_set_new(na, "requiredDuringSchedulingIgnoredDuringExecution", req);
+	}
+	json_t *terms = json_object_get(req, "nodeSelectorTerms");
+	if (!json_is_array(terms) || json_array_size(terms) == 0) {
+		terms = json_pack("[{}]");
+		json_object_set_new(req, "nodeSelectorTerms", terms);
+	}
+	size_t i;
+	json_t *term;
+	json_array_foreach (terms, i, term) {
+		json_t *fields = json_object_get(term, "matchFields");
+		if (!json_is_array(fields)) {
+			fields = json_array();
+			json_object_set_new(term, "matchFields", fields);
+		}
+		json_array_append_new(fields, json_pack("{s:s, s:s, s:[s]}", "key", "metadata.name",
+							"operator", "In", "values", node));
+	}
+}
+
 static json_t *provider_shape(json_t *sci, const struct sc_pod_options *o)
 {
 	/* Everything the provider pod is built from, for its hash. */
@@ -162,6 +201,12 @@ json_t *sc_build_provider_pod(json_t *sci, const struct sc_pod_options *o)
 	set_copy(spec, "affinity", sc_json_path(sci, "spec.template.affinity"));
 	set_copy(spec, "imagePullSecrets", sc_json_path(sci, "spec.template.imagePullSecrets"));
 	set_copy(spec, "priorityClassName", sc_json_path(sci, "spec.template.priorityClassName"));
+	/* Once a node holds the rootfs, a recreated provider goes back there:
+	 * elsewhere the mount-helper would start an empty one. Not part of the
+	 * hash: a provider already running is already there. */
+	const char *home = sc_sci_rootfs_node(sci);
+	if (home != NULL)
+		require_node(spec, home);
 
 	return json_pack("{s:s, s:s, s:{s:s, s:s?, s:o, s:{s:s}, s:o}, s:o}", "apiVersion", "v1",
 			 "kind", "Pod", "metadata", "name", pod_name, "namespace",
@@ -367,19 +412,14 @@ json_t *sc_build_consumer_pod(json_t *sci, const char *node, const struct sc_pod
 	json_t *seccomp = json_object_get(json_object_get(tc, "securityContext"), "seccompProfile");
 	set_copy(json_object_get(container, "securityContext"), "seccompProfile", seccomp);
 
-	/* Required node affinity, not nodeName: the scheduler still checks that
-	 * the workload fits, and says so when it does not. */
-	json_t *affinity =
-	    json_pack("{s:{s:{s:[{s:[{s:s, s:s, s:[s]}]}]}}}", "nodeAffinity",
-		      "requiredDuringSchedulingIgnoredDuringExecution", "nodeSelectorTerms",
-		      "matchFields", "key", "metadata.name", "operator", "In", "values", node);
 	json_t *grace = sc_json_path(sci, "spec.template.terminationGracePeriodSeconds");
-	json_t *spec =
-	    json_pack("{s:[o], s:s, s:o, s:I, s:b}", "containers", container, "restartPolicy",
-		      "Always", "affinity", affinity, "terminationGracePeriodSeconds",
-		      json_is_integer(grace) ? json_integer_value(grace)
-					     : (json_int_t)SC_DEFAULT_GRACE_SECONDS,
-		      "enableServiceLinks", 0);
+	json_t *spec = json_pack("{s:[o], s:s, s:I, s:b}", "containers", container, "restartPolicy",
+				 "Always", "terminationGracePeriodSeconds",
+				 json_is_integer(grace) ? json_integer_value(grace)
+							: (json_int_t)SC_DEFAULT_GRACE_SECONDS,
+				 "enableServiceLinks", 0);
+	/* On the provider's node, where the rootfs is. */
+	require_node(spec, node);
 	static const char *const pod_carried[] = {"volumes", "tolerations", "serviceAccountName",
 						  "imagePullSecrets", "priorityClassName"};
 	json_t *tmpl = sc_json_path(sci, "spec.template");

@@ -187,6 +187,10 @@ t_provider_recreated() {
 	old=$(pod_uid persist-provider)
 	k delete pod persist-provider --wait=true >/dev/null
 	wait_until 120 "a new provider pod" bash -c "u=\$(kubectl -n $ns get pod persist-provider -o jsonpath='{.metadata.uid}' 2>/dev/null); [[ -n \$u && \$u != $old ]]"
+	# It requires the node that holds the rootfs.
+	[[ $(k get pod persist-provider -o jsonpath='{.spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchFields[0].values[0]}') == \
+		"$(k get "$SCI" persist -o jsonpath='{.status.rootfs.nodeName}')" ]] ||
+		fail "the new provider is not pinned to the node that holds the rootfs"
 	wait_phase persist Stopped
 	set_running persist true
 	wait_phase persist Running

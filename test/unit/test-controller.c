@@ -213,6 +213,87 @@ SC_TEST(instance_without_provider_creates_provider)
 	json_decref(sci);
 }
 
+/* The matchFields of nodeSelectorTerms[i] of pod's required node affinity,
+ * as "key op value;..." for comparison. */
+static char *term_fields(json_t *pod, size_t i)
+{
+	json_t *terms = sc_json_path(
+	    pod, "spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution."
+		 "nodeSelectorTerms");
+	json_t *fields = json_object_get(json_array_get(terms, i), "matchFields");
+	char *out = sc_xstrdup("");
+	size_t j;
+	json_t *f;
+	json_array_foreach (fields, j, f) {
+		char *next = sc_xasprintf(
+		    "%s%s %s %s;", out, json_string_value(json_object_get(f, "key")),
+		    json_string_value(json_object_get(f, "operator")),
+		    json_string_value(json_array_get(json_object_get(f, "values"), 0)));
+		free(out);
+		out = next;
+	}
+	return out;
+}
+
+SC_TEST(provider_goes_back_to_the_node_holding_the_rootfs)
+{
+	json_t *sc = make_sc(false);
+	json_t *sci = make_sci(sc);
+	/* No node holds it yet: the scheduler picks one freely. */
+	json_t *pod = sc_build_provider_pod(sci, &opts);
+	SC_ASSERT(sc_json_path(pod, "spec.affinity") == NULL);
+	char before[17], after[17];
+	sc_provider_hash(sci, &opts, before);
+	json_decref(pod);
+
+	/* The mount-helper of node-a claimed it: the provider must go there. */
+	json_object_set_new(json_object_get(sci, "metadata"), "annotations",
+			    json_pack("{s:s}", SC_ANNOTATION_NODE, "node-a"));
+	pod = sc_build_provider_pod(sci, &opts);
+	char *f = term_fields(pod, 0);
+	SC_ASSERT_STR_EQ(f, "metadata.name In node-a;");
+	free(f);
+	/* A provider already running there is not replaced for it. */
+	sc_provider_hash(sci, &opts, after);
+	SC_ASSERT_STR_EQ(after, before);
+	json_decref(pod);
+
+	/* The template's own required terms keep their meaning, each ANDed
+	 * with the node; the instance itself is not changed. */
+	json_object_set_new(
+	    sc_json_path(sci, "spec.template"), "affinity",
+	    parse("{\"nodeAffinity\":{\"requiredDuringSchedulingIgnoredDuringExecution\":"
+		  "{\"nodeSelectorTerms\":[{\"matchExpressions\":[{\"key\":\"disk\","
+		  "\"operator\":\"In\",\"values\":[\"ssd\"]}]},{\"matchFields\":[{\"key\":"
+		  "\"metadata.name\",\"operator\":\"NotIn\",\"values\":[\"node-z\"]}]}]}}}"));
+	pod = sc_build_provider_pod(sci, &opts);
+	f = term_fields(pod, 0);
+	SC_ASSERT_STR_EQ(f, "metadata.name In node-a;");
+	free(f);
+	f = term_fields(pod, 1);
+	SC_ASSERT_STR_EQ(f, "metadata.name NotIn node-z;metadata.name In node-a;");
+	free(f);
+	json_t *terms = sc_json_path(
+	    pod, "spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution."
+		 "nodeSelectorTerms");
+	SC_ASSERT_INT_EQ(
+	    json_array_size(json_object_get(json_array_get(terms, 0), "matchExpressions")), 1);
+	json_t *own = sc_json_path(sci, "spec.template.affinity.nodeAffinity."
+					"requiredDuringSchedulingIgnoredDuringExecution."
+					"nodeSelectorTerms");
+	SC_ASSERT(json_object_get(json_array_get(own, 0), "matchFields") == NULL);
+	SC_ASSERT_INT_EQ(json_array_size(json_object_get(json_array_get(own, 1), "matchFields")),
+			 1);
+	json_decref(pod);
+
+	/* Without the annotation, status.rootfs.nodeName says the same. */
+	json_object_del(json_object_get(sci, "metadata"), "annotations");
+	set_rootfs_ready(sci, "p-uid");
+	SC_ASSERT_STR_EQ(sc_sci_rootfs_node(sci), "node-a");
+	json_decref(sci);
+	json_decref(sc);
+}
+
 SC_TEST(provider_pod_shape)
 {
 	json_t *sc = make_sc(true);
