@@ -33,14 +33,15 @@ static const char usage[] =
     "  --exec-image-pull-policy P Always, IfNotPresent or Never, for the exec image\n"
     "                             in every provider and consumer pod (default:\n"
     "                             IfNotPresent)\n"
-    "  --workers N                concurrent reconciles (default: 2)\n"
-    "  --qps Q, --burst N         client-side API rate limit (default: 20, 40)\n"
+    "  --workers N                concurrent reconciles (default: 2; env SC_WORKERS)\n"
+    "  --qps Q, --burst N         client-side API rate limit (default: 20, 40;\n"
+    "                             env SC_KUBE_QPS, SC_KUBE_BURST)\n"
     "  --metrics-addr ADDR        /metrics, /healthz, /readyz listen address\n"
     "                             (default: :8080; \"0\" disables)\n"
     "  --leader-elect             elect a leader among replicas (Lease\n"
     "                             stoppablecontainer-controller in the pod's namespace)\n"
     "  --leader-election-namespace NS   namespace of the Lease (default: $POD_NAMESPACE)\n"
-    "  -v, --v N                  log verbosity (default: 0)\n"
+    "  -v, --v N                  log verbosity (default: 0; env SC_LOG_VERBOSITY)\n"
     "  -h, --help                 this text\n"
     "      --version              print the version\n";
 
@@ -89,6 +90,14 @@ static long parse_num_or_die(const char *flag, const char *v, long min, long max
 	return n;
 }
 
+/* A number from environment variable name (a Deployment's env, a ConfigMap
+ * through envFrom), else def; a flag given as well wins over it. */
+static long env_num(const char *name, long min, long max, long def)
+{
+	const char *v = getenv(name);
+	return v && *v ? parse_num_or_die(name, v, min, max) : def;
+}
+
 int main(int argc, char **argv)
 {
 	enum {
@@ -125,12 +134,14 @@ int main(int argc, char **argv)
 	const char *kubeconfig = NULL, *context = NULL, *metrics_addr = ":8080";
 	const char *leader_ns = getenv("POD_NAMESPACE");
 	bool leader_elect = false;
-	int verbosity = 0;
+	int verbosity = (int)env_num("SC_LOG_VERBOSITY", 0, 10, 0);
 	struct sc_controller_options opts = {.namespace = getenv("SC_WATCH_NAMESPACE"),
-					     .workers = 2};
+					     .workers = (int)env_num("SC_WORKERS", 1, 64, 2)};
 	sc_pod_options_defaults(&opts.pods);
-	struct sc_kube_client_options copts = {
-	    .component = "sc-controller", .qps = 20, .burst = 40};
+	struct sc_kube_client_options copts = {.component = "sc-controller",
+					       .qps = (double)env_num("SC_KUBE_QPS", 0, 100000, 20),
+					       .burst =
+						   (int)env_num("SC_KUBE_BURST", 1, 100000, 40)};
 	int c;
 	while ((c = getopt_long(argc, argv, "v:h", longopts, NULL)) != -1) {
 		switch (c) {

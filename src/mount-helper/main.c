@@ -41,7 +41,7 @@ static const char usage[] =
     "                          else ~/.kube/config)\n"
     "  --context NAME          kubeconfig context\n"
     "  --health-addr ADDR      /metrics /healthz /readyz (default: :8081; \"0\" off)\n"
-    "  -v, --v N               log verbosity (default: 0)\n"
+    "  -v, --v N               log verbosity (default: 0; env SC_LOG_VERBOSITY)\n"
     "  -h, --help              this text\n"
     "      --version           print the version\n";
 
@@ -114,6 +114,12 @@ int main(int argc, char **argv)
 	char *prefixes[17] = {NULL};
 	size_t nprefixes = 0;
 	long verbosity = 0;
+	const char *env_v = getenv("SC_LOG_VERBOSITY");
+	if (env_v && *env_v && sc_parse_long(env_v, 0, 10, &verbosity) < 0) {
+		fprintf(stderr, "sc-mount-helper: SC_LOG_VERBOSITY: want 0 to 10, got \"%s\"\n",
+			env_v);
+		return 2;
+	}
 	int c;
 	while ((c = getopt_long(argc, argv, "v:h", longopts, NULL)) != -1) {
 		switch (c) {

@@ -29,6 +29,14 @@ refused "an empty exec image pull policy is refused" \
 	'--exec-image-pull-policy must be' --exec-image-pull-policy=
 refused "a negative -v is refused" "-v" -v -1
 refused "an unknown flag is refused" "Usage: sc-controller" --no-such-flag
+SC_KUBE_QPS=fast refused "a bad SC_KUBE_QPS is refused, naming it" \
+	'SC_KUBE_QPS: want a number from 0 to 100000, got "fast"'
+SC_LOG_VERBOSITY=11 refused "an out-of-range SC_LOG_VERBOSITY is refused, naming it" \
+	'SC_LOG_VERBOSITY: want a number from 0 to 10, got "11"'
+SC_WORKERS=0 refused "SC_WORKERS=0 is refused" 'SC_WORKERS: want a number from 1 to 64'
+# The flag's own check applies whatever the environment says.
+SC_KUBE_BURST=5 refused "a bad --burst is refused even with a good SC_KUBE_BURST" \
+	'--burst: want a number from 1' --burst=0
 
 out=$("$bin" --help)
 if [[ $out == *"--exec-image-pull-policy P"* ]]; then
