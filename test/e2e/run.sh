@@ -340,9 +340,11 @@ t_node_reboot() {
 	# is gone, the overlays of the mount-helper too. After the boot, the
 	# mount-helper mounts the same upper layer over the new provider's
 	# layers, and every file is there.
-	local sum uid dir mp
+	local sum uid dir mp cid
 	sum=$(tree_sum persist)
 	uid=$(instance_uid persist)
+	cid=$(k get "$SCI" persist -o jsonpath='{.status.rootfs.workloadContainerID}')
+	[[ -n $cid ]] || fail "no workload container recorded before the crash"
 	dir=/var/lib/stoppablecontainer/$ns/persist/$uid
 	hack/cluster/cluster.sh crash >/dev/null 2>&1 || fail "cluster.sh crash failed"
 	while read -r mp; do
@@ -352,7 +354,11 @@ t_node_reboot() {
 	[[ -d $dir/upper/data/a/b ]] || fail "the upper layer lost files on the crash"
 	hack/cluster/cluster.sh up >/dev/null 2>&1 || fail "cluster.sh up did not boot the node again"
 	kubectl wait --for=condition=Ready node --all --timeout=120s >/dev/null || fail "node not Ready"
-	wait_phase persist Running 300
+	# The status still says Running from before the crash: wait for the
+	# rootfs to be stacked on the new workload container.
+	wait_until 300 "the rootfs stacked on a new workload container" bash -c \
+		"c=\$(kubectl -n $ns get $SCI persist -o jsonpath='{.status.rootfs.workloadContainerID}'); [[ -n \$c && \$c != $cid ]]"
+	wait_phase persist Running 120
 	grep " $dir/rootfs " /proc/self/mountinfo | grep -q "upperdir=$dir/upper," ||
 		fail "the rootfs is not mounted again over the same upper layer"
 	[[ $(tree_sum persist) == "$sum" ]] || fail "files changed across the reboot"
