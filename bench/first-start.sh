@@ -24,6 +24,10 @@ bench_namespace sc-first
 CMD=$(jq -cn --arg m "$MARKER_SH" '["sh", "-c", ($m + "; exec sleep infinity")]')
 
 sc_cmd=() sc_running=() sc_delete=() pod_cmd=() pod_delete=()
+# Milestones of each StoppableContainer's first start, from containerd's
+# clock (ms after create): provider sandbox created, provider container
+# started, consumer sandbox created, consumer container started.
+p_sandbox=() p_started=() c_sandbox=() c_started=()
 for i in $(seq 1 "$runs"); do
 	t0=$(now_us)
 	k create -f - >/dev/null <<-EOT
@@ -39,6 +43,10 @@ for i in $(seq 1 "$runs"); do
 	sc_running+=($((($(now_us) - t0) / 1000)))
 	m=$(read_marker "fs-$i" "$t0")
 	sc_cmd+=($(((m - t0) / 1000)))
+	p_sandbox+=($((($(sandbox_created_us "fs-$i-provider") - t0) / 1000)))
+	p_started+=($((($(container_started_us "fs-$i-provider") - t0) / 1000)))
+	c_sandbox+=($((($(sandbox_created_us "fs-$i") - t0) / 1000)))
+	c_started+=($((($(container_started_us "fs-$i") - t0) / 1000)))
 	t=$(ms)
 	k delete "$S" "fs-$i" --wait=true --timeout=120s >/dev/null
 	k wait --for=delete "pod/fs-$i" "pod/fs-$i-provider" --timeout=120s >/dev/null 2>&1 || true
@@ -67,6 +75,12 @@ print_context
 echo "First start, $runs runs each, image $IMAGE, node $node"
 stats "StoppableContainer: create -> command started" ms "${sc_cmd[@]}"
 stats "StoppableContainer: create -> phase Running" ms "${sc_running[@]}"
+echo "  where the first start goes (ms after create, containerd's clock):"
+stats "  provider sandbox created" ms "${p_sandbox[@]}"
+stats "  provider container started" ms "${p_started[@]}"
+stats "  consumer sandbox created" ms "${c_sandbox[@]}"
+stats "  consumer container started" ms "${c_started[@]}"
+stats "  command started" ms "${sc_cmd[@]}"
 stats "plain Pod: create -> command started" ms "${pod_cmd[@]}"
 stats "StoppableContainer: delete -> all gone" ms "${sc_delete[@]}"
 stats "plain Pod: delete (grace 1 s) -> gone" ms "${pod_delete[@]}"

@@ -39,6 +39,25 @@ read_marker() {
 	return 1
 }
 
+crictl_() { crictl --config "$SC_STATE_DIR/config/crictl.yaml" "$@"; }
+# rfc3339_us TIME: an RFC 3339 time (with nanoseconds) in microseconds.
+rfc3339_us() { date -d "$1" +%s%6N; }
+
+# container_started_us POD: when containerd started the pod's first
+# container (crictl inspect .status.startedAt, nanoseconds), in microseconds.
+container_started_us() {
+	local id
+	id=$(k get pod "$1" -o jsonpath='{.status.containerStatuses[0].containerID}')
+	rfc3339_us "$(crictl_ inspect -o json "${id#*://}" | jq -r .status.startedAt)"
+}
+
+# sandbox_created_us POD: when the kubelet had the pod's sandbox created.
+sandbox_created_us() {
+	local id
+	id=$(crictl_ pods --namespace "$ns" --name "^$1\$" -q | head -n1)
+	rfc3339_us "$(crictl_ inspectp -o json "$id" | jq -r .status.createdAt)"
+}
+
 # median VALUES...
 median() {
 	printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END { printf "%.0f", (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2 }'

@@ -90,13 +90,6 @@ for s in small big; do
 	first[$s]=$(((m - t0) / 1000))
 done
 
-# container_started_us POD: the start of the pod's first container, in us.
-container_started_us() {
-	local id
-	id=$(k get pod "$1" -o jsonpath='{.status.containerStatuses[0].containerID}')
-	date -d "$(crictl --config "$SC_STATE_DIR/config/crictl.yaml" inspect -o json "${id#*://}" | jq -r .status.startedAt)" +%s%6N
-}
-
 declare -A running cmd entered
 for i in $(seq 1 "$runs"); do
 	for s in small big; do
