@@ -21,6 +21,9 @@
 #    pod, i.e. of one stopped instance; the sum of memory over all N.
 # 4. Deletes them all at once and times until the StoppableContainers, their
 #    instances and pods are gone, with the API requests of that phase.
+# 5. The floor, in the same run: N plain Pods (same image, `sleep infinity`)
+#    created with one `kubectl create`, timed until all run, then deleted
+#    at once (grace period 0 s) and timed until all are gone.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh
@@ -28,6 +31,14 @@ n=${1:-200}
 IMAGE=sc-test/busybox:1
 IDLE=${BENCH_IDLE:-60}
 hz=$(getconf CLK_TCK)
+# Room for N more pods on the node: a kubelet started with an older
+# hack/cluster/cluster.sh allows only 110 (cluster.sh up fixes that).
+cap=$(kubectl get node "$SC_NODE_NAME" -o jsonpath='{.status.allocatable.pods}')
+used=$(kubectl get pods -A --field-selector "spec.nodeName=$SC_NODE_NAME,status.phase!=Succeeded,status.phase!=Failed" -o name | wc -l)
+if ((cap - used < n)); then
+	echo "scale.sh: node $SC_NODE_NAME takes $cap pods and runs $used: no room for $n more (run hack/cluster/cluster.sh up to raise maxPods)" >&2
+	exit 1
+fi
 bench_namespace sc-scale
 tmp=$(mktemp -d)
 trap 'kubectl delete namespace "$ns" --wait=false >/dev/null 2>&1 || true; rm -rf "$tmp"' EXIT
@@ -168,9 +179,48 @@ while :; do
 done
 requests "$ctl_url" "$tmp/ctl4"
 requests "$helper_url" "$tmp/helper4"
+sc_deleted=$el
 echo "delete all $n (kubectl delete --all, polled every 2 s): gone after $el ms"
 echo "API requests while deleting, controller:"
 requests_delta "$tmp/ctl3" "$tmp/ctl4"
 echo "API requests while deleting, mount-helper:"
 requests_delta "$tmp/helper3" "$tmp/helper4"
 echo "after: controller RSS $(rss_kib "$ctl_pid") KiB, mount-helper RSS $(rss_kib "$helper_pid") KiB; load $(cut -d' ' -f1-3 /proc/loadavg)"
+
+# The floor: N plain Pods on the same node.
+for i in $(seq 1 "$n"); do
+	cat <<-EOT
+	---
+	apiVersion: v1
+	kind: Pod
+	metadata: {name: p$i}
+	spec:
+	  nodeName: $SC_NODE_NAME
+	  terminationGracePeriodSeconds: 0
+	  containers: [{name: c, image: $IMAGE, imagePullPolicy: Never, command: [sleep, infinity]}]
+	EOT
+done >"$tmp/pods.yaml"
+t0=$(ms)
+k create -f "$tmp/pods.yaml" >/dev/null
+while :; do
+	el=$(($(ms) - t0))
+	running=$(k get pods --field-selector=status.phase=Running -o name | wc -l)
+	printf '  %6d ms: plain Pods running %3d; load %s\n' "$el" "$running" "$(cut -d' ' -f1 /proc/loadavg)" >&2
+	((running >= n)) && break
+	if ((el > 1800000)); then echo "plain Pods not running after 30 min" >&2; exit 1; fi
+	sleep 2
+done
+pods_up=$el
+t0=$(ms)
+k delete pods --all --wait=false >/dev/null
+while :; do
+	el=$(($(ms) - t0))
+	left=$(k get pods -o name | wc -l)
+	printf '  %6d ms: plain Pods left %3d; load %s\n' "$el" "$left" "$(cut -d' ' -f1 /proc/loadavg)" >&2
+	((left == 0)) && break
+	if ((el > 1800000)); then echo "plain Pods not gone after 30 min" >&2; exit 1; fi
+	sleep 2
+done
+echo "floor: $n plain Pods (kubectl create, polled every 2 s): all Running after $pods_up ms; deleted (grace 0 s) and gone after $el ms"
+echo "ratio $n StoppableContainers converged / $n plain Pods running: $(ratio "${reached[stopped]}" "$pods_up")"
+echo "ratio $n StoppableContainers deleted / $n plain Pods deleted: $(ratio "$sc_deleted" "$el")"
