@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034
 # Helpers shared by the scripts in bench/ (sourced; they set -euo pipefail).
 # Needs the cluster and the operator: hack/cluster/cluster.sh up && hack/deploy.sh.
 
@@ -9,6 +10,7 @@ OPERATOR_NS=stoppablecontainer-system
 # The workload's start marker: the time the command started, in microseconds
 # since the epoch, written to /tmp/started. busybox's date has no %N, its
 # adjtimex (read-only, no privilege needed) gives the clock in microseconds.
+# shellcheck disable=SC2016 # $2 is awk's
 MARKER_SH='adjtimex | awk '\''/tv_sec/ {s = $2} /tv_usec/ {u = $2} END {printf "%d%06d\n", s, u}'\'' >/tmp/started'
 
 now_us() { date +%s%6N; }

@@ -64,6 +64,7 @@ for s in small big; do
 	archive=$out/${s}-${SPEC[$s]// /x}.tar
 	if [[ ! -f $archive ]]; then
 		echo "building ${IMAGES[$s]} (${SPEC[$s]% *} random layers of ${SPEC[$s]#* } MB) -> $archive" >&2
+		# shellcheck disable=SC2086 # SPEC holds two arguments
 		build_image "${IMAGES[$s]}" "$archive" ${SPEC[$s]}
 	fi
 	t=$(ms)

@@ -33,7 +33,7 @@ k wait --for=jsonpath='{.status.phase}'=Running "$S/bench" --timeout=180s >/dev/
 node=$(k get "$S" bench -o jsonpath='{.status.nodeName}')
 
 sc_start=() sc_stop=() pod_start=() pod_stop=()
-for i in $(seq 1 "$runs"); do
+for _ in $(seq 1 "$runs"); do
 	t=$(ms)
 	k patch "$S" bench --type=merge -p '{"spec":{"running":false}}' >/dev/null
 	k wait --for=delete pod/bench --timeout=60s >/dev/null 2>&1 || true

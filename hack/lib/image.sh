@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Image building without a Docker engine (sourced by hack/images.sh and
 # hack/cluster/cluster.sh).
 
