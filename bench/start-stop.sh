@@ -13,26 +13,11 @@
 # The workload is `sh -c 'trap "exit 0" TERM; while :; do sleep 1; done'`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 runs=${1:-20}
-eval "$(hack/cluster/cluster.sh env)"
-ns=sc-bench-$$
-S=stoppablecontainers.stoppablecontainer.xtlsoft.top
+bench_namespace sc-bench
 IMAGE=sc-test/busybox:1
 CMD='["sh", "-c", "trap \"exit 0\" TERM; while :; do sleep 1; done"]'
-k() { kubectl -n "$ns" "$@"; }
-ms() { date +%s%3N; }
-kubectl create namespace "$ns" >/dev/null
-trap 'kubectl delete namespace "$ns" --wait=false >/dev/null 2>&1' EXIT
-
-# stats NAME VALUES...: median and p95 in ms.
-stats() {
-	local name=$1
-	shift
-	printf '%s\n' "$@" | sort -n | awk -v n="$name" '{a[NR]=$1} END {
-		m = (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2;
-		p = a[int(0.95 * NR + 0.999)];
-		printf "%-28s median %6.0f ms   p95 %6.0f ms   (n=%d)\n", n, m, p, NR; print m > "/dev/stderr" }'
-}
 
 k apply -f - >/dev/null <<EOF
 apiVersion: stoppablecontainer.xtlsoft.top/v1alpha1
@@ -48,7 +33,7 @@ k wait --for=jsonpath='{.status.phase}'=Running "$S/bench" --timeout=180s >/dev/
 node=$(k get "$S" bench -o jsonpath='{.status.nodeName}')
 
 sc_start=() sc_stop=() pod_start=() pod_stop=()
-for i in $(seq 1 "$runs"); do
+for _ in $(seq 1 "$runs"); do
 	t=$(ms)
 	k patch "$S" bench --type=merge -p '{"spec":{"running":false}}' >/dev/null
 	k wait --for=delete pod/bench --timeout=60s >/dev/null 2>&1 || true
@@ -76,15 +61,11 @@ EOF
 	pod_stop+=($(($(ms) - t)))
 done
 
+print_context
 echo "StoppableContainer vs plain Pod, $runs runs each, same node, image $IMAGE"
-{
-	stats "warm start (StoppableContainer)" "${sc_start[@]}"
-	stats "start (plain Pod)" "${pod_start[@]}"
-	stats "stop (StoppableContainer)" "${sc_stop[@]}"
-	stats "stop (plain Pod)" "${pod_stop[@]}"
-} 2>/tmp/sc-bench-medians.$$
-mapfile -t m </tmp/sc-bench-medians.$$
-rm -f /tmp/sc-bench-medians.$$
-awk -v a="${m[0]}" -v b="${m[1]}" -v c="${m[2]}" -v d="${m[3]}" 'BEGIN {
-	printf "ratio warm start / plain Pod start (medians): %.2f\n", a / b;
-	printf "ratio stop / plain Pod delete (medians):      %.2f\n", c / d }'
+stats "warm start (StoppableContainer)" ms "${sc_start[@]}"
+stats "start (plain Pod)" ms "${pod_start[@]}"
+stats "stop (StoppableContainer)" ms "${sc_stop[@]}"
+stats "stop (plain Pod)" ms "${pod_stop[@]}"
+echo "ratio warm start / plain Pod start (medians): $(ratio "$(median "${sc_start[@]}")" "$(median "${pod_start[@]}")")"
+echo "ratio stop / plain Pod delete (medians):      $(ratio "$(median "${sc_stop[@]}")" "$(median "${pod_stop[@]}")")"

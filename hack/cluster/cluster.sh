@@ -19,7 +19,9 @@ Commands:
                      kube-apiserver, kube-controller-manager, kube-scheduler,
                      kubelet and kube-proxy, and wait until the node is Ready and
                      the default ServiceAccount exists. When the cluster already
-                     runs, only checks its health (a fast no-op).
+                     runs, only checks its health (a fast no-op) - unless this
+                     script's kubelet configuration changed: then it rewrites
+                     it and restarts the kubelet (pods keep running).
   down [--purge]     Delete all StoppableContainers (so the operator unmounts
                      their root filesystems) and all pods, and wait for them to
                      be gone; stop every
@@ -113,6 +115,7 @@ BUSYBOX_IMAGE=sc-test/busybox:1
 # In start order; down stops them in reverse.
 COMPONENTS=(containerd etcd kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy)
 
+KUBELET_CONFIG_CHANGED=0 # set by write_configs
 SWEPT=0 # leftovers 'down' removed (mounts, containers, shims, links)
 
 log() { printf '[cluster %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
@@ -494,6 +497,49 @@ have_cap_sys_resource() {
 	(((16#$eff >> 24) & 1))
 }
 
+# The kubelet's configuration file ($STATE_DIR/config/kubelet.yaml).
+kubelet_config() {
+	cat <<EOF
+# Written by hack/cluster/cluster.sh; rewritten on every 'up'.
+apiVersion: kubelet.config.k8s.io/v1beta1
+kind: KubeletConfiguration
+cgroupDriver: cgroupfs
+failCgroupV1: false
+failSwapOn: false
+containerRuntimeEndpoint: unix://$CONTAINERD_SOCK
+address: 0.0.0.0
+port: 10250
+readOnlyPort: 0
+healthzBindAddress: 127.0.0.1
+healthzPort: 10248
+tlsCertFile: $PKI/kubelet-serving.crt
+tlsPrivateKeyFile: $PKI/kubelet-serving.key
+authentication:
+  anonymous:
+    enabled: false
+  webhook:
+    enabled: true
+  x509:
+    clientCAFile: $PKI/ca.crt
+authorization:
+  mode: Webhook
+clusterDomain: $CLUSTER_DOMAIN
+resolvConf: $STATE_DIR/config/resolv.conf
+# Imported images cannot be pulled again: never garbage-collect them.
+imageGCHighThresholdPercent: 100
+imageGCLowThresholdPercent: 99
+evictionHard:
+  memory.available: 100Mi
+  nodefs.available: 2%
+  nodefs.inodesFree: 2%
+  imagefs.available: 2%
+serializeImagePulls: false
+# Room for 200 StoppableContainers (a provider pod each) and then some; the
+# /24 pod CIDR holds 253 pod addresses (.0, the bridge's .1 and .255 aside).
+maxPods: 250
+EOF
+}
+
 write_configs() {
 	local ip=$1 restrict_oom=false
 	have_cap_sys_resource || restrict_oom=true
@@ -574,43 +620,14 @@ EOF
 		grep -E '^\s*(search|options)\s' /etc/resolv.conf 2>/dev/null || true
 	} >"$STATE_DIR/config/resolv.conf"
 
-	cat >"$STATE_DIR/config/kubelet.yaml" <<EOF
-# Written by hack/cluster/cluster.sh; rewritten on every 'up'.
-apiVersion: kubelet.config.k8s.io/v1beta1
-kind: KubeletConfiguration
-cgroupDriver: cgroupfs
-failCgroupV1: false
-failSwapOn: false
-containerRuntimeEndpoint: unix://$CONTAINERD_SOCK
-address: 0.0.0.0
-port: 10250
-readOnlyPort: 0
-healthzBindAddress: 127.0.0.1
-healthzPort: 10248
-tlsCertFile: $PKI/kubelet-serving.crt
-tlsPrivateKeyFile: $PKI/kubelet-serving.key
-authentication:
-  anonymous:
-    enabled: false
-  webhook:
-    enabled: true
-  x509:
-    clientCAFile: $PKI/ca.crt
-authorization:
-  mode: Webhook
-clusterDomain: $CLUSTER_DOMAIN
-resolvConf: $STATE_DIR/config/resolv.conf
-# Imported images cannot be pulled again: never garbage-collect them.
-imageGCHighThresholdPercent: 100
-imageGCLowThresholdPercent: 99
-evictionHard:
-  memory.available: 100Mi
-  nodefs.available: 2%
-  nodefs.inodesFree: 2%
-  imagefs.available: 2%
-serializeImagePulls: false
-maxPods: 110
-EOF
+	# Only a changed configuration is written, so 'up' can tell the kubelet
+	# must be restarted to read it.
+	KUBELET_CONFIG_CHANGED=0
+	if [[ $(kubelet_config) != "$(cat "$STATE_DIR/config/kubelet.yaml" 2>/dev/null)" ]]; then
+		kubelet_config >"$STATE_DIR/config/kubelet.yaml.tmp"
+		mv "$STATE_DIR/config/kubelet.yaml.tmp" "$STATE_DIR/config/kubelet.yaml"
+		KUBELET_CONFIG_CHANGED=1
+	fi
 
 	cat >"$STATE_DIR/config/kube-proxy.yaml" <<EOF
 # Written by hack/cluster/cluster.sh; rewritten on every 'up'.
@@ -864,8 +881,11 @@ cmd_up() {
 	since=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 	if [[ -f $ADMIN_KUBECONFIG ]] && BIN_DIR=$(cached_bin_dir) && [[ -n $BIN_DIR ]] && all_healthy \
 		&& kc get serviceaccount default -n default >/dev/null 2>&1; then
-		log "cluster already up and healthy (KUBECONFIG=$ADMIN_KUBECONFIG)"
-		return 0
+		if [[ $(kubelet_config) == "$(cat "$STATE_DIR/config/kubelet.yaml" 2>/dev/null)" ]]; then
+			log "cluster already up and healthy (KUBECONFIG=$ADMIN_KUBECONFIG)"
+			return 0
+		fi
+		log "the kubelet's configuration changed: rewriting it and restarting the kubelet (pods keep running)"
 	fi
 	BIN_DIR=""
 	ensure_packages
@@ -883,6 +903,10 @@ cmd_up() {
 	ensure_scheduler
 	wait_until kube-controller-manager "kube-controller-manager /healthz on 127.0.0.1:10257" health_kube-controller-manager
 	wait_until kube-scheduler "kube-scheduler /healthz on 127.0.0.1:10259" health_kube-scheduler
+	if ((KUBELET_CONFIG_CHANGED)) && running_pid kubelet >/dev/null; then
+		# The kubelet reads its file only at start; its pods keep running.
+		stop_component kubelet
+	fi
 	ensure_kubelet "$ip"
 	ensure_kube_proxy
 	wait_until kubelet "node $NODE_NAME to report Ready" node_ready "$since"

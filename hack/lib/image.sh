@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Image building without a Docker engine (sourced by hack/images.sh and
 # hack/cluster/cluster.sh).
 
@@ -8,24 +9,45 @@
 # gives the same digest. CONFIG-JSON is the image config's "config" object
 # (Entrypoint, Cmd, Env, User, WorkingDir).
 write_docker_archive() {
-	local name=$1 tree=$2 out=$3 cfg=$4 work layer_sha config config_sha
+	write_docker_archive_layers "$1" "$3" "$4" "$2"
+}
+
+# write_docker_archive_layers NAME OUT CONFIG-JSON TREE...
+# The same with one layer per TREE, the first at the bottom: the image's "/"
+# is the trees stacked in that order.
+write_docker_archive_layers() {
+	local name=$1 out=$2 cfg=$3 work tree layer_sha config config_sha
+	local diff_ids=() layers=() dirs=()
+	shift 3
+	(($#)) || { echo "write_docker_archive_layers: no layer" >&2; return 1; }
 	work=$(mktemp -d)
-	# The tree is the image's "/": mktemp's 0700 would lock out non-root users.
-	chmod 0755 "$tree"
-	tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -C "$tree" -cf "$work/layer.tar" .
-	layer_sha=$(sha256sum "$work/layer.tar" | cut -d' ' -f1)
-	config=$(jq -cn --arg diff "sha256:$layer_sha" --argjson cfg "$cfg" \
+	for tree in "$@"; do
+		# The tree is the image's "/": mktemp's 0700 would lock out non-root users.
+		chmod 0755 "$tree"
+		tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -C "$tree" -cf "$work/layer.tar" .
+		layer_sha=$(sha256sum "$work/layer.tar" | cut -d' ' -f1)
+		# Two equal trees are one blob, listed twice.
+		if [[ -d $work/$layer_sha ]]; then
+			rm "$work/layer.tar"
+		else
+			mkdir "$work/$layer_sha"
+			mv "$work/layer.tar" "$work/$layer_sha/layer.tar"
+			dirs+=("$layer_sha")
+		fi
+		diff_ids+=("sha256:$layer_sha")
+		layers+=("$layer_sha/layer.tar")
+	done
+	config=$(jq -cn --argjson cfg "$cfg" \
 		'{architecture: "amd64", os: "linux", created: "1970-01-01T00:00:00Z", config: $cfg,
-		  rootfs: {type: "layers", diff_ids: [$diff]},
-		  history: [{created: "1970-01-01T00:00:00Z", created_by: "stoppablecontainer hack/lib/image.sh"}]}')
+		  rootfs: {type: "layers", diff_ids: $ARGS.positional},
+		  history: [$ARGS.positional[] | {created: "1970-01-01T00:00:00Z", created_by: "stoppablecontainer hack/lib/image.sh"}]}' \
+		--args "${diff_ids[@]}")
 	config_sha=$(printf '%s' "$config" | sha256sum | cut -d' ' -f1)
 	printf '%s' "$config" >"$work/$config_sha.json"
-	mkdir "$work/$layer_sha"
-	mv "$work/layer.tar" "$work/$layer_sha/layer.tar"
-	jq -cn --arg c "$config_sha.json" --arg t "$name" --arg l "$layer_sha/layer.tar" \
-		'[{Config: $c, RepoTags: [$t], Layers: [$l]}]' >"$work/manifest.json"
+	jq -cn --arg c "$config_sha.json" --arg t "$name" \
+		'[{Config: $c, RepoTags: [$t], Layers: $ARGS.positional}]' --args "${layers[@]}" >"$work/manifest.json"
 	tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -C "$work" -cf "$out.tmp" \
-		manifest.json "$config_sha.json" "$layer_sha"
+		manifest.json "$config_sha.json" "${dirs[@]}"
 	mv "$out.tmp" "$out"
 	rm -rf "$work"
 }

@@ -235,6 +235,7 @@ int main(int argc, char **argv)
 	}
 
 	opts.metrics = sc_metrics_new();
+	sc_kube_count_requests(opts.metrics);
 	struct readiness readiness = {.leader_elect = leader_elect};
 	struct sc_httpd *httpd = NULL;
 	if (strcmp(metrics_addr, "0") != 0 &&
@@ -289,6 +290,7 @@ int main(int argc, char **argv)
 	sc_controller_free(ctl);
 	sc_leader_release(leader);
 	sc_httpd_stop(httpd);
+	sc_kube_count_requests(NULL);
 	sc_metrics_free(opts.metrics);
 	return 0;
 }

@@ -669,11 +669,149 @@ static int transport_error(struct sc_kube_client *c, const struct sc_kube_call *
 			     detail);
 }
 
+/* ---- request counting ---- */
+
+/* Set once at start-up, read by every request of every thread. */
+static _Atomic(struct sc_metric *) request_counter;
+
+void sc_kube_count_requests(struct sc_metrics *reg)
+{
+	struct sc_metric *m = NULL;
+	if (reg != NULL)
+		m = sc_metrics_counter(reg, "sc_kube_requests_total",
+				       "Kubernetes API requests sent, by verb, resource and HTTP "
+				       "status (\"error\": no response).",
+				       "verb,resource,code");
+	atomic_store(&request_counter, m);
+}
+
+static bool segment_is(const char *seg, size_t len, const char *word)
+{
+	return len == strlen(word) && memcmp(seg, word, len) == 0;
+}
+
+#define MAX_COUNTED_SEGMENTS 8
+
+/* The segments of path after its group-version prefix (/api/v1 or
+ * /apis/GROUP/VERSION), pointing into path with their lengths; returns how
+ * many (at most MAX_COUNTED_SEGMENTS), or -1 for a path without that prefix. */
+static int resource_segments(const char *path, const char **seg, size_t *len)
+{
+	const char *all[MAX_COUNTED_SEGMENTS + 3];
+	size_t all_len[MAX_COUNTED_SEGMENTS + 3];
+	int n = 0;
+	const char *p = path ? path : "";
+	while (n < (int)SC_ARRAY_SIZE(all)) {
+		while (*p == '/')
+			p++;
+		if (*p == '\0')
+			break;
+		const char *end = strchr(p, '/');
+		size_t l = end ? (size_t)(end - p) : strlen(p);
+		all[n] = p;
+		all_len[n++] = l;
+		p += l;
+	}
+	int skip;
+	if (n >= 2 && segment_is(all[0], all_len[0], "api"))
+		skip = 2;
+	else if (n >= 3 && segment_is(all[0], all_len[0], "apis"))
+		skip = 3;
+	else
+		return -1;
+	for (int i = skip; i < n; i++) {
+		seg[i - skip] = all[i];
+		len[i - skip] = all_len[i];
+	}
+	return n - skip;
+}
+
+/* Resource, name and subresource segments (index into seg; -1: absent). */
+static void resource_parts(int n, const char **seg, const size_t *len, int *res, int *name,
+			   int *sub)
+{
+	int base = 0;
+	if (n >= 3 && segment_is(seg[0], len[0], "namespaces"))
+		base = 2;
+	*res = n > base ? base : -1;
+	*name = n > base + 1 ? base + 1 : -1;
+	*sub = n > base + 2 ? base + 2 : -1;
+}
+
+char *sc_kube_request_resource(const char *path)
+{
+	const char *seg[MAX_COUNTED_SEGMENTS];
+	size_t len[MAX_COUNTED_SEGMENTS];
+	int n = resource_segments(path, seg, len), res, name, sub;
+	resource_parts(n, seg, len, &res, &name, &sub);
+	if (res < 0)
+		return sc_xstrdup("");
+	if (sub < 0)
+		return sc_xstrndup(seg[res], len[res]);
+	return sc_xasprintf("%.*s/%.*s", (int)len[res], seg[res], (int)len[sub], seg[sub]);
+}
+
+static bool query_watches(const char *query)
+{
+	for (const char *p = query; p != NULL && *p;) {
+		const char *end = strchr(p, '&');
+		size_t l = end ? (size_t)(end - p) : strlen(p);
+		if (segment_is(p, l, "watch=true") || segment_is(p, l, "watch=1"))
+			return true;
+		p = end ? end + 1 : p + l;
+	}
+	return false;
+}
+
+const char *sc_kube_request_verb(const char *method, const char *path, const char *query)
+{
+	static const char *const plain[][2] = {
+	    {"GET", "get"},     {"POST", "post"},     {"PUT", "put"},
+	    {"PATCH", "patch"}, {"DELETE", "delete"}, {"HEAD", "head"},
+	};
+	const char *seg[MAX_COUNTED_SEGMENTS];
+	size_t len[MAX_COUNTED_SEGMENTS];
+	int n = resource_segments(path, seg, len), res, name, sub;
+	resource_parts(n, seg, len, &res, &name, &sub);
+	if (method == NULL)
+		return "other";
+	if (res >= 0) {
+		if (strcmp(method, "GET") == 0)
+			return query_watches(query) ? "watch" : (name >= 0 ? "get" : "list");
+		if (strcmp(method, "POST") == 0)
+			return "create";
+		if (strcmp(method, "PUT") == 0)
+			return "update";
+		if (strcmp(method, "PATCH") == 0)
+			return "patch";
+		if (strcmp(method, "DELETE") == 0)
+			return name >= 0 ? "delete" : "deletecollection";
+	}
+	for (size_t i = 0; i < SC_ARRAY_SIZE(plain); i++)
+		if (strcmp(method, plain[i][0]) == 0)
+			return plain[i][1];
+	return "other";
+}
+
+static void count_request(const struct sc_kube_call *call, long http_status)
+{
+	struct sc_metric *m = atomic_load(&request_counter);
+	if (m == NULL)
+		return;
+	cleanup_free char *resource = sc_kube_request_resource(call->path);
+	char code[24] = "error";
+	if (http_status > 0)
+		snprintf(code, sizeof(code), "%ld", http_status);
+	sc_metric_add(m, 1, sc_kube_request_verb(call->method, call->path, call->query), resource,
+		      code);
+}
+
 static int call_locked(struct sc_kube_client *c, const struct sc_kube_call *call, json_t **out,
-		       long long *retry_after_ms, sc_error_t *err)
+		       long long *retry_after_ms, long *http_status, sc_error_t *err)
 {
 	CURL *h = c->curl;
 	*retry_after_ms = -1;
+	*http_status = 0;
 	refresh_token(c);
 
 	struct sc_buf url = SC_BUF_INIT((size_t)-2);
@@ -735,6 +873,7 @@ static int call_locked(struct sc_kube_client *c, const struct sc_kube_call *call
 		rc = curl_easy_perform(h);
 		long status = 0;
 		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+		*http_status = status;
 		if (rc == CURLE_WRITE_ERROR && ctx.write_err != NULL) {
 			/* Our own callback refused: body cap or stream error. */
 			*err = steal_pointer(&ctx.write_err);
@@ -787,10 +926,12 @@ int sc_kube_call(struct sc_kube_client *c, const struct sc_kube_call *call, json
 				sleep_ms(wait);
 		}
 		long long retry_after = -1;
+		long status = 0;
 		sc_error_t e = NULL;
 		pthread_mutex_lock(&c->lock);
-		int r = call_locked(c, call, out, &retry_after, &e);
+		int r = call_locked(c, call, out, &retry_after, &status, &e);
 		pthread_mutex_unlock(&c->lock);
+		count_request(call, status);
 		/* As client-go: a 429 (or 5xx) with Retry-After was not acted
 		 * upon, so it is safe to send again, a few times. A stream's
 		 * body went to its consumer already; it is not repeated. */

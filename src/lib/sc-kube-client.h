@@ -34,6 +34,7 @@
 #include "sc-buf.h"
 #include "sc-error.h"
 #include "sc-kubeconfig.h"
+#include "sc-metrics.h"
 
 #define SC_KUBE_DEFAULT_MAX_BODY           (64u << 20)
 #define SC_KUBE_DEFAULT_CONNECT_TIMEOUT_MS 10000L
@@ -152,6 +153,24 @@ struct sc_kube_call {
  * 5xx with Retry-After) are sent again up to SC_KUBE_MAX_RETRIES times. */
 int sc_kube_call(struct sc_kube_client *c, const struct sc_kube_call *call, json_t **out,
 		 sc_error_t *err);
+
+/* ---- request counting ---- */
+
+/* Counts every request any client of this process sends from now on in the
+ * counter sc_kube_requests_total{verb,resource,code} of reg, as client-go's
+ * request metrics do: process-wide, so the informers' and watches' own
+ * clients are counted too. Call it once, before making clients (NULL stops
+ * counting); reg must outlive every client. A request is counted when it
+ * ends (a watch when its stream ends), each attempt of a retried one. */
+void sc_kube_count_requests(struct sc_metrics *reg);
+
+/* The labels of one request (pure). The verb is the API server's:
+ * get, list, watch, create, update, patch, delete, deletecollection; for a
+ * path that names no resource (/version, discovery) the lower-case method.
+ * The resource is the plural with its subresource ("pods",
+ * "stoppablecontainers/status"), "" for such paths; the caller frees it. */
+const char *sc_kube_request_verb(const char *method, const char *path, const char *query);
+char *sc_kube_request_resource(const char *path);
 
 /* ---- verbs ---- */
 

@@ -14,6 +14,7 @@
 #include "agent.h"
 #include "sc-api.h"
 #include "sc-httpd.h"
+#include "sc-kube-client.h"
 #include "sc-kubeconfig.h"
 #include "sc-log.h"
 #include "sc-shutdown.h"
@@ -224,6 +225,7 @@ int main(int argc, char **argv)
 	cleanup_free char *content_root =
 	    sc_xasprintf("%s/io.containerd.content.v1.content", containerd_root);
 	struct sc_metrics *metrics = sc_metrics_new();
+	sc_kube_count_requests(metrics);
 	struct sc_agent_options opts = {.node = node,
 					.allowed_prefixes = prefixes,
 					.proc_root = proc_root,
@@ -248,6 +250,7 @@ int main(int argc, char **argv)
 	agent = NULL;
 	sc_agent_free(a);
 	sc_httpd_stop(httpd);
+	sc_kube_count_requests(NULL);
 	sc_metrics_free(metrics);
 	return 0;
 }

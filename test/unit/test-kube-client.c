@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "sc-httpd.h"
 #include "sc-json.h"
 #include "sc-kube-client.h"
 #include "sc-test.h"
@@ -308,6 +309,94 @@ SC_TEST(refused_connection_names_the_server)
 	SC_ASSERT_INT_EQ(err->http_status, 0);
 	SC_ASSERT_STR_CONTAINS(err->message, "GET http://127.0.0.1:1/api/v1/namespaces/default: ");
 	SC_ASSERT(strchr(err->message, '\n') == NULL);
+}
+
+SC_TEST(request_labels_name_the_verb_and_resource)
+{
+	static const struct {
+		const char *method, *path, *query, *verb, *resource;
+	} cases[] = {
+	    {"GET", "/api/v1/namespaces/ns/pods/x", NULL, "get", "pods"},
+	    {"GET", "/api/v1/namespaces/ns/pods", "labelSelector=a%3Db&limit=500", "list", "pods"},
+	    {"GET", "/api/v1/pods", "allowWatchBookmarks=true&watch=true", "watch", "pods"},
+	    {"GET", "/api/v1/pods", "watch=1", "watch", "pods"},
+	    {"GET", "/api/v1/pods", "watchx=true&xwatch=true", "list", "pods"},
+	    {"GET", "/api/v1/namespaces", NULL, "list", "namespaces"},
+	    {"GET", "/api/v1/namespaces/team-a", NULL, "get", "namespaces"},
+	    {"POST", "/api/v1/namespaces/ns/events", NULL, "create", "events"},
+	    {"PUT",
+	     "/apis/stoppablecontainer.xtlsoft.top/v1alpha1/namespaces/n/stoppablecontainers/a/"
+	     "status",
+	     NULL, "update", "stoppablecontainers/status"},
+	    {"PATCH", "/apis/coordination.k8s.io/v1/namespaces/n/leases/l", NULL, "patch",
+	     "leases"},
+	    {"DELETE", "/api/v1/namespaces/ns/pods/x", NULL, "delete", "pods"},
+	    {"DELETE", "/api/v1/namespaces/ns/pods", NULL, "deletecollection", "pods"},
+	    {"GET", "/version", NULL, "get", ""},
+	    {"GET", "/apis/stoppablecontainer.xtlsoft.top/v1alpha1", NULL, "get", ""},
+	    {"OPTIONS", "/api/v1/pods", NULL, "other", "pods"},
+	    {"GET", NULL, NULL, "get", ""},
+	};
+	for (size_t i = 0; i < SC_ARRAY_SIZE(cases); i++) {
+		SC_ASSERT_STR_EQ(
+		    sc_kube_request_verb(cases[i].method, cases[i].path, cases[i].query),
+		    cases[i].verb);
+		cleanup_free char *res = sc_kube_request_resource(cases[i].path);
+		SC_ASSERT_STR_EQ(res, cases[i].resource);
+	}
+}
+
+/* Our own /metrics server stands in for an API server: what matters is
+ * that every request, answered or not, is counted once with its status. */
+SC_TEST(requests_are_counted_by_verb_resource_and_code)
+{
+	struct sc_metrics *reg = sc_metrics_new();
+	struct sc_httpd *h = NULL;
+	cleanup_error sc_error_t err = NULL;
+	SC_ASSERT_INT_EQ(sc_httpd_start("127.0.0.1:0", reg, NULL, NULL, &h, &err), 0);
+	char server[64];
+	snprintf(server, sizeof(server), "http://127.0.0.1:%d", sc_httpd_port(h));
+	cleanup_kube_config struct sc_kube_config *cfg = config_for(server);
+	cleanup_kube_config struct sc_kube_config *dead = config_for("http://127.0.0.1:1");
+	cleanup_kube_client struct sc_kube_client *c = NULL, *d = NULL;
+	SC_ASSERT_INT_EQ(sc_kube_client_new(cfg, NULL, &c, &err), 0);
+	SC_ASSERT_INT_EQ(sc_kube_client_new(dead, NULL, &d, &err), 0);
+
+	/* not counted: counting is off until asked for */
+	json_t *out = NULL;
+	SC_ASSERT_INT_EQ(sc_kube_get(c, &sc_kube_pods, "ns", "x", &out, &err), -1);
+	sc_error_release(&err);
+
+	sc_kube_count_requests(reg);
+	SC_ASSERT_INT_EQ(sc_kube_get(c, &sc_kube_pods, "ns", "x", &out, &err), -1);
+	SC_ASSERT_INT_EQ(err->http_status, 404);
+	sc_error_release(&err);
+	SC_ASSERT_INT_EQ(sc_kube_list(c, &sc_kube_pods, "ns", NULL, &out, &err), -1);
+	sc_error_release(&err);
+	SC_ASSERT_INT_EQ(sc_kube_list(c, &sc_kube_pods, "ns", NULL, &out, &err), -1);
+	sc_error_release(&err);
+	struct sc_kube_call healthz = {.method = "GET", .path = "/healthz"};
+	SC_ASSERT_INT_EQ(sc_kube_call(c, &healthz, NULL, &err), 0);
+	SC_ASSERT_INT_EQ(sc_kube_delete(d, &sc_kube_pods, "ns", "x", NULL, &out, &err), -1);
+	SC_ASSERT_INT_EQ(err->code, ECONNREFUSED);
+	sc_error_release(&err);
+
+	struct sc_buf b = SC_BUF_INIT(1 << 20);
+	SC_ASSERT_INT_EQ(sc_metrics_render(reg, &b, &err), 0);
+	SC_ASSERT_STR_CONTAINS(b.data, "# TYPE sc_kube_requests_total counter\n");
+	SC_ASSERT_STR_CONTAINS(
+	    b.data, "sc_kube_requests_total{verb=\"get\",resource=\"pods\",code=\"404\"} 1\n");
+	SC_ASSERT_STR_CONTAINS(
+	    b.data, "sc_kube_requests_total{verb=\"list\",resource=\"pods\",code=\"404\"} 2\n");
+	SC_ASSERT_STR_CONTAINS(
+	    b.data, "sc_kube_requests_total{verb=\"get\",resource=\"\",code=\"200\"} 1\n");
+	SC_ASSERT_STR_CONTAINS(
+	    b.data, "sc_kube_requests_total{verb=\"delete\",resource=\"pods\",code=\"error\"} 1\n");
+	sc_buf_free(&b);
+
+	sc_kube_count_requests(NULL);
+	sc_httpd_stop(h);
+	sc_metrics_free(reg);
 }
 
 SC_TEST(verbs_check_arguments_before_sending)

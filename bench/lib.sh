@@ -1,0 +1,88 @@
+# shellcheck shell=bash disable=SC2034
+# Helpers shared by the scripts in bench/ (sourced; they set -euo pipefail).
+# Needs the cluster and the operator: hack/cluster/cluster.sh up && hack/deploy.sh.
+
+eval "$(hack/cluster/cluster.sh env)"
+S=stoppablecontainers.stoppablecontainer.xtlsoft.top
+SCI=stoppablecontainerinstances.stoppablecontainer.xtlsoft.top
+OPERATOR_NS=stoppablecontainer-system
+
+# The workload's start marker: the time the command started, in microseconds
+# since the epoch, written to /tmp/started. busybox's date has no %N, its
+# adjtimex (read-only, no privilege needed) gives the clock in microseconds.
+# shellcheck disable=SC2016 # $2 is awk's
+MARKER_SH='adjtimex | awk '\''/tv_sec/ {s = $2} /tv_usec/ {u = $2} END {printf "%d%06d\n", s, u}'\'' >/tmp/started'
+
+now_us() { date +%s%6N; }
+ms() { date +%s%3N; }
+
+# bench_namespace PREFIX: makes a fresh namespace, deleted on exit.
+bench_namespace() {
+	ns=$1-$$
+	kubectl create namespace "$ns" >/dev/null
+	trap 'kubectl delete namespace "$ns" --wait=false >/dev/null 2>&1 || true' EXIT
+}
+k() { kubectl -n "$ns" "$@"; }
+
+# read_marker POD AFTER_US: polls the workload's marker until it holds a time
+# after AFTER_US (the rootfs persists, so an old start's marker may be
+# there); prints it.
+read_marker() {
+	local pod=$1 after=$2 v deadline=$((SECONDS + 60))
+	while ((SECONDS < deadline)); do
+		v=$(k exec "$pod" -- cat /tmp/started 2>/dev/null) || v=""
+		if [[ $v =~ ^[0-9]+$ ]] && ((v > after)); then
+			echo "$v"
+			return 0
+		fi
+		sleep 0.1
+	done
+	echo "read_marker: no marker after $after in $pod within 60s" >&2
+	return 1
+}
+
+crictl_() { crictl --config "$SC_STATE_DIR/config/crictl.yaml" "$@"; }
+# rfc3339_us TIME: an RFC 3339 time (with nanoseconds) in microseconds.
+rfc3339_us() { date -d "$1" +%s%6N; }
+
+# container_started_us POD: when containerd started the pod's first
+# container (crictl inspect .status.startedAt, nanoseconds), in microseconds.
+container_started_us() {
+	local id
+	id=$(k get pod "$1" -o jsonpath='{.status.containerStatuses[0].containerID}')
+	rfc3339_us "$(crictl_ inspect -o json "${id#*://}" | jq -r .status.startedAt)"
+}
+
+# sandbox_created_us POD: when the kubelet had the pod's sandbox created.
+sandbox_created_us() {
+	local id
+	id=$(crictl_ pods --namespace "$ns" --name "^$1\$" -q | head -n1)
+	rfc3339_us "$(crictl_ inspectp -o json "$id" | jq -r .status.createdAt)"
+}
+
+# median VALUES...
+median() {
+	printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END { printf "%.0f", (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2 }'
+}
+
+# stats NAME UNIT VALUES...: median, p95 (nearest rank), min and max.
+stats() {
+	local name=$1 unit=$2
+	shift 2
+	printf '%s\n' "$@" | sort -n | awk -v n="$name" -v u="$unit" '{a[NR]=$1} END {
+		m = (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2;
+		p = a[int(0.95 * NR + 0.999)];
+		printf "%-46s median %6.0f %s  p95 %6.0f %s  min %6.0f  max %6.0f  (n=%d)\n", n, m, u, p, u, a[1], a[NR], NR }'
+}
+
+# ratio A B: A/B with two decimals.
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
+
+# The machine's state, printed with every result.
+print_context() {
+	echo "# $(date -u +%Y-%m-%dT%H:%M:%SZ) $(uname -r), $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo); load:$(cut -d' ' -f1-3 /proc/loadavg)"
+	echo "# commit $(git rev-parse --short HEAD 2>/dev/null || echo '?'); controller image $(kubectl -n "$OPERATOR_NS" get deploy sc-controller -o jsonpath='{.spec.template.spec.containers[0].image}' 2>/dev/null)"
+}
+
+# wait_phase NAME PHASE [TIMEOUT]
+wait_phase() { k wait --for=jsonpath='{.status.phase}'="$2" "$S/$1" --timeout="${3:-180}s" >/dev/null; }
