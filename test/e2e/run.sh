@@ -135,6 +135,12 @@ t_persistence_cycles() {
 	# A command installed after the first start runs through kubectl exec.
 	exec_in persist mytool | grep -q installed-tool-runs ||
 		fail "a command installed into the rootfs does not run"
+	# A running StoppableContainer settles: four starts are a handful of
+	# ConsumerStarting transitions, not a status loop's hundreds.
+	local flips
+	flips=$(k get events --field-selector involvedObject.name=persist,reason=ConsumerStarting -o json |
+		jq '[.items[] | (.count // 1)] | add // 0')
+	((flips <= 12)) || fail "$flips ConsumerStarting transitions for 4 starts: the status does not settle"
 }
 
 t_workload_isolation() {
