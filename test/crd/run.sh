@@ -38,6 +38,12 @@ t_install() {
 }
 t_explain() {
 	local out
+	# The API server publishes a new CRD's OpenAPI schema a moment after
+	# it is Established (on a fresh cluster, a few seconds).
+	wait_until 60 "kubectl explain to know stoppablecontainer" \
+		k explain stoppablecontainer.spec
+	wait_until 60 "kubectl explain to know stoppablecontainerinstance" \
+		k explain stoppablecontainerinstance.status
 	out=$(k explain stoppablecontainer.spec)
 	expect_contains "$out" "running" "explain spec"
 	expect_contains "$out" "Whether the workload runs" "explain spec"
