@@ -45,21 +45,6 @@ if ! { [[ -d build ]] || meson setup build; } || ! ninja -C build; then
 	finish 0 1
 fi
 
-# The 410 Gone test watches from resourceVersion 1, which a cluster only
-# refuses once etcd has compacted past it. The API server compacts every
-# 5 minutes, so a cluster born a minute ago (a fresh machine) still serves
-# revision 1: compact etcd to its current revision first, as the API server
-# would, with the API server's own etcd client certificate.
-pki=${SC_STATE_DIR:-/var/lib/sc-cluster}/pki
-etcd() { curl -fsS --max-time 10 --cacert "$pki/ca.crt" --cert "$pki/apiserver-etcd-client.crt" \
-	--key "$pki/apiserver-etcd-client.key" "https://127.0.0.1:2379/v3/kv/$1" -X POST -d "$2"; }
-if rev=$(etcd range '{"key":"AA=="}' | jq -er .header.revision) &&
-	etcd compaction "{\"revision\":\"$rev\",\"physical\":true}" >/dev/null; then
-	echo "== integration: etcd compacted to revision $rev"
-else
-	echo "integration: could not compact etcd (the 410 Gone test may fail on a young cluster)" >&2
-fi
-
 json=build/meson-logs/testlog.json
 rm -f "$json"
 meson test -C build --suite integration --print-errorlogs
