@@ -89,27 +89,25 @@ static json_t *concat_arrays(json_t *a, json_t *b)
 	return out;
 }
 
+/* obj[key] when it is an object, else a new empty object put there. */
+static json_t *object_member(json_t *obj, const char *key)
+{
+	json_t *m = json_object_get(obj, key);
+	if (!json_is_object(m)) {
+		m = json_object();
+		json_object_set_new(obj, key, m);
+	}
+	return m;
+}
+
 /* Adds "metadata.name In [node]" to every required node selector term of
  * spec's affinity (terms are ORed, a term's requirements ANDed), making one
  * when there is none. Required affinity, not nodeName: the scheduler still
  * checks that the pod fits, and says so when it does not. */
 static void require_node(json_t *spec, const char *node)
 {
-	json_t *affinity = json_object_get(spec, "affinity");
-	if (!json_is_object(affinity)) {
-		affinity = json_object();
-		json_object_set_new(spec, "affinity", affinity);
-	}
-	json_t *na = json_object_get(affinity, "nodeAffinity");
-	if (!json_is_object(na)) {
-		na = json_object();
-		json_object_set_new(affinity, "nodeAffinity", na);
-	}
-	json_t *req = json_object_get(na, "requiredDuringSchedulingIgnoredDuringExecution");
-	if (!json_is_object(req)) {
-		req = json_object();
-		json_object_set_new(na, "requiredDuringSchedulingIgnoredDuringExecution", req);
-	}
+	json_t *req = object_member(object_member(object_member(spec, "affinity"), "nodeAffinity"),
+				    "requiredDuringSchedulingIgnoredDuringExecution");
 	json_t *terms = json_object_get(req, "nodeSelectorTerms");
 	if (!json_is_array(terms) || json_array_size(terms) == 0) {
 		terms = json_pack("[{}]");
