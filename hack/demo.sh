@@ -28,6 +28,13 @@ run() {
 	"$@"
 }
 
+# The kernel first, before a long build: the mount-helper needs Linux 5.10.
+IFS=.- read -r kmajor kminor _ <<<"$(uname -r)"
+if ((kmajor < 5 || (kmajor == 5 && kminor < 10))); then
+	echo "demo.sh: this machine runs Linux $(uname -r); StoppableContainer's mount-helper needs Linux 5.10 or later (docs/installation.md#supported-platforms)" >&2
+	exit 1
+fi
+
 step "installing build dependencies"
 bash hack/deps.sh
 step "building"

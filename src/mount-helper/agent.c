@@ -11,6 +11,7 @@
 #include "sc-informer.h"
 #include "sc-inject.h"
 #include "sc-json.h"
+#include "sc-kernel.h"
 #include "sc-kube-client.h"
 #include "sc-log.h"
 #include "sc-mountinfo.h"
@@ -365,6 +366,11 @@ static int reconcile(struct sc_agent *a, const char *key, sc_error_t *err)
 	if (!sc_agent_running_container(provider, "rootfs", pcid, &image_id))
 		return 0;
 
+	if (sc_kernel_unsupported()[0] != '\0') {
+		/* Not retried: the node's kernel does not change under us. */
+		report_failure(a, sci, "KernelUnsupported", sc_kernel_unsupported());
+		return 0;
+	}
 	cleanup_error sc_error_t check = NULL;
 	if (validate_identity(sci, &check) < 0) {
 		report_failure(a, sci, "InvalidName", sc_error_message(check));

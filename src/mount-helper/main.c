@@ -14,6 +14,7 @@
 #include "agent.h"
 #include "sc-api.h"
 #include "sc-httpd.h"
+#include "sc-kernel.h"
 #include "sc-kube-client.h"
 #include "sc-kubeconfig.h"
 #include "sc-log.h"
@@ -49,6 +50,10 @@ static const char usage[] =
 static bool ready(void *data, const char **why)
 {
 	struct sc_agent **a = data;
+	if (sc_kernel_unsupported()[0] != '\0') {
+		*why = sc_kernel_unsupported();
+		return false;
+	}
 	if (*a == NULL || !sc_agent_synced(*a)) {
 		*why = "caches not synced yet";
 		return false;
@@ -209,6 +214,19 @@ int main(int argc, char **argv)
 		SC_LOG_ERROR("%s", sc_error_message(err));
 		return 1;
 	}
+
+	/* Before any thread: the probes fork. A kernel below the floor is not
+	 * fatal: the agent runs, reports not ready, and says why on every
+	 * instance it would have served. */
+	if (sc_kernel_probe(&err) < 0) {
+		SC_LOG_ERROR("probing the kernel: %s", sc_error_message(err));
+		return 1;
+	}
+	cleanup_free char *kernel = sc_kernel_describe();
+	if (sc_kernel_unsupported()[0] != '\0')
+		SC_LOG_ERROR("%s", kernel);
+	else
+		SC_LOG_INFO("%s", kernel);
 
 	if (sc_shutdown_install(&err) < 0) {
 		SC_LOG_ERROR("%s", sc_error_message(err));

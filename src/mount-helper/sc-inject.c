@@ -112,19 +112,30 @@ static int ensure_mountpoint(int tree, const char *rel, bool want_dir, sc_error_
 	return sc_error_make(err, EINVAL, "empty mountpoint path");
 }
 
-static int child_inject(void *arg, sc_error_t *err)
+/* Step 1: a mount namespace of the child's own, a private copy of the
+ * host's: nothing mounted in it propagates anywhere, and it disappears with
+ * the child. Returns an fd of it. */
+static int enter_scratch_namespace(sc_error_t *err)
 {
-	struct child_ctx *c = arg;
-	const struct sc_inject_request *req = c->req;
-	size_t n = sc_strv_len(c->paths);
+	if (unshare(CLONE_NEWNS) < 0)
+		return sc_error_make_errno(err, "creating a scratch mount namespace");
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return sc_error_make_errno(err, "making the scratch mount namespace private");
+	int fd = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return sc_error_make_errno(err, "opening the scratch mount namespace");
+	return fd;
+}
 
-	cleanup_close int host_ns = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
-	if (host_ns < 0)
-		return sc_error_make_errno(err, "opening our own mount namespace");
-
-	/* 1. The overlay, cloned in the host namespace before entering the
-	 *    container's: the container cannot see the host path. */
-	cleanup_close int ovl = sc_open_resolved(AT_FDCWD, req->overlay_path, O_PATH | O_DIRECTORY,
+/* Step 1: the scratch copy of the host overlay, set up for the workload. The
+ * host's own mount is nosuid,noexec: nothing on the host runs from a user's
+ * rootfs. In the container it is the user's "/", where setuid programs
+ * (sudo) and executables must work as under docker run; it stays nodev
+ * (devices come from the container's own /dev, checked by the device
+ * cgroup). A bind remount sets exactly these flags on this copy only. */
+static int open_rootfs_copy(const char *overlay_path, sc_error_t *err)
+{
+	cleanup_close int ovl = sc_open_resolved(AT_FDCWD, overlay_path, O_PATH | O_DIRECTORY,
 						 RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS, err);
 	if (ovl < 0)
 		return sc_error_wrap(err, "opening the instance's overlay");
@@ -132,152 +143,135 @@ static int child_inject(void *arg, sc_error_t *err)
 	if (sc_fd_is_mount_root(ovl, &is_root, NULL, err) < 0)
 		return -1;
 	if (!is_root)
-		return sc_error_make(err, ENOENT, "%s is not mounted", req->overlay_path);
-	cleanup_close int tree =
-	    open_tree(ovl, "", AT_EMPTY_PATH | OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
-	if (tree < 0)
-		return sc_error_make_errno(err, "cloning the overlay %s", req->overlay_path);
-	/* The host copy is nosuid,noexec: nothing on the host runs from a
-	 * user's rootfs. In the container it is the user's "/", where setuid
-	 * programs (sudo) and executables must work as under docker run; it
-	 * stays nodev (devices come from the container's own /dev, checked by
-	 * the device cgroup). Private: nothing mounted inside the workload
-	 * propagates out. */
-	struct mount_attr attr = {
-	    .attr_set = MOUNT_ATTR_NODEV,
-	    .attr_clr = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC,
-	    .propagation = MS_PRIVATE,
-	};
-	if (mount_setattr(tree, "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0)
-		return sc_error_make_errno(err, "setting attributes of the overlay clone");
+		return sc_error_make(err, ENOENT, "%s is not mounted", overlay_path);
+	cleanup_free char *self = sc_xasprintf("/proc/self/fd/%d", ovl);
+	if (mount(NULL, self, NULL, MS_REMOUNT | MS_BIND | MS_NODEV, NULL) < 0)
+		return sc_error_make_errno(err, "setting the flags of the overlay's copy");
+	return steal_fd(&ovl);
+}
 
-	/* 2. The container's submounts, cloned from inside its namespace. */
-	if (setns(req->pidfd, CLONE_NEWNS) < 0)
-		return sc_error_make_errno(err, "entering the container's mount namespace");
-	int *clones = sc_xzalloc((n + 1) * sizeof(int));
-	bool *is_dir = sc_xzalloc((n + 1) * sizeof(bool));
-	int ret = -1;
-	for (size_t i = 0; i < n; i++)
-		clones[i] = -1;
-	{
-		cleanup_close int croot = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-		if (croot < 0) {
-			sc_error_make_errno(err, "opening the container's root");
-			goto out;
-		}
-		for (size_t i = 0; i < n; i++) {
-			/* The container's own mount points come from the
-			 * kernel's mountinfo and contain no symlinks: refuse any. */
-			cleanup_close int fd = sc_open_resolved(
-			    croot, c->paths[i] + 1, O_PATH | O_NOFOLLOW,
-			    RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS, err);
-			if (fd < 0) {
-				sc_error_wrap(err, "container path %s", c->paths[i]);
-				goto out;
-			}
-			if (sc_fd_is_mount_root(fd, &is_root, NULL, err) < 0)
-				goto out;
-			if (!is_root) {
-				sc_error_make(err, EIO, "container path %s is no longer a mount",
-					      c->paths[i]);
-				goto out;
-			}
-			struct stat st;
-			if (fstat(fd, &st) < 0) {
-				sc_error_make_errno(err, "stat %s", c->paths[i]);
-				goto out;
-			}
-			is_dir[i] = S_ISDIR(st.st_mode);
-			/* AT_RECURSIVE: /proc keeps the runtime's masks (binds
-			 * of /dev/null, read-only binds) and /dev its children. */
-			clones[i] = open_tree(fd, "",
-					      AT_EMPTY_PATH | OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
-						  AT_RECURSIVE);
-			if (clones[i] < 0) {
-				sc_error_make_errno(err, "cloning container mount %s", c->paths[i]);
-				goto out;
-			}
-		}
-	}
-
-	/* 3. Build the complete tree while it is still detached. */
-	if (setns(host_ns, CLONE_NEWNS) < 0) {
-		sc_error_make_errno(err, "returning to the host mount namespace");
-		goto out;
-	}
-	for (size_t i = 0; i < n; i++) {
-		cleanup_close int mp = ensure_mountpoint(tree, c->paths[i] + 1, is_dir[i], err);
-		if (mp < 0) {
-			sc_error_wrap(err, "mountpoint for %s", c->paths[i]);
-			goto out;
-		}
+/* Step 2, inside the container's namespace: a recursive clone of each
+ * container mount point, so /proc keeps the runtime's masks (binds of
+ * /dev/null, read-only binds) and /dev its children. */
+static int clone_container_mounts(char *const *paths, struct sc_fdv *clones, bool *is_dir,
+				  sc_error_t *err)
+{
+	cleanup_close int croot = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (croot < 0)
+		return sc_error_make_errno(err, "opening the container's root");
+	for (size_t i = 0; i < clones->n; i++) {
+		/* The container's own mount points come from the kernel's
+		 * mountinfo and contain no symlinks: refuse any. */
+		cleanup_close int fd = sc_open_resolved(
+		    croot, paths[i] + 1, O_PATH | O_NOFOLLOW,
+		    RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS, err);
+		if (fd < 0)
+			return sc_error_wrap(err, "container path %s", paths[i]);
+		bool is_root;
+		if (sc_fd_is_mount_root(fd, &is_root, NULL, err) < 0)
+			return -1;
+		if (!is_root)
+			return sc_error_make(err, EIO, "container path %s is no longer a mount",
+					     paths[i]);
 		struct stat st;
-		if (fstat(mp, &st) < 0) {
-			sc_error_make_errno(err, "stat mountpoint %s", c->paths[i]);
-			goto out;
-		}
-		if ((bool)S_ISDIR(st.st_mode) != is_dir[i]) {
-			sc_error_make(err, ENOTDIR,
-				      "%s is a %s in the container but a %s in the rootfs; cannot "
-				      "mount it there",
-				      c->paths[i], is_dir[i] ? "directory" : "file",
-				      S_ISDIR(st.st_mode) ? "directory" : "file");
-			goto out;
-		}
-		if (move_mount(clones[i], "", mp, "",
-			       MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0) {
-			sc_error_make_errno(err, "attaching %s on the rootfs", c->paths[i]);
-			goto out;
-		}
+		if (fstat(fd, &st) < 0)
+			return sc_error_make_errno(err, "stat %s", paths[i]);
+		is_dir[i] = S_ISDIR(st.st_mode);
+		clones->fds[i] = open_tree(
+		    fd, "", AT_EMPTY_PATH | OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+		if (clones->fds[i] < 0)
+			return sc_error_make_errno(err, "cloning container mount %s", paths[i]);
 	}
+	return 0;
+}
 
-	/* 4. One move_mount on the container's "/". */
-	unsigned long long tree_id;
+/* Step 3, back in the scratch namespace: attach each clone on the rootfs copy
+ * at the same path, creating an empty mountpoint in the upper only where the
+ * image lacks one. */
+static int attach_clones(int rootfs, char *const *paths, const struct sc_fdv *clones,
+			 const bool *is_dir, sc_error_t *err)
+{
+	for (size_t i = 0; i < clones->n; i++) {
+		cleanup_close int mp = ensure_mountpoint(rootfs, paths[i] + 1, is_dir[i], err);
+		if (mp < 0)
+			return sc_error_wrap(err, "mountpoint for %s", paths[i]);
+		struct stat st;
+		if (fstat(mp, &st) < 0)
+			return sc_error_make_errno(err, "stat mountpoint %s", paths[i]);
+		if ((bool)S_ISDIR(st.st_mode) != is_dir[i])
+			return sc_error_make(err, ENOTDIR,
+					     "%s is a %s in the container but a %s in the rootfs; "
+					     "cannot mount it there",
+					     paths[i], is_dir[i] ? "directory" : "file",
+					     S_ISDIR(st.st_mode) ? "directory" : "file");
+		if (move_mount(clones->fds[i], "", mp, "",
+			       MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+			return sc_error_make_errno(err, "attaching %s on the rootfs", paths[i]);
+	}
+	return 0;
+}
+
+/* Step 4: one move_mount of the finished tree on the container's "/", then a
+ * check from inside that a process entering the namespace starts at it. */
+static int attach_on_container_root(const struct sc_inject_request *req, int tree, sc_error_t *err)
+{
+	bool is_root;
+	unsigned long long tree_id, top_id = 0;
 	if (sc_fd_is_mount_root(tree, &is_root, &tree_id, err) < 0)
-		goto out;
-	if (setns(req->pidfd, CLONE_NEWNS) < 0) {
-		sc_error_make_errno(err, "entering the container's mount namespace again");
-		goto out;
-	}
-	if (move_mount(tree, "", AT_FDCWD, "/", MOVE_MOUNT_F_EMPTY_PATH) < 0) {
-		sc_error_make_errno(err, "attaching the rootfs on the container's /");
-		goto out;
-	}
-	/* A process entering the namespace now starts at the new top. */
+		return -1;
+	if (setns(req->pidfd, CLONE_NEWNS) < 0)
+		return sc_error_make_errno(err, "entering the container's mount namespace again");
+	if (move_mount(tree, "", AT_FDCWD, "/", MOVE_MOUNT_F_EMPTY_PATH) < 0)
+		return sc_error_make_errno(err, "attaching the rootfs on the container's /");
 	if (setns(req->pidfd, CLONE_NEWNS) < 0) {
 		/* The rootfs is attached; a short command may already have run
 		 * and ended the container: nothing is left to check. */
-		if (errno == ESRCH) {
-			ret = 0;
-			goto out;
-		}
-		sc_error_make_errno(err, "re-entering the container's mount namespace");
-		goto out;
+		if (errno == ESRCH)
+			return 0;
+		return sc_error_make_errno(err, "re-entering the container's mount namespace");
 	}
-	{
-		cleanup_close int top = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-		unsigned long long top_id = 0;
-		if (top < 0 || sc_fd_is_mount_root(top, &is_root, &top_id, err) < 0) {
-			if (*err == NULL)
-				sc_error_make_errno(err, "opening the new root");
-			goto out;
-		}
-		if (top_id != tree_id) {
-			sc_error_make(err, EIO,
-				      "after attaching, the container's / is mount %llu, not the "
-				      "rootfs (%llu)",
-				      top_id, tree_id);
-			goto out;
-		}
-	}
-	ret = 0;
-out:
-	for (size_t i = 0; i < n; i++)
-		if (clones[i] >= 0)
-			close(clones[i]);
-	free(clones);
-	free(is_dir);
-	return ret;
+	cleanup_close int top = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (top < 0)
+		return sc_error_make_errno(err, "opening the new root");
+	if (sc_fd_is_mount_root(top, &is_root, &top_id, err) < 0)
+		return -1;
+	if (top_id != tree_id)
+		return sc_error_make(err, EIO,
+				     "after attaching, the container's / is mount %llu, not the "
+				     "rootfs (%llu)",
+				     top_id, tree_id);
+	return 0;
+}
+
+/* The child: build the complete tree attached in a scratch namespace, clone
+ * it recursively (a detached copy with every submount), attach that on the
+ * container's root in one step. Works from Linux 5.8 (setns on a pidfd). */
+static int child_inject(void *arg, sc_error_t *err)
+{
+	struct child_ctx *c = arg;
+	size_t n = sc_strv_len(c->paths);
+	cleanup_close int scratch = enter_scratch_namespace(err);
+	if (scratch < 0)
+		return -1;
+	cleanup_close int rootfs = open_rootfs_copy(c->req->overlay_path, err);
+	if (rootfs < 0)
+		return -1;
+	cleanup_fdv struct sc_fdv clones = {0};
+	sc_fdv_init(&clones, n);
+	cleanup_free bool *is_dir = sc_xzalloc((n + 1) * sizeof(bool));
+	if (setns(c->req->pidfd, CLONE_NEWNS) < 0)
+		return sc_error_make_errno(err, "entering the container's mount namespace");
+	if (clone_container_mounts(c->paths, &clones, is_dir, err) < 0)
+		return -1;
+	if (setns(scratch, CLONE_NEWNS) < 0)
+		return sc_error_make_errno(err, "returning to the scratch mount namespace");
+	if (attach_clones(rootfs, c->paths, &clones, is_dir, err) < 0)
+		return -1;
+	cleanup_close int tree = open_tree(
+	    rootfs, "", AT_EMPTY_PATH | OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+	if (tree < 0)
+		return sc_error_make_errno(err, "cloning the finished rootfs tree");
+	return attach_on_container_root(c->req, tree, err);
 }
 
 /* The container's original root mount: the "/" mount not stacked on another

@@ -1,29 +1,28 @@
-/* Stacking an instance's rootfs on top of a running container's root
- * (DESIGN.md §3 step 3).
+/* Stacking an instance's rootfs on top of a running container's root.
  *
  * From a forked, single-threaded child:
- *   1. clone the host overlay (open_tree OPEN_TREE_CLONE) while still in the
- *      host's mount namespace, and set it up for the workload: private,
- *      nodev, but suid and exec allowed (it is the user's "/");
+ *   1. unshare a scratch mount namespace (a private copy of the host's, gone
+ *      with the child) and set its copy of the host overlay up for the
+ *      workload: nodev, but suid and exec allowed (it is the user's "/");
  *   2. setns into the container's mount namespace and clone each of the
  *      container's own submounts that exists there (/proc recursively so its
  *      masked paths stay masked, /dev with pts, shm, mqueue and
  *      termination-log, /sys, /etc/hosts, /etc/hostname, /etc/resolv.conf,
  *      the service-account token, the user's volumes);
- *   3. go back to the host namespace (a detached tree can only be extended
- *      from the namespace it was cloned in) and attach each submount clone
- *      into the detached overlay at the same path, creating an empty
- *      mountpoint (directory or file) in the upper only where the image
- *      lacks one;
- *   4. setns into the container again and attach the finished tree on "/"
- *      with one move_mount: every process that enters the namespace from
- *      then on starts at the new top, and the container's PID 1 (sc-exec)
- *      sees one new mount on its root, complete, never a half-built one;
+ *   3. go back to the scratch namespace and attach each clone on the overlay
+ *      copy at the same path, creating an empty mountpoint (directory or
+ *      file) in the upper only where the image lacks one; then clone the
+ *      finished tree recursively (open_tree OPEN_TREE_CLONE|AT_RECURSIVE): a
+ *      detached copy with every submount;
+ *   4. setns into the container again and attach that tree on "/" with one
+ *      move_mount: every process that enters the namespace from then on
+ *      starts at the new top, and the container's PID 1 (sc-exec) sees one
+ *      new mount on its root, complete, never a half-built one;
  *   5. verify, from the host, in the container's mountinfo.
  * Until step 4 nothing in the container changes; if anything fails before,
- * the detached tree vanishes with the child's file descriptors.
+ * the scratch namespace and the clones vanish with the child.
  *
- * Attaching to a detached tree needs Linux 6.15 or later. */
+ * Needs Linux 5.8 (setns on a pidfd); the floor is 5.10 (sc-kernel.h). */
 #ifndef SC_INJECT_H
 #define SC_INJECT_H
 

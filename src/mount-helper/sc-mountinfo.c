@@ -555,6 +555,15 @@ int sc_mount_overlay_layers(const struct sc_mount *m, struct sc_overlay_layers *
 			    "overlay at %s: relative lowerdir \"%s\" is not a plain "
 			    "path below the snapshots directory",
 			    m->mount_point, d);
+		if (snapshots == NULL && m->source != NULL && m->source[0] == '/') {
+			/* our own overlays mounted with the classic option
+			 * name the directory of their relative layers as the
+			 * source (sc-overlay.c) */
+			if (sc_validate_abs_path("overlay source", m->source, err) < 0)
+				return sc_error_wrap(err, "overlay at %s", m->mount_point);
+			snapshots =
+			    strcmp(m->source, "/") == 0 ? sc_xstrdup("") : sc_xstrdup(m->source);
+		}
 		if (snapshots == NULL) {
 			if (l.upperdir == NULL)
 				return sc_error_make(err, EINVAL,

@@ -99,7 +99,11 @@ int sc_overlay_split_lowerdir(const char *value, char ***out, sc_error_t *err);
  * upperdir stays absolute ("<snapshots>/<id>/fs"). So a relative lowerdir is
  * resolved against the parent of the upperdir's snapshot directory, i.e.
  * dirname(dirname(upperdir)), and only when the upperdir really has that
- * "<root>/<digits>/fs" shape. A relative lowerdir must be normalised (no "..",
+ * "<root>/<digits>/fs" shape. Our own overlays mounted with the classic option
+ * (kernels without lowerdir+) carry the directory their relative layers are
+ * relative to as the mount source, an absolute path: when the source is one,
+ * relative layers are resolved against it instead. A relative lowerdir must
+ * be normalised (no "..",
  * no ".", no empty component), so the result always stays under that root.
  * Absolute layer paths must be normalised too. */
 int sc_mount_overlay_layers(const struct sc_mount *m, struct sc_overlay_layers *out,

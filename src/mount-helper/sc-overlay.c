@@ -8,7 +8,10 @@
 #include <sys/mount.h>
 #include <unistd.h>
 
+#include "sc-buf.h"
+#include "sc-kernel.h"
 #include "sc-mountinfo.h"
+#include "sc-proc.h"
 #include "sc-syscall.h"
 #include "sc-util.h"
 #include "sc-validate.h"
@@ -103,6 +106,9 @@ static int verify_mounted(const struct sc_overlay_spec *spec, sc_error_t *err)
 	if (!sc_mount_has_option(m, "nosuid") || !sc_mount_has_option(m, "nodev"))
 		return sc_error_make(err, EIO, "the overlay at %s lacks nosuid,nodev",
 				     spec->target);
+	if (sc_mount_shared_group(m) != 0)
+		return sc_error_make(err, EIO, "the overlay at %s is shared, not private",
+				     spec->target);
 	static const char *const must_be_off[] = {"index", "metacopy", "redirect_dir"};
 	for (size_t i = 0; i < SC_ARRAY_SIZE(must_be_off); i++) {
 		const char *v = sc_mount_super_option(m, must_be_off[i]);
@@ -113,10 +119,10 @@ static int verify_mounted(const struct sc_overlay_spec *spec, sc_error_t *err)
 	return 0;
 }
 
-int sc_overlay_mount(const struct sc_overlay_spec *spec, sc_error_t *err)
+/* Linux >= 6.8: a detached overlay built with one "lowerdir+" per layer,
+ * each an fd opened without following symlinks (no option-length limit). */
+static int mount_fd_layers(const struct sc_overlay_spec *spec, int tfd, sc_error_t *err)
 {
-	if (validate_spec(spec, err) < 0)
-		return -1;
 	cleanup_close int fsfd = fsopen("overlay", FSOPEN_CLOEXEC);
 	if (fsfd < 0)
 		return sc_error_make_errno(err, "fsopen overlay");
@@ -132,7 +138,7 @@ int sc_overlay_mount(const struct sc_overlay_spec *spec, sc_error_t *err)
 		if (fsconfig(fsfd, FSCONFIG_SET_FD, "lowerdir+", NULL, lfd) < 0)
 			return fs_error(fsfd, err, "adding lower layer %s", spec->lowerdirs[i]);
 	}
-	/* upperdir+/workdir+ by fd are not in this kernel; the statedir code
+	/* upperdir+/workdir+ by fd are not in every kernel; the statedir code
 	 * created these below root-owned 0700 directories without symlinks. */
 	if (fsconfig(fsfd, FSCONFIG_SET_STRING, "upperdir", spec->upperdir, 0) < 0)
 		return fs_error(fsfd, err, "setting upperdir %s", spec->upperdir);
@@ -149,15 +155,146 @@ int sc_overlay_mount(const struct sc_overlay_spec *spec, sc_error_t *err)
 					MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
 	if (mfd < 0)
 		return fs_error(fsfd, err, "fsmount overlay for %s", spec->target);
-	struct mount_attr attr = {.propagation = MS_PRIVATE};
-	if (mount_setattr(mfd, "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0)
-		return sc_error_make_errno(err, "making the overlay for %s private", spec->target);
+	if (move_mount(mfd, "", tfd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+		return sc_error_make_errno(err, "attaching the overlay at %s", spec->target);
+	return 0;
+}
+
+/* Length of the longest common directory of a[0..la) and b[0..lb), ending at
+ * a component boundary. */
+static size_t common_dir_len(const char *a, size_t la, const char *b, size_t lb)
+{
+	size_t k = 0, last = 0;
+	while (k < la && k < lb && a[k] == b[k]) {
+		if (a[k] == '/')
+			last = k;
+		k++;
+	}
+	if ((k == la && (k == lb || b[k] == '/')) || (k == lb && a[k] == '/'))
+		return k;
+	return last;
+}
+
+/* The directory the classic path mounts from: the common directory of the
+ * layers' parents, so that each layer is a short path relative to it
+ * (containerd's "<snapshots>/<id>/fs" -> "<id>/fs"). */
+static char *classic_base(char *const *layers)
+{
+	size_t len = (size_t)(strrchr(layers[0], '/') - layers[0]);
+	for (size_t i = 1; layers[i] != NULL; i++) {
+		size_t l = (size_t)(strrchr(layers[i], '/') - layers[i]);
+		len = common_dir_len(layers[0], len, layers[i], l);
+	}
+	return len == 0 ? sc_xstrdup("/") : sc_xstrndup(layers[0], len);
+}
+
+/* Characters the classic option string would read as separators. */
+static int classic_path_ok(const char *what, const char *p, sc_error_t *err)
+{
+	if (strpbrk(p, ",:\\\n\t ") != NULL)
+		return sc_error_make(err, EINVAL,
+				     "%s \"%s\" contains a character the classic overlay option "
+				     "string cannot carry (one of , : \\ or a space)",
+				     what, p);
+	return 0;
+}
+
+struct classic_ctx {
+	const char *base;
+	char *const *lowerdirs;
+	const char *data;
+	int tfd;
+};
+
+/* In a forked child (the working directory is per process): check every
+ * layer below the base without symlinks, then mount from the base. */
+static int child_mount_classic(void *arg, sc_error_t *err)
+{
+	const struct classic_ctx *c = arg;
+	cleanup_close int bfd = sc_open_resolved(AT_FDCWD, c->base, O_PATH | O_DIRECTORY,
+						 RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS, err);
+	if (bfd < 0)
+		return sc_error_wrap(err, "overlay layers' directory");
+	size_t skip = strcmp(c->base, "/") == 0 ? 1 : strlen(c->base) + 1;
+	for (size_t i = 0; c->lowerdirs[i] != NULL; i++) {
+		cleanup_close int lfd = sc_open_resolved(
+		    bfd, c->lowerdirs[i] + skip, O_PATH | O_DIRECTORY,
+		    RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS, err);
+		if (lfd < 0)
+			return sc_error_wrap(err, "overlay lower layer %zu", i + 1);
+	}
+	if (fchdir(bfd) < 0)
+		return sc_error_make_errno(err, "chdir %s", c->base);
+	cleanup_free char *target = sc_xasprintf("/proc/self/fd/%d", c->tfd);
+	/* The source names the directory the relative layers are relative
+	 * to: mountinfo shows it, and sc_mount_overlay_layers resolves them
+	 * against it. */
+	if (mount(c->base, target, "overlay", MS_NOSUID | MS_NODEV | MS_NOEXEC, c->data) < 0)
+		return sc_error_make_errno(err, "mounting the overlay (classic lowerdir=)");
+	return 0;
+}
+
+/* Linux < 6.8: mount(2) with "lowerdir=" of paths relative to their common
+ * directory, as containerd does: the whole option string must fit in a page,
+ * which 120 layers of containerd's snapshots do with room to spare. */
+static int mount_classic(const struct sc_overlay_spec *spec, int tfd, sc_error_t *err)
+{
+	cleanup_free char *base = classic_base(spec->lowerdirs);
+	size_t skip = strcmp(base, "/") == 0 ? 1 : strlen(base) + 1;
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	cleanup_buf struct sc_buf data = SC_BUF_INIT(page - 1);
+	int r = sc_buf_append_str(&data, "lowerdir=", err);
+	for (size_t i = 0; r == 0 && spec->lowerdirs[i] != NULL; i++) {
+		r = classic_path_ok("overlay lower layer", spec->lowerdirs[i], err);
+		if (r == 0 && i > 0)
+			r = sc_buf_append_str(&data, ":", err);
+		if (r == 0)
+			r = sc_buf_append_str(&data, spec->lowerdirs[i] + skip, err);
+	}
+	if (r == 0)
+		r = classic_path_ok("overlay upperdir", spec->upperdir, err);
+	if (r == 0)
+		r = classic_path_ok("overlay workdir", spec->workdir, err);
+	if (r == 0)
+		r = sc_buf_printf(&data, err, ",upperdir=%s,workdir=%s", spec->upperdir,
+				  spec->workdir);
+	for (size_t i = 0; r == 0 && sc_overlay_options[i][0] != NULL; i++)
+		r = sc_buf_printf(&data, err, ",%s=%s", sc_overlay_options[i][0],
+				  sc_overlay_options[i][1]);
+	if (r < 0 && (*err)->code == EMSGSIZE) {
+		sc_error_release(err);
+		return sc_error_make(err, E2BIG,
+				     "%zu layers need more than %zu bytes of overlay options "
+				     "(relative to %s); this kernel takes no more without "
+				     "lowerdir+ (Linux 6.8)",
+				     sc_strv_len(spec->lowerdirs), page - 1, base);
+	}
+	if (r < 0)
+		return -1;
+	struct classic_ctx c = {
+	    .base = base, .lowerdirs = spec->lowerdirs, .data = data.data, .tfd = tfd};
+	return sc_run_in_child(child_mount_classic, &c, 30000, err);
+}
+
+int sc_overlay_mount(const struct sc_overlay_spec *spec, sc_error_t *err)
+{
+	if (validate_spec(spec, err) < 0)
+		return -1;
 	cleanup_close int tfd = sc_open_resolved(AT_FDCWD, spec->target, O_PATH | O_DIRECTORY,
 						 RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS, err);
 	if (tfd < 0)
 		return sc_error_wrap(err, "overlay mount point");
-	if (move_mount(mfd, "", tfd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
-		return sc_error_make_errno(err, "attaching the overlay at %s", spec->target);
+	int r = sc_kernel_overlay_fd_layers() ? mount_fd_layers(spec, tfd, err)
+					      : mount_classic(spec, tfd, err);
+	if (r < 0)
+		return -1;
+	/* Private once attached: a mount attached below a shared parent joins
+	 * the parent's propagation, whatever it was before. */
+	if (mount(NULL, spec->target, NULL, MS_PRIVATE, NULL) < 0) {
+		sc_error_make_errno(err, "making the overlay at %s private", spec->target);
+		umount2(spec->target, MNT_DETACH | UMOUNT_NOFOLLOW);
+		return -1;
+	}
 	if (verify_mounted(spec, err) < 0) {
 		umount2(spec->target, MNT_DETACH | UMOUNT_NOFOLLOW);
 		return sc_error_wrap(err, "verifying the overlay at %s", spec->target);

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 
 int sc_open_resolved(int dirfd, const char *path, int flags, unsigned long long resolve,
@@ -45,6 +46,24 @@ int sc_fd_is_mount_root(int fd, bool *is_root, unsigned long long *mnt_id, sc_er
 	if (mnt_id != NULL)
 		*mnt_id = stx.stx_mnt_id;
 	return 0;
+}
+
+void sc_fdv_init(struct sc_fdv *v, size_t n)
+{
+	v->fds = sc_xzalloc((n + 1) * sizeof(int));
+	v->n = n;
+	for (size_t i = 0; i < n; i++)
+		v->fds[i] = -1;
+}
+
+void sc_cleanup_fdvp(struct sc_fdv *v)
+{
+	for (size_t i = 0; v->fds != NULL && i < v->n; i++)
+		if (v->fds[i] >= 0)
+			close(v->fds[i]);
+	free(v->fds);
+	v->fds = NULL;
+	v->n = 0;
 }
 
 char *sc_proc_path(pid_t pid, const char *file)

@@ -39,6 +39,16 @@ int sc_open_resolved(int dirfd, const char *path, int flags, unsigned long long 
 /* Whether fd (or dirfd+path with AT_EMPTY_PATH semantics for "") is the root
  * of a mount; fills *mnt_id when not NULL. */
 int sc_fd_is_mount_root(int fd, bool *is_root, unsigned long long *mnt_id, sc_error_t *err);
+/* A vector of file descriptors that closes what it holds: slots start at -1,
+ * and cleanup_fdv closes every one >= 0 and frees the array. */
+struct sc_fdv {
+	int *fds;
+	size_t n;
+};
+void sc_fdv_init(struct sc_fdv *v, size_t n);
+void sc_cleanup_fdvp(struct sc_fdv *v);
+#define cleanup_fdv __attribute__((cleanup(sc_cleanup_fdvp)))
+
 /* Path of /proc/PID/<file>. */
 char *sc_proc_path(pid_t pid, const char *file);
 

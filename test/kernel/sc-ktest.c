@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/pidfd.h>
@@ -16,9 +17,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "sc-kernel.h"
 #include "sc-mountinfo.h"
 
 char *sc_ktest_dir;
+bool sc_ktest_classic;
 
 static void die(const char *what)
 {
@@ -53,6 +56,12 @@ void sc_ktest_init(void)
 		printf("1..0 # SKIP needs root (mount namespaces, overlayfs)\n");
 		exit(0);
 	}
+	const char *classic = getenv("SC_KTEST_CLASSIC_OVERLAY");
+	sc_ktest_classic = classic != NULL && strcmp(classic, "1") == 0;
+	sc_kernel_force_classic_overlay(sc_ktest_classic);
+	char *kernel = sc_kernel_describe();
+	fprintf(stderr, "%s%s\n", kernel, sc_ktest_classic ? " (classic lowerdir= forced)" : "");
+	free(kernel);
 	if (unshare(CLONE_NEWNS) < 0)
 		die("unshare(CLONE_NEWNS)");
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)

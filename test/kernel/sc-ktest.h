@@ -22,6 +22,10 @@
 #include "sc-util.h"
 
 extern char *sc_ktest_dir; /* the scratch directory (on a tmpfs) */
+/* SC_KTEST_CLASSIC_OVERLAY=1 in the environment: overlays are mounted with
+ * the classic lowerdir= option even where the kernel has lowerdir+ (meson
+ * runs the overlay and injection tests both ways). */
+extern bool sc_ktest_classic;
 
 void sc_ktest_init(void);
 /* Run a shell command (printf-style); returns its exit status. */

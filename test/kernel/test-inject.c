@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -42,7 +43,8 @@ static void make_instance(struct inst *in, const char *name, bool hosts_is_dir)
 	in->lower[2] = NULL;
 	sc_ktest_make_busybox_layer(in->lower[1]);
 	SC_ASSERT_INT_EQ(
-	    sc_ktest_sh("mkdir -p '%1$s/usr/share' '%1$s/workdir' && echo image-data "
+	    sc_ktest_sh("mkdir -p '%1$s/usr/share' '%1$s/workdir' && touch '%1$s/sc-rootfs-marker' "
+			"&& echo image-data "
 			"> '%1$s/usr/share/data' && echo 'not a program' > "
 			"'%1$s/usr/share/notexec' && chmod 644 '%1$s/usr/share/notexec'",
 			in->lower[0]),
@@ -266,6 +268,116 @@ SC_TEST(dead_target_is_an_error)
 	c.pid = 0;
 	sc_fake_container_kill(&c);
 	free_instance(&in);
+}
+
+/* A process that enters the container's mount namespace over and over (as
+ * kubectl exec does) while the rootfs is stacked: whenever it lands in the
+ * rootfs, the container's /proc, /dev and volume are already there. Reports
+ * "<old root> <rootfs> <incomplete>" counts on fd. */
+static void poll_entries(struct sc_fake_container *c, int fd, int go)
+{
+	long old = 0, new_root = 0, bad = 0;
+	char ready = 'r';
+	if (write(go, &ready, 1) != 1)
+		_exit(90);
+	long long deadline = sc_now_ms() + 20000;
+	while (new_root < 200 && sc_now_ms() < deadline) {
+		if (setns(c->pidfd, CLONE_NEWNS) < 0)
+			_exit(91);
+		if (access("/sc-rootfs-marker", F_OK) != 0) {
+			old++;
+			continue;
+		}
+		new_root++;
+		if (access("/proc/1/status", R_OK) != 0 ||
+		    access("/dev/sc-dev-marker", F_OK) != 0 || access("/data/file", R_OK) != 0 ||
+		    access("/etc/hosts", R_OK) != 0)
+			bad++;
+	}
+	dprintf(fd, "%ld %ld %ld\n", old, new_root, bad);
+	_exit(0);
+}
+
+SC_TEST(a_process_entering_during_stacking_never_sees_a_half_built_root)
+{
+	struct inst in;
+	make_instance(&in, "inj-atomic", false);
+	struct sc_fake_container c;
+	sc_fake_container_start(&c, "atomic", pause_argv, false);
+	int rep[2], go[2];
+	SC_ASSERT_INT_EQ(pipe2(rep, O_CLOEXEC), 0);
+	SC_ASSERT_INT_EQ(pipe2(go, O_CLOEXEC), 0);
+	fflush(stdout);
+	pid_t poller = fork();
+	if (poller == 0)
+		poll_entries(&c, rep[1], go[1]);
+	close(rep[1]);
+	close(go[1]);
+	char ready;
+	SC_ASSERT_INT_EQ(read(go[0], &ready, 1), 1);
+	close(go[0]);
+	cleanup_error sc_error_t err = NULL;
+	struct sc_inject_result res;
+	char *extra[] = {"/data", NULL};
+	must(inject(&c, &in, extra, &res, &err), &err);
+	sc_inject_result_free(&res);
+	char buf[128] = {0};
+	SC_ASSERT(read(rep[0], buf, sizeof(buf) - 1) > 0);
+	close(rep[0]);
+	int st;
+	SC_ASSERT_INT_EQ(waitpid(poller, &st, 0), poller);
+	SC_ASSERT(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	long old = -1, new_root = -1, bad = -1;
+	SC_ASSERT_INT_EQ(sscanf(buf, "%ld %ld %ld", &old, &new_root, &bad), 3);
+	printf("# entered %ld times before and %ld times after the rootfs came\n", old, new_root);
+	SC_ASSERT(new_root == 200);
+	SC_ASSERT_INT_EQ(bad, 0);
+	sc_fake_container_kill(&c);
+	free_instance(&in);
+}
+
+SC_TEST(a_hundred_and_twenty_layer_image_stacks)
+{
+	char *root = sc_ktest_mkdir("inj-120");
+	char *lower[121];
+	for (int i = 0; i < 120; i++) {
+		int id = 120 - i; /* top layer first; busybox at the bottom */
+		lower[i] = sc_xasprintf("%s/snapshots/%d/fs", root, id);
+		SC_ASSERT_INT_EQ(sc_ktest_sh("mkdir -p '%1$s/layers' && echo %2$d > "
+					     "'%1$s/layers/%2$d'",
+					     lower[i], id),
+				 0);
+	}
+	lower[120] = NULL;
+	sc_ktest_make_busybox_layer(lower[119]);
+	struct inst in = {0};
+	in.upper = sc_xasprintf("%s/upper", root);
+	in.work = sc_xasprintf("%s/work", root);
+	in.rootfs = sc_xasprintf("%s/rootfs", root);
+	SC_ASSERT_INT_EQ(sc_ktest_sh("mkdir -p '%s' '%s' '%s' && chmod 755 '%s'", in.upper, in.work,
+				     in.rootfs, in.upper),
+			 0);
+	struct sc_overlay_spec s = {
+	    .lowerdirs = lower, .upperdir = in.upper, .workdir = in.work, .target = in.rootfs};
+	cleanup_error sc_error_t err = NULL;
+	must(sc_overlay_mount(&s, &err), &err);
+	struct sc_fake_container c;
+	sc_fake_container_start(&c, "l120", pause_argv, false);
+	struct sc_inject_result res;
+	must(inject(&c, &in, NULL, &res, &err), &err);
+	sc_inject_result_free(&res);
+	cleanup_free char *out = sc_xasprintf("%s/out", root);
+	SC_ASSERT_INT_EQ(exec_in(&c, out, "ls /layers | wc -l && cat /layers/1 /layers/120"), 0);
+	cleanup_free char *o = sc_ktest_read(out);
+	SC_ASSERT_STR_EQ(o, "120\n1\n120\n");
+	sc_fake_container_kill(&c);
+	umount2(in.rootfs, MNT_DETACH);
+	for (int i = 0; i < 120; i++)
+		free(lower[i]);
+	free(in.upper);
+	free(in.work);
+	free(in.rootfs);
+	free(root);
 }
 
 SC_TEST(cleanup_leaves_no_mount)

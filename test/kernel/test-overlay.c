@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "sc-kernel.h"
 #include "sc-ktest.h"
 #include "sc-mountinfo.h"
 #include "sc-overlay.h"
@@ -114,7 +115,8 @@ SC_TEST(build_from_three_layers)
 SC_TEST(fifty_layers_with_long_paths)
 {
 	/* 50 layers of ~150-byte paths: about 7.5 KiB of lowerdir, more than
-	 * a page, which the legacy mount(2) option string could not carry. */
+	 * a page. lowerdir+ has no limit; the classic option carries them as
+	 * paths relative to their common directory (about 3.2 KiB). */
 	char *root = sc_ktest_mkdir("ovl-fifty");
 	char *layers[51];
 	const char *longname = "a-rather-long-directory-name-to-make-the-option-string-big";
@@ -144,6 +146,116 @@ SC_TEST(fifty_layers_with_long_paths)
 	for (int i = 0; i < 50; i++)
 		free(layers[i]);
 	free(root);
+}
+
+/* Where the layers live in mountinfo: absolute lowerdir+ options, or (classic)
+ * paths relative to their common directory, which is the mount's source. */
+SC_TEST(mountinfo_shows_the_layers_as_mounted)
+{
+	struct env e;
+	make_env(&e, "ovl-shape");
+	struct sc_overlay_spec s = spec_of(&e);
+	cleanup_error sc_error_t err = NULL;
+	must(sc_overlay_mount(&s, &err), &err);
+	cleanup_mountinfo struct sc_mountinfo mi = {0};
+	must(sc_mountinfo_read("/proc/self/mountinfo", &mi, &err), &err);
+	const struct sc_mount *m = sc_mountinfo_find(&mi, e.target);
+	SC_ASSERT(m != NULL);
+	if (sc_kernel_overlay_fd_layers()) {
+		SC_ASSERT(sc_mount_super_option(m, "lowerdir") == NULL);
+	} else {
+		cleanup_free char *base = sc_xasprintf("%s/ovl-shape/layers-a", sc_ktest_dir);
+		SC_ASSERT_STR_EQ(m->source, base);
+		SC_ASSERT_STR_EQ(sc_mount_super_option(m, "lowerdir"), "l1:l2:l3");
+	}
+	cleanup_overlay_layers struct sc_overlay_layers l = {0};
+	must(sc_mount_overlay_layers(m, &l, &err), &err);
+	SC_ASSERT_INT_EQ(sc_strv_len(l.lowerdirs), 3);
+	for (int i = 0; i < 3; i++)
+		SC_ASSERT_STR_EQ(l.lowerdirs[i], e.layers[i]);
+	free_env(&e);
+}
+
+/* containerd's snapshots: "<snapshots>/<id>/fs", top layer first. */
+static char **snapshot_layers(const char *root, int first, int n)
+{
+	char **v = sc_xzalloc((size_t)(n + 1) * sizeof(char *));
+	for (int i = 0; i < n; i++) {
+		v[i] = sc_xasprintf("%s/snapshots/%d/fs", root, first + n - 1 - i);
+		SC_ASSERT_INT_EQ(sc_ktest_sh("mkdir -p '%1$s' && echo %2$d > '%1$s/layer-%2$d'",
+					     v[i], first + n - 1 - i),
+				 0);
+	}
+	return v;
+}
+
+SC_TEST(hundred_twenty_layers_of_containerd_snapshots)
+{
+	char *root = sc_ktest_mkdir("ovl-120");
+	cleanup_strv char **a = snapshot_layers(root, 1, 120);
+	cleanup_free char *upper = sc_xasprintf("%s/upper", root);
+	cleanup_free char *work = sc_xasprintf("%s/work", root);
+	cleanup_free char *target = sc_xasprintf("%s/rootfs", root);
+	SC_ASSERT_INT_EQ(sc_ktest_sh("mkdir -p '%s' '%s' '%s'", upper, work, target), 0);
+	struct sc_overlay_spec s = {
+	    .lowerdirs = a, .upperdir = upper, .workdir = work, .target = target};
+	cleanup_error sc_error_t err = NULL;
+	must(sc_overlay_mount(&s, &err), &err);
+	cleanup_free char *bottom = read_in(target, "layer-1");
+	cleanup_free char *top = read_in(target, "layer-120");
+	SC_ASSERT_STR_EQ(bottom, "1\n");
+	SC_ASSERT_STR_EQ(top, "120\n");
+	enum sc_overlay_state st;
+	must(sc_overlay_inspect(&s, &st, &err), &err);
+	SC_ASSERT_INT_EQ(st, SC_OVERLAY_CURRENT);
+	/* the same image unpacked again under other snapshot IDs: stale, and
+	 * remounted over them */
+	cleanup_strv char **b = snapshot_layers(root, 201, 120);
+	s.lowerdirs = b;
+	must(sc_overlay_inspect(&s, &st, &err), &err);
+	SC_ASSERT_INT_EQ(st, SC_OVERLAY_STALE);
+	must(sc_overlay_ensure(&s, NULL, &err), &err);
+	cleanup_free char *top2 = read_in(target, "layer-320");
+	SC_ASSERT_STR_EQ(top2, "320\n");
+	umount2(target, MNT_DETACH);
+	free(root);
+}
+
+SC_TEST(classic_option_over_a_page_is_refused_with_a_reason)
+{
+	/* Layers with nothing in common but "/": the relative form is as
+	 * long as the absolute one, more than a page. */
+	sc_kernel_force_classic_overlay(true);
+	char *root = sc_ktest_mkdir("ovl-page");
+	char *layers[41];
+	for (int i = 0; i < 40; i++) {
+		layers[i] = sc_xasprintf("%s/%03d-%080d", root, i, 0);
+		SC_ASSERT_INT_EQ(sc_ktest_sh("mkdir -p '%s'", layers[i]), 0);
+	}
+	layers[40] = NULL;
+	cleanup_free char *upper = sc_xasprintf("%s/upper", root);
+	cleanup_free char *work = sc_xasprintf("%s/work", root);
+	cleanup_free char *target = sc_xasprintf("%s/rootfs", root);
+	SC_ASSERT_INT_EQ(sc_ktest_sh("mkdir -p '%s' '%s' '%s'", upper, work, target), 0);
+	/* ...unless they share a long directory: then each is short */
+	struct sc_overlay_spec s = {
+	    .lowerdirs = layers, .upperdir = upper, .workdir = work, .target = target};
+	cleanup_error sc_error_t err = NULL;
+	must(sc_overlay_mount(&s, &err), &err);
+	umount2(target, MNT_DETACH);
+	char *moved = layers[39];
+	layers[39] = sc_xasprintf("%s/other-%0200d/%0200d", sc_ktest_dir, 0, 0);
+	SC_ASSERT_INT_EQ(sc_ktest_sh("mkdir -p '%s'", layers[39]), 0);
+	SC_ASSERT_INT_EQ(sc_overlay_mount(&s, &err), -1);
+	SC_ASSERT_INT_EQ(err->code, E2BIG);
+	SC_ASSERT_STR_CONTAINS(err->message, "40 layers need more than");
+	SC_ASSERT_STR_CONTAINS(err->message, "lowerdir+ (Linux 6.8)");
+	SC_ASSERT_INT_EQ(sc_ktest_count_mounts(target), 0);
+	for (int i = 0; i < 40; i++)
+		free(layers[i]);
+	free(moved);
+	free(root);
+	sc_kernel_force_classic_overlay(sc_ktest_classic);
 }
 
 /* Copy the three layers to new directories (same content, new inodes), as

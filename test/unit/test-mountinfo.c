@@ -318,6 +318,43 @@ SC_TEST(relative_lowerdir_cannot_escape_snapshots)
 	SC_ASSERT_STR_EQ(l.lowerdirs[1], "/s/snapshots/1/fs");
 }
 
+SC_TEST(classic_overlay_layers_are_relative_to_an_absolute_source)
+{
+	/* Our own overlays mounted with the classic option (kernels before
+	 * 6.8) name the layers' common directory as the source. */
+	static const char line[] =
+	    "7 1 0:9 / /var/lib/sc/ns/n/u/rootfs rw,nosuid,nodev,noexec - overlay "
+	    "/var/lib/ctd/snapshots rw,lowerdir=12/fs:1/fs,upperdir=/var/lib/sc/ns/n/u/upper,"
+	    "workdir=/var/lib/sc/ns/n/u/work,index=off\n";
+	cleanup_mountinfo struct sc_mountinfo mi = {0};
+	cleanup_error sc_error_t err = NULL;
+	SC_ASSERT_INT_EQ(parse_str(line, &mi, &err), 0);
+	cleanup_overlay_layers struct sc_overlay_layers l = {0};
+	SC_ASSERT_INT_EQ(sc_mount_overlay_layers(&mi.mounts[0], &l, &err), 0);
+	SC_ASSERT_INT_EQ(sc_strv_len(l.lowerdirs), 2);
+	SC_ASSERT_STR_EQ(l.lowerdirs[0], "/var/lib/ctd/snapshots/12/fs");
+	SC_ASSERT_STR_EQ(l.lowerdirs[1], "/var/lib/ctd/snapshots/1/fs");
+	/* the source "/" (layers with nothing in common) */
+	cleanup_mountinfo struct sc_mountinfo root = {0};
+	SC_ASSERT_INT_EQ(parse_str("7 1 0:9 / /t rw - overlay / rw,lowerdir=a/fs:b,upperdir=/u,"
+				   "workdir=/w\n",
+				   &root, &err),
+			 0);
+	cleanup_overlay_layers struct sc_overlay_layers r = {0};
+	SC_ASSERT_INT_EQ(sc_mount_overlay_layers(&root.mounts[0], &r, &err), 0);
+	SC_ASSERT_STR_EQ(r.lowerdirs[0], "/a/fs");
+	SC_ASSERT_STR_EQ(r.lowerdirs[1], "/b");
+	/* the source does not let a layer escape: still no ".." */
+	cleanup_mountinfo struct sc_mountinfo esc = {0};
+	SC_ASSERT_INT_EQ(parse_str("7 1 0:9 / /t rw - overlay /s rw,lowerdir=../etc,upperdir=/u,"
+				   "workdir=/w\n",
+				   &esc, &err),
+			 0);
+	cleanup_overlay_layers struct sc_overlay_layers e = {0};
+	SC_ASSERT_INT_EQ(sc_mount_overlay_layers(&esc.mounts[0], &e, &err), -1);
+	SC_ASSERT_STR_CONTAINS(err->message, "not a plain path");
+}
+
 SC_TEST(not_an_overlay)
 {
 	cleanup_mountinfo struct sc_mountinfo mi = {0};
