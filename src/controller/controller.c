@@ -107,21 +107,25 @@ static int reconcile(struct sc_controller *c, const char *key, sc_error_t *err)
 	cleanup_json json_t *sci = sc_informer_get(c->instances, key);
 	cleanup_json json_t *provider = sc_informer_get(c->pods, provider_key);
 	cleanup_json json_t *consumer = sc_informer_get(c->pods, key);
-	/* Only pods that are ours by label count: a user's own pod that happens
-	 * to be called like our consumer is never touched. */
-	if (!sc_pod_has_role(provider, SC_ROLE_PROVIDER)) {
-		json_decref(provider);
-		provider = NULL;
-	}
-	if (!sc_pod_has_role(consumer, SC_ROLE_CONSUMER)) {
-		json_decref(consumer);
-		consumer = NULL;
-	}
+	/* Only pods this instance created count (our role label and a
+	 * controller reference to the instance's UID): a pod anyone else made
+	 * with our name and labels is never touched, and is reported. */
+	const char *sci_uid = sci ? sc_json_uid(sci) : NULL;
+	cleanup_json json_t *foreign_provider = NULL, *foreign_consumer = NULL;
+	if (provider != NULL && !sc_pod_is_ours(provider, SC_ROLE_PROVIDER, sci_uid))
+		foreign_provider = steal_pointer(&provider);
+	if (consumer != NULL && !sc_pod_is_ours(consumer, SC_ROLE_CONSUMER, sci_uid))
+		foreign_consumer = steal_pointer(&consumer);
 	char now[SC_TIME_LEN];
 	sc_time_now(now);
 	note_phase(c, key, sc);
-	struct sc_observed obs = {
-	    .sc = sc, .sci = sci, .provider = provider, .consumer = consumer, .now = now};
+	struct sc_observed obs = {.sc = sc,
+				  .sci = sci,
+				  .provider = provider,
+				  .consumer = consumer,
+				  .foreign_provider = sci_uid ? foreign_provider : NULL,
+				  .foreign_consumer = sci_uid ? foreign_consumer : NULL,
+				  .now = now};
 	struct sc_plan plan = {0};
 	sc_decide(&obs, &c->opts.pods, &plan);
 	if (plan.count == 0)

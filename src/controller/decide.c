@@ -133,6 +133,31 @@ static json_t *new_instance(json_t *sc, json_t *spec)
 }
 
 /* What the pods' own statuses say is wrong, in words a user can act on. */
+#define SC_REASON_POD_NAME_TAKEN "PodNameTaken"
+
+/* The message for a pod with one of our names that we did not create. */
+static char *pod_in_the_way(json_t *pod, json_t *sci)
+{
+	return sc_xasprintf("pod %s already exists and was not created for this "
+			    "StoppableContainer (it has no controller reference to instance "
+			    "%s); delete it or give the StoppableContainer another name",
+			    sc_json_name(pod), sc_json_uid(sci) ? sc_json_uid(sci) : "?");
+}
+
+/* Whether the instance already says a pod is in the way (one event, not one
+ * per reconcile). */
+static bool reported_taken(json_t *sci)
+{
+	static const char *const types[] = {SC_COND_PROVIDER_READY, SC_COND_CONSUMER_READY};
+	for (size_t i = 0; i < SC_ARRAY_SIZE(types); i++) {
+		json_t *c = sc_condition_find(sci, types[i]);
+		const char *r = json_string_value(json_object_get(c, "reason"));
+		if (r != NULL && strcmp(r, SC_REASON_POD_NAME_TAKEN) == 0)
+			return true;
+	}
+	return false;
+}
+
 struct diagnosis {
 	bool failed;        /* a Failed phase */
 	const char *reason; /* CamelCase */
@@ -368,7 +393,9 @@ void sc_decide(const struct sc_observed *obs, const struct sc_pod_options *o, st
 
 	/* Provider. */
 	bool provider_ok = false;
-	if (provider == NULL) {
+	if (provider == NULL && obs->foreign_provider != NULL) {
+		/* in the way: reported below */
+	} else if (provider == NULL) {
 		add(plan, SC_ACT_CREATE_POD)->object = sc_build_provider_pod(sci, o);
 	} else if (sc_obj_deleting(provider)) {
 		/* wait for it to go */
@@ -417,6 +444,10 @@ void sc_decide(const struct sc_observed *obs, const struct sc_pod_options *o, st
 				  "the provider moved to node %s; restarting the workload there",
 				  node);
 		}
+	} else if (running && rootfs_ok && obs->foreign_consumer != NULL) {
+		build_failure.failed = true;
+		build_failure.reason = SC_REASON_POD_NAME_TAKEN;
+		build_failure.message = pod_in_the_way(obs->foreign_consumer, sci);
 	} else if (running && rootfs_ok) {
 		cleanup_error sc_error_t err = NULL;
 		json_t *pod = sc_build_consumer_pod(sci, node, o, &err);
@@ -453,6 +484,17 @@ void sc_decide(const struct sc_observed *obs, const struct sc_pod_options *o, st
 		diagnose_pod(provider, "the provider pod", image, &pd);
 	if (consumer)
 		diagnose_pod(consumer, "the workload", image, &cd);
+	if (provider == NULL && obs->foreign_provider != NULL) {
+		pd.failed = true;
+		pd.reason = SC_REASON_POD_NAME_TAKEN;
+		pd.message = pod_in_the_way(obs->foreign_provider, sci);
+	}
+	const bool provider_taken = provider == NULL && obs->foreign_provider != NULL;
+	const bool consumer_taken =
+	    build_failure.failed && obs->foreign_consumer != NULL && consumer == NULL;
+	if ((provider_taken || consumer_taken) && !reported_taken(sci))
+		add_event(plan, "Warning", SC_REASON_POD_NAME_TAKEN, "%s",
+			  provider_taken ? pd.message : build_failure.message);
 	json_t *rootfs_cond = sc_condition_find(sci, SC_COND_ROOTFS_READY);
 	const char *rootfs_status = json_string_value(json_object_get(rootfs_cond, "status"));
 	const char *rootfs_msg = json_string_value(json_object_get(rootfs_cond, "message"));

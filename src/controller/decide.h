@@ -46,7 +46,12 @@ struct sc_observed {
 	json_t *sci;      /* its instance, or NULL */
 	json_t *provider; /* the provider pod, or NULL */
 	json_t *consumer; /* the consumer pod, or NULL */
-	const char *now;  /* RFC 3339, for lastTransitionTime */
+	/* A pod with the provider's or the consumer's name that this instance
+	 * did not create (no controller reference to it): never adopted, never
+	 * replaced; the status says it is in the way. NULL when none. */
+	json_t *foreign_provider;
+	json_t *foreign_consumer;
+	const char *now; /* RFC 3339, for lastTransitionTime */
 };
 
 void sc_decide(const struct sc_observed *obs, const struct sc_pod_options *o, struct sc_plan *plan);

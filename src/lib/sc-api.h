@@ -56,4 +56,22 @@ static inline bool sc_pod_has_role(const json_t *pod, const char *role)
 	return v != NULL && strcmp(v, role) == 0;
 }
 
+/* True when pod carries our role label AND a controller owner reference to
+ * the instance with UID owner_uid: a pod anyone else created with our labels
+ * and names is never ours, never adopted, never stacked onto. */
+static inline bool sc_pod_is_ours(const json_t *pod, const char *role, const char *owner_uid)
+{
+	if (owner_uid == NULL || !sc_pod_has_role(pod, role))
+		return false;
+	size_t i;
+	json_t *ref;
+	json_array_foreach (sc_json_path(pod, "metadata.ownerReferences"), i, ref) {
+		const char *uid = json_string_value(json_object_get(ref, "uid"));
+		if (json_is_true(json_object_get(ref, "controller")) && uid != NULL &&
+		    strcmp(uid, owner_uid) == 0)
+			return true;
+	}
+	return false;
+}
+
 #endif

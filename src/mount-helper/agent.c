@@ -358,7 +358,9 @@ static int reconcile(struct sc_agent *a, const char *key, sc_error_t *err)
 	cleanup_free char *provider_key = sc_xasprintf("%s%s", key, "-provider");
 	cleanup_json json_t *provider = sc_informer_get(a->pods, provider_key);
 	cleanup_json json_t *consumer = sc_informer_get(a->pods, key);
-	if (provider == NULL || !sc_pod_has_role(provider, SC_ROLE_PROVIDER) ||
+	/* Only the pods this instance created (a controller reference to its
+	 * UID): a squatter's pod with our name and labels is never stacked. */
+	if (!sc_pod_is_ours(provider, SC_ROLE_PROVIDER, sc_json_uid(sci)) ||
 	    sc_json_path_str(provider, "metadata.deletionTimestamp"))
 		return 0;
 	char pcid[65];
@@ -433,7 +435,7 @@ static int reconcile(struct sc_agent *a, const char *key, sc_error_t *err)
 		return sc_error_wrap(err, "reporting RootfsReady");
 
 	char ccid[65];
-	if (consumer != NULL && sc_pod_has_role(consumer, SC_ROLE_CONSUMER) &&
+	if (consumer != NULL && sc_pod_is_ours(consumer, SC_ROLE_CONSUMER, sc_json_uid(sci)) &&
 	    !sc_json_path_str(consumer, "metadata.deletionTimestamp") &&
 	    sc_agent_running_container(consumer, "workload", ccid, NULL))
 		return inject(a, sci, consumer, ccid, &dir, err);

@@ -359,6 +359,84 @@ SC_TEST(waits_for_rootfs_of_the_current_provider)
 	json_decref(prov);
 }
 
+/* A pod with the provider's name that this instance did not create: never
+ * replaced or adopted, the status says it is in the way, one event. */
+SC_TEST(a_foreign_pod_with_the_provider_name_is_reported_not_adopted)
+{
+	json_t *sc = make_sc(true);
+	json_t *sci = make_sci(sc);
+	json_t *squat = make_pod("demo-provider", PROV_UID, "Running", true);
+	struct sc_observed obs = {.sc = sc, .sci = sci, .foreign_provider = squat, .now = NOW};
+	struct sc_plan plan = {0};
+	sc_decide(&obs, &opts, &plan);
+	SC_ASSERT_INT_EQ(count(&plan, SC_ACT_CREATE_POD), 0);
+	SC_ASSERT_INT_EQ(count(&plan, SC_ACT_DELETE_POD), 0);
+	SC_ASSERT_STR_EQ(applied(&plan, SC_ACT_APPLY_STATUS, "status.phase"), "Failed");
+	const char *msg = applied(&plan, SC_ACT_APPLY_STATUS, "status.message");
+	SC_ASSERT_STR_CONTAINS(msg, "pod demo-provider already exists and was not created");
+	const struct sc_action *st = sc_plan_find(&plan, SC_ACT_APPLY_INSTANCE_STATUS);
+	json_t *c = sc_condition_find(st->object, "ProviderReady");
+	SC_ASSERT_STR_EQ(json_string_value(json_object_get(c, "reason")), "PodNameTaken");
+	const struct sc_action *ev = sc_plan_find(&plan, SC_ACT_EVENT);
+	SC_ASSERT(ev != NULL);
+	SC_ASSERT_STR_EQ(ev->reason, "PodNameTaken");
+	/* once the instance says so, no second event */
+	apply_status(sci, st->object);
+	sc_plan_free(&plan);
+	sc_decide(&obs, &opts, &plan);
+	SC_ASSERT_INT_EQ(count(&plan, SC_ACT_EVENT), 0);
+	SC_ASSERT_INT_EQ(count(&plan, SC_ACT_CREATE_POD), 0);
+	sc_plan_free(&plan);
+	json_decref(sc);
+	json_decref(sci);
+	json_decref(squat);
+}
+
+SC_TEST(a_foreign_pod_with_the_workload_name_is_reported_not_adopted)
+{
+	json_t *sc = make_sc(true);
+	json_t *sci = make_sci(sc);
+	set_rootfs_ready(sci, PROV_UID);
+	json_t *prov = make_provider(sci);
+	json_t *squat = make_pod("demo", "d0000000-0000-0000-0000-000000000000", "Running", true);
+	struct sc_observed obs = {
+	    .sc = sc, .sci = sci, .provider = prov, .foreign_consumer = squat, .now = NOW};
+	struct sc_plan plan = {0};
+	sc_decide(&obs, &opts, &plan);
+	SC_ASSERT_INT_EQ(count(&plan, SC_ACT_CREATE_POD), 0);
+	SC_ASSERT_INT_EQ(count(&plan, SC_ACT_DELETE_POD), 0);
+	SC_ASSERT_STR_EQ(applied(&plan, SC_ACT_APPLY_STATUS, "status.phase"), "Failed");
+	SC_ASSERT_STR_CONTAINS(applied(&plan, SC_ACT_APPLY_STATUS, "status.message"),
+			       "pod demo already exists");
+	size_t taken = 0;
+	for (size_t i = 0; i < plan.count; i++)
+		taken += plan.actions[i].kind == SC_ACT_EVENT &&
+			 strcmp(plan.actions[i].reason, "PodNameTaken") == 0;
+	SC_ASSERT_INT_EQ(taken, 1);
+	sc_plan_free(&plan);
+	json_decref(sc);
+	json_decref(sci);
+	json_decref(prov);
+	json_decref(squat);
+}
+
+SC_TEST(a_pod_is_ours_only_by_role_and_controller_reference)
+{
+	json_t *sc = make_sc(true);
+	json_t *sci = make_sci(sc);
+	json_t *pod = sc_build_provider_pod(sci, &opts);
+	SC_ASSERT(sc_pod_is_ours(pod, SC_ROLE_PROVIDER, SCI_UID));
+	SC_ASSERT(!sc_pod_is_ours(pod, SC_ROLE_CONSUMER, SCI_UID));
+	SC_ASSERT(!sc_pod_is_ours(pod, SC_ROLE_PROVIDER, "another-uid"));
+	SC_ASSERT(!sc_pod_is_ours(pod, SC_ROLE_PROVIDER, NULL));
+	/* the right labels without the reference: a squatter's copy */
+	json_object_del(json_object_get(pod, "metadata"), "ownerReferences");
+	SC_ASSERT(!sc_pod_is_ours(pod, SC_ROLE_PROVIDER, SCI_UID));
+	json_decref(pod);
+	json_decref(sc);
+	json_decref(sci);
+}
+
 SC_TEST(rootfs_ready_and_running_creates_consumer)
 {
 	json_t *sc = make_sc(true);
