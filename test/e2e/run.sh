@@ -397,9 +397,49 @@ EOF
 	expect_contains "$(k get "$SC" noimage -o jsonpath='{.status.message}')" "sc-test/does-not-exist:1" "the message"
 	make_sc badprefix true '' '  hostPathPrefix: /etc/not-allowed'
 	wait_phase badprefix Failed
-	expect_contains "$(k get "$SC" badprefix -o jsonpath='{.status.message}')" "not" "the message"
+	expect_contains "$(k get "$SC" badprefix -o jsonpath='{.status.message}')" \
+		'hostPathPrefix "/etc/not-allowed" is not allowed on this node' "the message"
 	[[ ! -e /etc/not-allowed ]] || fail "the mount-helper created /etc/not-allowed"
 	expect_contains "$(k get events --field-selector involvedObject.name=noimage -o jsonpath='{.items[*].reason}')" "Failed" "events"
+}
+
+t_squatted_pod_is_not_adopted() {
+	# An attacker who can create pods makes sq-provider with the operator's
+	# labels and their own image before the StoppableContainer sq exists.
+	k apply -f - >/dev/null <<EOF
+apiVersion: v1
+kind: Pod
+metadata:
+  name: sq-provider
+  labels:
+    stoppablecontainer.xtlsoft.top/instance: sq
+    stoppablecontainer.xtlsoft.top/role: provider
+    app.kubernetes.io/managed-by: sc-controller
+spec:
+  containers:
+  - {name: rootfs, image: $IMAGE, imagePullPolicy: Never, command: ["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 1; done"]}
+EOF
+	k wait --for=condition=Ready pod/sq-provider --timeout=120s >/dev/null || fail "the squatter pod did not start"
+	local squatter
+	squatter=$(pod_uid sq-provider)
+	make_sc sq true
+	wait_phase sq Failed 120
+	expect_contains "$(k get "$SC" sq -o jsonpath='{.status.message}')" \
+		"pod sq-provider already exists and was not created for this StoppableContainer" "the message"
+	[[ $(k get "$SCI" sq -o jsonpath='{.status.conditions[?(@.type=="ProviderReady")].reason}') == PodNameTaken ]] ||
+		fail "ProviderReady does not say PodNameTaken"
+	wait_until 60 "a PodNameTaken event" bash -c \
+		"kubectl -n $ns get events --field-selector involvedObject.name=sq -o jsonpath='{.items[*].reason}' | grep -qw PodNameTaken"
+	# Nothing was prepared from the squatter's layers, nothing stacked.
+	[[ $(pod_uid sq-provider) == "$squatter" ]] || fail "the squatter's pod was replaced"
+	[[ -z $(k get "$SCI" sq -o jsonpath='{.status.rootfs.providerPodUID}') ]] || fail "the instance reports a rootfs from the squatter's pod"
+	[[ ! -e /var/lib/stoppablecontainer/$ns/sq ]] || fail "the mount-helper made state for sq"
+	! grep -q "/var/lib/stoppablecontainer/$ns/sq/" /proc/self/mountinfo || fail "an overlay was mounted for sq"
+	# Once the squatter is gone, sq starts on a provider of its own.
+	k delete pod sq-provider --wait=true >/dev/null
+	wait_phase sq Running 180
+	[[ $(pod_uid sq-provider) != "$squatter" ]] || fail "sq-provider is still the squatter's"
+	k delete "$SC" sq --wait=true --timeout=120s >/dev/null || fail "deleting sq timed out"
 }
 
 t_consumer_recreated() {
@@ -481,6 +521,7 @@ run_test "no command runs the image's CMD with its ENV" t_image_defaults
 run_test "failures say why" t_failures_are_explained
 run_test "a crash loop and an unschedulable workload say why" t_crashloop_and_unschedulable_explained
 run_test "a deleted workload pod is recreated on the same rootfs" t_consumer_recreated
+run_test "a squatted provider pod is never adopted nor stacked onto" t_squatted_pod_is_not_adopted
 run_test "deletion leaves no object, mount or directory" t_delete_leaves_nothing
 run_test "the README's main command (hack/demo.sh) runs the seed's example" t_readme_main_command
 

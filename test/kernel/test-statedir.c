@@ -252,7 +252,8 @@ SC_TEST(foreign_owned_or_writable_dirs_are_refused)
 	SC_ASSERT_INT_EQ(sc_ktest_sh("mkdir -p '%1$s' && chmod 777 '%1$s'", wp), 0);
 	SC_ASSERT_INT_EQ(sc_statedir_create(wallowed, wp, "a", "b", UID1, &d, &err), -1);
 	SC_ASSERT_STR_CONTAINS(err->message, "writable by group or others");
-	SC_ASSERT(!sc_ktest_exists("a"));
+	cleanup_free char *made = sc_xasprintf("%s/a", wp);
+	SC_ASSERT(!sc_ktest_exists(made));
 }
 
 int main(void)
