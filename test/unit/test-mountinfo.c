@@ -108,6 +108,61 @@ SC_TEST(absolute_layers_and_escaped_mount_point)
 	SC_ASSERT_STR_EQ(sc_mountinfo_find(&mi, "/sys/fs/cgroup")->fstype, "cgroup2");
 }
 
+/* Recorded by hack/cluster/containerd2-smoke.sh: containerd v2.2.9, runc 1.1.5,
+ * 'ctr run' on the overlayfs snapshotter, kernel 6.18 (the smoke's root
+ * replaced by /var/lib/containerd). A 3-layer image: the legacy "lowerdir="
+ * with absolute layers, no lowerdir+, and containerd's index=off not shown. */
+SC_TEST(containerd2_absolute_layers)
+{
+	cleanup_mountinfo struct sc_mountinfo mi = {0};
+	load("containerd2-2.2.9-runc.mountinfo", &mi);
+	SC_ASSERT_INT_EQ(mi.n, 17);
+	const struct sc_mount *root = sc_mountinfo_find(&mi, "/");
+	SC_ASSERT(root != NULL);
+	SC_ASSERT_STR_EQ(root->fstype, "overlay");
+	SC_ASSERT_STR_EQ(root->source, "overlay");
+	SC_ASSERT_INT_EQ(sc_strv_len(root->optional), 0);
+	SC_ASSERT(sc_mount_super_option(root, "lowerdir+") == NULL);
+	SC_ASSERT(sc_mount_has_super_option(root, "uuid=on"));
+	SC_ASSERT(sc_mount_super_option(root, "index") == NULL);
+	SC_ASSERT(sc_str_has_prefix(sc_mount_super_option(root, "lowerdir"), SNAP "/3/fs:"));
+	cleanup_error sc_error_t err = NULL;
+	cleanup_overlay_layers struct sc_overlay_layers l = {0};
+	SC_ASSERT_INT_EQ(sc_mount_overlay_layers(root, &l, &err), 0);
+	SC_ASSERT_INT_EQ(sc_strv_len(l.lowerdirs), 3);
+	SC_ASSERT_STR_EQ(l.lowerdirs[0], SNAP "/3/fs");
+	SC_ASSERT_STR_EQ(l.lowerdirs[1], SNAP "/2/fs");
+	SC_ASSERT_STR_EQ(l.lowerdirs[2], SNAP "/1/fs");
+	SC_ASSERT_STR_EQ(l.upperdir, SNAP "/61/fs");
+	SC_ASSERT_STR_EQ(l.workdir, SNAP "/61/work");
+	/* ctr's default spec: a /run tmpfs, no /sys/fs/cgroup mount */
+	SC_ASSERT_STR_EQ(sc_mountinfo_find(&mi, "/run")->fstype, "tmpfs");
+	SC_ASSERT(sc_mountinfo_find(&mi, "/sys/fs/cgroup") == NULL);
+	SC_ASSERT_STR_EQ(sc_mountinfo_find(&mi, "/proc/keys")->root, "/null");
+}
+
+/* The same run, a 60-layer image: containerd 2.x still passes the layers
+ * relative to the snapshots directory when the options would not fit in a
+ * page less 512 bytes. */
+SC_TEST(containerd2_deep_image_relative_layers)
+{
+	cleanup_mountinfo struct sc_mountinfo mi = {0};
+	load("containerd2-2.2.9-runc-deep-relative.mountinfo", &mi);
+	const struct sc_mount *root = sc_mountinfo_find(&mi, "/");
+	SC_ASSERT(root != NULL);
+	SC_ASSERT(sc_str_has_prefix(sc_mount_super_option(root, "lowerdir"), "60/fs:59/fs:"));
+	cleanup_error sc_error_t err = NULL;
+	cleanup_overlay_layers struct sc_overlay_layers l = {0};
+	SC_ASSERT_INT_EQ(sc_mount_overlay_layers(root, &l, &err), 0);
+	SC_ASSERT_INT_EQ(sc_strv_len(l.lowerdirs), 60);
+	for (size_t i = 0; i < 60; i++) {
+		cleanup_free char *want = sc_xasprintf(SNAP "/%zu/fs", 60 - i);
+		SC_ASSERT_STR_EQ(l.lowerdirs[i], want);
+	}
+	SC_ASSERT_STR_EQ(l.upperdir, SNAP "/62/fs");
+	SC_ASSERT_STR_EQ(l.workdir, SNAP "/62/work");
+}
+
 SC_TEST(new_api_lowerdir_plus_with_escapes)
 {
 	cleanup_mountinfo struct sc_mountinfo mi = {0};
