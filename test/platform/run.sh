@@ -197,16 +197,36 @@ fetch_kernel() {
 		cat "$apt/download.log" >&2
 		return 1
 	}
-	local deb
+	# Newer suites split the image into linux-binary-* (the kernel) and
+	# linux-modules-*, exact versions the image depends on.
+	local deb more
 	deb=$(find "$dir.new" -maxdepth 1 -name '*.deb' | head -n1)
-	dpkg-deb -x "$deb" "$dir.new/x" || return 1
+	more=$(dpkg-deb -f "$deb" Depends | tr ',' '\n' |
+		sed -n 's/^ *\(linux-\(binary\|modules\)-[^ ]*\) (= \([^)]*\)).*/\1=\3/p' | tr '\n' ' ')
+	if [[ -n $more ]]; then
+		echo "== kernel $suite: downloading" "$more"
+		# shellcheck disable=SC2086 # one package a word
+		(cd "$dir.new" && apt-get "${o[@]}" download -q $more >>"$apt/download.log" 2>&1) || {
+			cat "$apt/download.log" >&2
+			return 1
+		}
+	fi
+	for deb in "$dir.new"/*.deb; do
+		dpkg-deb -x "$deb" "$dir.new/x" || return 1
+	done
+	# /boot/vmlinuz-RELEASE, or /usr/lib/modules/RELEASE/vmlinuz in newer ones
 	local vmlinuz release
-	vmlinuz=$(find "$dir.new/x/boot" -maxdepth 1 -name 'vmlinuz-*' | head -n1)
-	[[ -n $vmlinuz ]] || {
-		echo "run.sh: $deb holds no /boot/vmlinuz-*" >&2
-		return 1
-	}
-	release=${vmlinuz##*/vmlinuz-}
+	vmlinuz=$(find "$dir.new/x" -path '*/boot/vmlinuz-*' -type f | head -n1)
+	if [[ -n $vmlinuz ]]; then
+		release=${vmlinuz##*/vmlinuz-}
+	else
+		vmlinuz=$(find "$dir.new/x" -path '*/lib/modules/*/vmlinuz' -type f | head -n1)
+		[[ -n $vmlinuz ]] || {
+			echo "run.sh: the packages of $dep hold no kernel image" >&2
+			return 1
+		}
+		release=$(basename "$(dirname "$vmlinuz")")
+	fi
 	mv "$vmlinuz" "$dir.new/vmlinuz" || return 1
 	if [[ -d $dir.new/x/lib/modules/$release ]]; then
 		mv "$dir.new/x/lib/modules/$release" "$dir.new/modules" || return 1
@@ -216,7 +236,7 @@ fetch_kernel() {
 	echo "${dep#*=}" >"$dir.new/version" || return 1
 	# written last: a kernel with this file is complete
 	echo "$release" >"$dir.new/release" || return 1
-	rm -rf "$dir.new/x" "$deb" "$apt" "$dir"
+	rm -rf "$dir.new/x" "$dir.new"/*.deb "$apt" "$dir"
 	mv "$dir.new" "$dir"
 }
 
