@@ -139,6 +139,15 @@ if ((quick == 0)); then
 		record build-asan 0 1
 	fi
 
+	# The kernel tests again, inside Debian's own kernels (5.10, 6.1, 6.12)
+	# booted under QEMU with cgroup v2 only.
+	if [[ $(id -u) -eq 0 ]]; then
+		shell_tier "test/platform/run.sh build"
+	else
+		echo "== tier platform: skipped, needs root (the guests run the build's kernel tests)"
+		if [[ -n ${CI:-} ]]; then record platform 0 1; fi
+	fi
+
 	if [[ -x hack/fuzz.sh ]]; then
 		echo "== fuzz smoke"
 		if bash hack/fuzz.sh --smoke; then record fuzz-smoke 1 0; else record fuzz-smoke 0 1; fi
