@@ -71,7 +71,9 @@ Paths (override with the environment variables named):
 Other knobs: SC_NODE_IP (default: the source address of the default route),
 SC_TIMEOUT (seconds to wait for each component, default $TIMEOUT),
 SC_DOWN_GRACE (pod termination grace period used by down, default $DOWN_GRACE),
-SC_GOSUMDB_OFF=1 (build without the Go checksum database).
+SC_GOSUMDB_OFF=1 (build without the Go checksum database),
+SC_CONTAINERD=2 at 'up' (containerd 2.x built from hack/cluster/containerd2
+instead of Debian's 1.6; switching flavours empties containerd's root).
 EOF
 }
 
@@ -111,6 +113,14 @@ APISERVER_PORT=6443
 
 PAUSE_IMAGE=sc-test/pause:1
 BUSYBOX_IMAGE=sc-test/busybox:1
+
+# containerd: Debian's 1.6 (the default) or 2.x built from the Go module in
+# hack/cluster/containerd2 (SC_CONTAINERD=2 at 'up'). Both use the same root;
+# the flavour that wrote it is recorded, and 'up' with another flavour starts
+# from an empty containerd root (2.x migrates 1.6's metadata, 1.6 cannot read
+# 2.x's). Other commands use the recorded flavour's binaries.
+CONTAINERD_FLAVOUR_FILE=$STATE_DIR/containerd.flavour
+CONTAINERD_FLAVOUR=1.6
 
 # In start order; down stops them in reverse.
 COMPONENTS=(containerd etcd kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy)
@@ -193,6 +203,51 @@ ensure_packages() {
 		fi
 	fi
 	command -v go >/dev/null || die "'go' (>= 1.24) is not in PATH; it builds the Kubernetes binaries"
+}
+
+# ---------------------------------------------------------- containerd 2.x ---
+
+recorded_flavour() { cat "$CONTAINERD_FLAVOUR_FILE" 2>/dev/null || echo 1.6; }
+
+# The flavour 'up' starts: $SC_CONTAINERD, default 1.6.
+wanted_flavour() {
+	local f=${SC_CONTAINERD:-1.6}
+	case $f in
+	1.6 | 2) echo "$f" ;;
+	*) die "SC_CONTAINERD: want 1.6 (Debian's containerd) or 2 (built from hack/cluster/containerd2), got '$f'" ;;
+	esac
+}
+
+# use_flavour FLAVOUR [--build]: put that flavour's containerd, ctr and runc
+# shim first in PATH (containerd finds the shim there). Without --build a
+# flavour 2 that is not built yet leaves PATH alone.
+use_flavour() {
+	CONTAINERD_FLAVOUR=$1
+	[[ $1 == 2 ]] || return 0
+	local d
+	if [[ ${2:-} == --build ]]; then
+		d=$("$here/build-containerd2.sh") || die "building containerd 2.x failed"
+	else
+		d=$("$here/build-containerd2.sh" --print-dir 2>/dev/null) || return 0
+		[[ -x $d/containerd ]] || return 0
+	fi
+	PATH=$d:$PATH
+	export PATH
+}
+
+# Before containerd starts: a root written by the other flavour is emptied.
+switch_flavour() {
+	local was
+	was=$(recorded_flavour)
+	if [[ $was != "$CONTAINERD_FLAVOUR" && -d $CONTAINERD_ROOT ]]; then
+		running_pid containerd >/dev/null &&
+			die "containerd $was runs; 'down' first, then 'SC_CONTAINERD=$CONTAINERD_FLAVOUR up'"
+		log "switching containerd $was -> $CONTAINERD_FLAVOUR: emptying $CONTAINERD_ROOT (images are imported again)"
+		unmount_under "$CONTAINERD_ROOT"
+		rm -rf "$CONTAINERD_ROOT"
+	fi
+	mkdir -p "$STATE_DIR"
+	echo "$CONTAINERD_FLAVOUR" >"$CONTAINERD_FLAVOUR_FILE"
 }
 
 # --------------------------------------------------------------- processes ---
@@ -540,17 +595,9 @@ maxPods: 250
 EOF
 }
 
-write_configs() {
-	local ip=$1 restrict_oom=false
-	have_cap_sys_resource || restrict_oom=true
-	mkdir -p "$STATE_DIR/kubeconfigs" "$STATE_DIR/config" "$CNI_CONF_DIR" "$CNI_IPAM_DIR" "$CONTAINERD_ROOT" "$ETCD_DIR"
-	chmod 700 "$ETCD_DIR"
-	mkkubeconfig "$ADMIN_KUBECONFIG" admin
-	mkkubeconfig "$STATE_DIR/kubeconfigs/controller-manager.kubeconfig" controller-manager
-	mkkubeconfig "$STATE_DIR/kubeconfigs/scheduler.kubeconfig" scheduler
-	mkkubeconfig "$STATE_DIR/kubeconfigs/kubelet.kubeconfig" kubelet
-	mkkubeconfig "$STATE_DIR/kubeconfigs/kube-proxy.kubeconfig" kube-proxy
-
+# containerd 1.6 (Debian's): config version 2.
+write_containerd16_config() {
+	local restrict_oom=$1
 	cat >"$STATE_DIR/config/containerd.toml" <<EOF
 # Written by hack/cluster/cluster.sh; rewritten on every 'up'.
 version = 2
@@ -579,7 +626,28 @@ state = "$CONTAINERD_STATE"
   [plugins."io.containerd.internal.v1.opt"]
     path = "$CONTAINERD_ROOT/opt"
 EOF
+}
 
+write_configs() {
+	local ip=$1 restrict_oom=false
+	have_cap_sys_resource || restrict_oom=true
+	mkdir -p "$STATE_DIR/kubeconfigs" "$STATE_DIR/config" "$CNI_CONF_DIR" "$CNI_IPAM_DIR" "$CONTAINERD_ROOT" "$ETCD_DIR"
+	chmod 700 "$ETCD_DIR"
+	mkkubeconfig "$ADMIN_KUBECONFIG" admin
+	mkkubeconfig "$STATE_DIR/kubeconfigs/controller-manager.kubeconfig" controller-manager
+	mkkubeconfig "$STATE_DIR/kubeconfigs/scheduler.kubeconfig" scheduler
+	mkkubeconfig "$STATE_DIR/kubeconfigs/kubelet.kubeconfig" kubelet
+	mkkubeconfig "$STATE_DIR/kubeconfigs/kube-proxy.kubeconfig" kube-proxy
+
+	if [[ $CONTAINERD_FLAVOUR == 2 ]]; then
+		sed -e "s|@CONTAINERD_ROOT@|$CONTAINERD_ROOT|g" -e "s|@CONTAINERD_STATE@|$CONTAINERD_STATE|g" \
+			-e "s|@CONTAINERD_SOCK@|$CONTAINERD_SOCK|g" -e "s|@PAUSE_IMAGE@|$PAUSE_IMAGE|g" \
+			-e "s|@RESTRICT_OOM@|$restrict_oom|g" -e "s|@CNI_BIN_DIR@|$CNI_BIN_DIR|g" \
+			-e "s|@CNI_CONF_DIR@|$CNI_CONF_DIR|g" "$here/containerd2/config.toml.in" \
+			>"$STATE_DIR/config/containerd.toml"
+	else
+		write_containerd16_config "$restrict_oom"
+	fi
 	cat >"$STATE_DIR/config/crictl.yaml" <<EOF
 runtime-endpoint: unix://$CONTAINERD_SOCK
 image-endpoint: unix://$CONTAINERD_SOCK
@@ -879,8 +947,13 @@ cmd_up() {
 	need_root
 	local t0=$SECONDS ip since
 	since=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+	local want
+	want=$(wanted_flavour)
+	use_flavour "$want" --build
 	if [[ -f $ADMIN_KUBECONFIG ]] && BIN_DIR=$(cached_bin_dir) && [[ -n $BIN_DIR ]] && all_healthy \
 		&& kc get serviceaccount default -n default >/dev/null 2>&1; then
+		[[ $(recorded_flavour) == "$want" ]] ||
+			die "the cluster runs containerd $(recorded_flavour); run 'down' first to start it with containerd $want (SC_CONTAINERD=$want)"
 		if [[ $(kubelet_config) == "$(cat "$STATE_DIR/config/kubelet.yaml" 2>/dev/null)" ]]; then
 			log "cluster already up and healthy (KUBECONFIG=$ADMIN_KUBECONFIG)"
 			return 0
@@ -891,9 +964,10 @@ cmd_up() {
 	ensure_packages
 	find_bins
 	ip=$(node_ip)
-	log "node $NODE_NAME, IP $ip; binaries in $BIN_DIR"
+	log "node $NODE_NAME, IP $ip; binaries in $BIN_DIR; containerd $CONTAINERD_FLAVOUR ($(containerd --version | awk '{print $3}'))"
 	host_setup
 	make_pki "$ip"
+	switch_flavour
 	write_configs "$ip"
 	ensure_containerd
 	ensure_images
@@ -1156,6 +1230,8 @@ cmd_status() {
 main() {
 	local cmd=${1:-}
 	[[ $# -gt 0 ]] && shift
+	# every command but up acts on the containerd that runs (or ran)
+	[[ $cmd == up ]] || use_flavour "$(recorded_flavour)"
 	case $cmd in
 	up) need_root; take_lock; cmd_up "$@" ;;
 	down) need_root; take_lock; cmd_down "$@" ;;

@@ -104,7 +104,8 @@ static const struct feature floor_features[] = {
 };
 
 /* lowerdir+ by fd: fsconfig accepts it at once where the kernel knows it
- * (6.8); older kernels refuse the key (or, before 6.5, any fd value). */
+ * (6.13; 6.8 to 6.12 take lowerdir+ only as a path string, EBADF for an
+ * fd); older kernels refuse the key (or, before 6.5, any fd value). */
 static bool probe_overlay_fd_layers(void)
 {
 	cleanup_close int fs = fsopen("overlay", FSOPEN_CLOEXEC);

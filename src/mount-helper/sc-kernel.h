@@ -8,7 +8,7 @@
  *   statx with STATX_MNT_ID and STATX_ATTR_MOUNT_ROOT                    5.8
  *   the overlay filesystem                                               any
  * and uses, where the kernel has it:
- *   overlayfs "lowerdir+" by file descriptor                             6.8
+ *   overlayfs "lowerdir+" by file descriptor                             6.13
  *     (older kernels: the classic "lowerdir=" option, with layer paths made
  *     short relative to their common directory; see sc-overlay.h).
  * Each is probed by calling it, not by reading the version number: a
@@ -24,7 +24,7 @@ struct sc_kernel {
 	char release[65];       /* uname -r */
 	bool probed;            /* sc_kernel_probe ran */
 	const char *missing;    /* the first floor feature missing, or NULL */
-	bool overlay_fd_layers; /* "lowerdir+" by fd (6.8) */
+	bool overlay_fd_layers; /* "lowerdir+" by fd (6.13) */
 };
 
 /* Probe the running kernel (in a forked child: nothing changes in the

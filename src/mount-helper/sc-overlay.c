@@ -119,7 +119,7 @@ static int verify_mounted(const struct sc_overlay_spec *spec, sc_error_t *err)
 	return 0;
 }
 
-/* Linux >= 6.8: a detached overlay built with one "lowerdir+" per layer,
+/* Linux >= 6.13: a detached overlay built with one "lowerdir+" per layer,
  * each an fd opened without following symlinks (no option-length limit). */
 static int mount_fd_layers(const struct sc_overlay_spec *spec, int tfd, sc_error_t *err)
 {
@@ -234,7 +234,7 @@ static int child_mount_classic(void *arg, sc_error_t *err)
 	return 0;
 }
 
-/* Linux < 6.8: mount(2) with "lowerdir=" of paths relative to their common
+/* Linux < 6.13: mount(2) with "lowerdir=" of paths relative to their common
  * directory, as containerd does: the whole option string must fit in a page,
  * which 120 layers of containerd's snapshots do with room to spare. */
 static int mount_classic(const struct sc_overlay_spec *spec, int tfd, sc_error_t *err)
@@ -266,7 +266,7 @@ static int mount_classic(const struct sc_overlay_spec *spec, int tfd, sc_error_t
 		return sc_error_make(err, E2BIG,
 				     "%zu layers need more than %zu bytes of overlay options "
 				     "(relative to %s); this kernel takes no more without "
-				     "lowerdir+ (Linux 6.8)",
+				     "lowerdir+ by fd (Linux 6.13)",
 				     sc_strv_len(spec->lowerdirs), page - 1, base);
 	}
 	if (r < 0)
