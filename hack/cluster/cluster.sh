@@ -785,8 +785,20 @@ oci_index() { tar -xOf "$1" index.json 2>/dev/null || tar -xOf "$1" ./index.json
 # import is not enough: for an OCI archive holding only a tag, ctr invents
 # "import-<date>:<tag>", and containerd 1.6's CRI then keeps a normalised
 # copy of that name which it fails to resolve when starting containers.)
+# The image names an archive carries: a docker-archive's RepoTags, an OCI
+# archive's full image-name annotations (a bare tag is no name).
+archive_names() {
+	if [[ $(archive_transport "$1") == oci-archive ]]; then
+		oci_index "$1" | jq -r '.manifests[].annotations // {}
+			| (."io.containerd.image.name" // ."org.opencontainers.image.ref.name" // "")
+			| select(contains("/"))'
+	else
+		tar -xOf "$1" manifest.json 2>/dev/null | jq -r '.[].RepoTags // [] | .[]'
+	fi
+}
+
 import_image() {
-	local archive=$1 name=${2:-} out imported=() line tmp=""
+	local archive=$1 name=${2:-} out imported=() names=() listed n full tmp=""
 	[[ -f $archive ]] || die "import-image: no such file: $archive"
 	health_containerd || die "import-image: containerd is not running (run 'up' first)"
 	if [[ -n $name ]]; then
@@ -794,26 +806,25 @@ import_image() {
 		skopeo copy -q "$(archive_transport "$archive"):$archive" "docker-archive:$tmp/image.tar:$name" >&2 \
 			|| { rm -rf "$tmp"; die "import-image: skopeo could not convert $archive to a docker archive named $name"; }
 		archive=$tmp/image.tar
-	elif [[ $(archive_transport "$archive") == oci-archive ]] \
-		&& ! oci_index "$archive" | jq -e '[.manifests[].annotations // {}
-			| (."io.containerd.image.name" // ."org.opencontainers.image.ref.name" // "")
-			| select(contains("/"))] | length > 0' >/dev/null; then
-		# Checked before importing: a name ctr invents stays in the CRI's
-		# image list until containerd restarts, even once removed.
-		die "import-image: the OCI archive $archive names no full image reference (only a tag, or none); give NAME:TAG"
+	fi
+	# Checked before importing: a name ctr invents stays in the CRI's image
+	# list until containerd restarts, even once removed.
+	mapfile -t names < <(archive_names "$archive")
+	if ((${#names[@]} == 0)); then
+		[[ -z $tmp ]] || rm -rf "$tmp"
+		die "import-image: $1 names no full image reference (only a tag, or none); give NAME:TAG"
 	fi
 	out=$(ctr_k8s images import "$archive" 2>&1) || { [[ -z $tmp ]] || rm -rf "$tmp"; die "ctr images import failed: $out"; }
 	[[ -z $tmp ]] || rm -rf "$tmp"
-	while read -r line; do
-		# "unpacking NAME (sha256:...)...done"
-		[[ $line =~ ^unpacking\ ([^ ]+)\ \(sha256: ]] || continue
-		if [[ ${BASH_REMATCH[1]} == import-* ]]; then
-			ctr_k8s images rm "${BASH_REMATCH[1]}" >/dev/null 2>&1 || true
-			die "import-image: $1 names no full image reference (ctr called it ${BASH_REMATCH[1]}); give NAME:TAG"
-		fi
-		imported+=("${BASH_REMATCH[1]}")
-	done <<<"$out"
-	((${#imported[@]})) || die "import-image: no named image in $1 (ctr said: $out); give NAME:TAG"
+	# The names as containerd lists them: 1.6 and 2.x both put the default
+	# registry's domain in front of a short name; their progress output
+	# differs, so the list is read back rather than parsed from it.
+	listed=$(ctr_k8s images ls -q 2>/dev/null)
+	for n in "${names[@]}"; do
+		full=$(grep -E "(^|/)${n//./\\.}\$" <<<"$listed" | head -n1)
+		[[ -n $full ]] || die "import-image: containerd lists no image $n after importing $1 (ctr said: $out)"
+		imported+=("$full")
+	done
 	printf '%s\n' "${imported[@]}"
 }
 
