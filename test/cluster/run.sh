@@ -388,9 +388,12 @@ main() {
 	if ((with_down)); then
 		run_test down-leaves-nothing test_down_leaves_nothing
 	fi
-	((skipped == 0)) || say "$skipped skipped"
 	((failed == 0)) || say "failed: ${failed_names[*]}"
-	say "$passed passed, $failed failed"
+	if ((skipped > 0)); then
+		say "$passed passed, $failed failed, $skipped skipped"
+	else
+		say "$passed passed, $failed failed"
+	fi
 	((failed == 0))
 }
 

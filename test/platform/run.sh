@@ -13,6 +13,10 @@
 #   --timeout SECS        per kernel, boot to power-off (default 600; also
 #                         SC_PLATFORM_TIMEOUT); each binary gets at most 300
 #   --log-dir DIR         console logs (default BUILD_DIR/platform-logs)
+#   --bench "ARGS;..."    a benchmark instead of the tests: run
+#                         BUILD/test/kernel/bench-inject with each ';'-separated
+#                         argument list (LAYERS FILES RUNS) in every guest and
+#                         print what it measured (times are under emulation)
 #   -h, --help            this text
 #
 # Kernels are downloaded once with apt-get (the archive of the machine's own
@@ -43,6 +47,7 @@ timeout_s=${SC_PLATFORM_TIMEOUT:-600}
 mem=${SC_PLATFORM_MEM:-1024}
 cpus=${SC_PLATFORM_CPUS:-2}
 logdir=
+bench=
 cache=${SC_CACHE_DIR:-$HOME/.cache/stoppablecontainer}/kernels
 binary_timeout=300
 
@@ -52,7 +57,7 @@ while (($# > 0)); do
 		usage
 		exit 0
 		;;
-	--kernels | --tests | --timeout | --log-dir)
+	--kernels | --tests | --timeout | --log-dir | --bench)
 		if (($# < 2)); then
 			echo "run.sh: $1 needs a value (try --help)" >&2
 			exit 2
@@ -62,6 +67,7 @@ while (($# > 0)); do
 		--tests) tests=$2 ;;
 		--timeout) timeout_s=$2 ;;
 		--log-dir) logdir=$2 ;;
+		--bench) bench=$2 ;;
 		esac
 		shift 2
 		;;
@@ -95,7 +101,9 @@ logdir=$(cd "$logdir" && pwd -P)
 
 # The test binaries to run, in a stable order.
 bins=()
-if [[ -n $tests ]]; then
+if [[ -n $bench ]]; then
+	bins+=("$build/test/kernel/bench-inject")
+elif [[ -n $tests ]]; then
 	for t in $tests; do
 		bins+=("$build/test/kernel/ktest-${t#ktest-}")
 	done
@@ -289,8 +297,16 @@ make_base() {
 	local f
 	for f in "${bins[@]}" "$build/src/exec/sc-exec" "$build/src/pause/sc-pause"; do
 		copy_with_libs "$f" "$r"
-		[[ $f == "$build"/test/kernel/* ]] && echo "$f" >>"$r/etc/sc-platform/tests"
+		[[ -z $bench && $f == "$build"/test/kernel/* ]] && echo "$f" >>"$r/etc/sc-platform/tests"
 	done
+	local i=0 args
+	while IFS= read -r args; do
+		[[ -n ${args// /} ]] || continue
+		i=$((i + 1))
+		printf '#!/bin/sh\nexec %s %s\n' "$build/test/kernel/bench-inject" "$args" >"$r/bench-$i"
+		chmod 755 "$r/bench-$i"
+		echo "/bench-$i" >>"$r/etc/sc-platform/tests"
+	done < <(tr ';' '\n' <<<"$bench")
 	# test-proc checks a fake container sees the build directory (at /sc)
 	# through this file
 	cp "$build/build.ninja" "$r$build/build.ninja"
@@ -472,6 +488,14 @@ for suite in $kernels; do
 			echo "kernel $suite: crashed before /init (${oops:-no oops line}); booting once more"
 			mv "$console" "$logdir/$suite.console.crashed-boot.log"
 			boot "$suite" "$tmp/initrd-$suite.cpio" "$console" || rc=$?
+		fi
+		if [[ -n $bench ]]; then
+			# measurements, not results: each run's output as it is
+			echo "kernel ${version%%-*} ($suite):"
+			awk '/^=== sc-platform begin bench-/ { on = 1; next }
+				/^=== sc-platform end bench-/ { on = 0; print "    (" $4 " " $5 ")"; next }
+				on && !/^dmesg/ { sub(/\r$/, ""); print "    " $0 }' "$console"
+			continue
 		fi
 		report=$(parse_log "$console")
 		if ((rc == 124)); then
