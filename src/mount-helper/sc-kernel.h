@@ -47,6 +47,9 @@ const char *sc_kernel_unsupported(void);
 /* One line for the log: the release and which optional paths are used. */
 char *sc_kernel_describe(void);
 
+/* Tests: describe this kernel as lacking a floor feature. */
+void sc_kernel_pretend_missing(const char *what, const char *since);
+
 /* Tests: use the classic lowerdir= path even where lowerdir+ exists. */
 void sc_kernel_force_classic_overlay(bool classic);
 
