@@ -11,6 +11,7 @@
 #include "sc-informer.h"
 #include "sc-json.h"
 #include "sc-log.h"
+#include "sc-ticker.h"
 #include "sc-workqueue.h"
 
 struct sc_controller {
@@ -19,6 +20,7 @@ struct sc_controller {
 	struct sc_kube_client *client; /* writes; the informers have their own */
 	struct sc_informer *scs, *instances, *pods;
 	struct sc_workqueue *queue;
+	struct sc_ticker *resync;
 	pthread_t *workers;
 	int nworkers;
 	/* metrics */
@@ -134,9 +136,11 @@ static int reconcile(struct sc_controller *c, const char *key, sc_error_t *err)
 	if (st != NULL)
 		note_phase(c, key, st->object);
 	if (c->opts.may_write != NULL && !c->opts.may_write(c->opts.may_write_data)) {
-		SC_LOG_V(1, "reconciling %s: not the leader, writing nothing", key);
+		/* The lease was not renewed in time (a frozen API server): no
+		 * write, but the key is kept and retried, so it converges once
+		 * the lease is renewed (or a new leader resyncs). */
 		sc_plan_free(&plan);
-		return 0;
+		return sc_error_make(err, EAGAIN, "not the leader right now; writing nothing");
 	}
 	struct sc_execute_stats stats = {0};
 	int r = sc_execute_plan(c->client, sc, &plan, &stats, err);
@@ -159,14 +163,17 @@ static void *worker(void *data)
 		if (r < 0) {
 			/* Conflicts are expected under concurrent writers: retry
 			 * from fresh state without shouting. */
-			if (sc_error_is_conflict(err))
+			bool expected = sc_error_is_conflict(err) || err->code == EAGAIN;
+			if (expected)
 				SC_LOG_V(1, "reconciling %s: %s (retrying)", key,
 					 sc_error_message(err));
 			else
 				SC_LOG_KV(SC_LOG_LEVEL_WARNING, "reconcile failed", "key", key,
 					  "error", sc_error_message(err), NULL);
 			sc_metric_add(c->m_reconciles, 1,
-				      sc_error_is_conflict(err) ? "conflict" : "error");
+				      sc_error_is_conflict(err) ? "conflict"
+				      : err->code == EAGAIN     ? "not_leader"
+								: "error");
 			sc_workqueue_add_rate_limited(c->queue, key);
 		} else {
 			sc_metric_add(c->m_reconciles, 1, "success");
@@ -235,6 +242,31 @@ int sc_controller_new(const struct sc_kube_config *cfg, const struct sc_kube_cli
 	return 0;
 }
 
+static void resync_one(const json_t *obj, void *data)
+{
+	enqueue(data, obj, false);
+}
+
+/* The periodic resync: every object in the caches back into the queue. */
+static void resync(void *data)
+{
+	struct sc_controller *c = data;
+	sc_informer_for_each(c->scs, resync_one, c);
+	sc_informer_for_each(c->instances, resync_one, c);
+	SC_LOG_V(2, "resync: %zu keys queued", sc_workqueue_len(c->queue));
+}
+
+unsigned sc_controller_resyncs(struct sc_controller *c)
+{
+	return c->resync ? sc_ticker_ticks(c->resync) : 0;
+}
+
+bool sc_controller_healthy(struct sc_controller *c, const char **why)
+{
+	return sc_informer_healthy(c->scs, why) && sc_informer_healthy(c->instances, why) &&
+	       sc_informer_healthy(c->pods, why);
+}
+
 int sc_controller_start(struct sc_controller *c, sc_error_t *err)
 {
 	if (sc_informer_start(c->scs, err) < 0 || sc_informer_start(c->instances, err) < 0 ||
@@ -246,6 +278,10 @@ int sc_controller_start(struct sc_controller *c, sc_error_t *err)
 			return sc_error_make_errno(err, "starting worker %d", i);
 		c->nworkers++;
 	}
+	long long period =
+	    c->opts.resync_ms == 0 ? SC_CONTROLLER_DEFAULT_RESYNC_MS : c->opts.resync_ms;
+	if (period > 0 && sc_ticker_start(period, resync, c, &c->resync, err) < 0)
+		return sc_error_wrap(err, "starting the resync");
 	return 0;
 }
 
@@ -259,6 +295,7 @@ void sc_controller_free(struct sc_controller *c)
 {
 	if (c == NULL)
 		return;
+	sc_ticker_stop(c->resync);
 	if (c->queue)
 		sc_workqueue_shutdown(c->queue);
 	for (int i = 0; i < c->nworkers; i++)

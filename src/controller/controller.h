@@ -22,7 +22,16 @@ struct sc_controller_options {
 	 * lost the leadership) skips the writes. */
 	bool (*may_write)(void *data);
 	void *may_write_data;
+	/* Every resync_ms (0: SC_CONTROLLER_DEFAULT_RESYNC_MS; < 0: never),
+	 * every StoppableContainer and instance in the caches goes back into
+	 * the work queue: whatever event was missed (a watch that broke while
+	 * the API server was frozen, a reconcile skipped while not leading),
+	 * each object converges within one period. A resync of objects that
+	 * need nothing writes nothing: it costs no API request. */
+	long long resync_ms;
 };
+
+#define SC_CONTROLLER_DEFAULT_RESYNC_MS 60000LL
 
 struct sc_controller;
 
@@ -33,6 +42,11 @@ int sc_controller_new(const struct sc_kube_config *cfg, const struct sc_kube_cli
 int sc_controller_start(struct sc_controller *c, sc_error_t *err);
 /* True once every informer has listed. */
 bool sc_controller_synced(struct sc_controller *c);
+/* Synced and every informer's list and watch work (for /readyz); else false
+ * with *why set. */
+bool sc_controller_healthy(struct sc_controller *c, const char **why);
+/* Resyncs done so far (for tests and metrics). */
+unsigned sc_controller_resyncs(struct sc_controller *c);
 /* Stops the workers and informers and frees everything. */
 void sc_controller_free(struct sc_controller *c);
 

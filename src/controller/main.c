@@ -34,6 +34,10 @@ static const char usage[] =
     "                             in every provider and consumer pod (default:\n"
     "                             IfNotPresent)\n"
     "  --workers N                concurrent reconciles (default: 2; env SC_WORKERS)\n"
+    "  --resync-period SECONDS    queue every StoppableContainer again this often,\n"
+    "                             so each converges whatever event was missed;\n"
+    "                             costs no API request (default: 60; 0 never;\n"
+    "                             env SC_RESYNC_PERIOD)\n"
     "  --qps Q, --burst N         client-side API rate limit (default: 20, 40;\n"
     "                             env SC_KUBE_QPS, SC_KUBE_BURST)\n"
     "  --metrics-addr ADDR        /metrics, /healthz, /readyz listen address\n"
@@ -66,11 +70,11 @@ static bool ready(void *data, const char **why)
 		/* A standby is healthy and ready to take over. */
 		return true;
 	}
-	if (r->controller == NULL || !sc_controller_synced(r->controller)) {
-		*why = "caches not synced yet";
+	if (r->controller == NULL) {
+		*why = "starting";
 		return false;
 	}
-	return true;
+	return sc_controller_healthy(r->controller, why);
 }
 
 /* A replica writes only while it holds the lease. */
@@ -107,6 +111,7 @@ int main(int argc, char **argv)
 		OPT_EXEC_IMAGE,
 		OPT_EXEC_PULL_POLICY,
 		OPT_WORKERS,
+		OPT_RESYNC,
 		OPT_QPS,
 		OPT_BURST,
 		OPT_METRICS,
@@ -121,6 +126,7 @@ int main(int argc, char **argv)
 	    {"exec-image", required_argument, NULL, OPT_EXEC_IMAGE},
 	    {"exec-image-pull-policy", required_argument, NULL, OPT_EXEC_PULL_POLICY},
 	    {"workers", required_argument, NULL, OPT_WORKERS},
+	    {"resync-period", required_argument, NULL, OPT_RESYNC},
 	    {"qps", required_argument, NULL, OPT_QPS},
 	    {"burst", required_argument, NULL, OPT_BURST},
 	    {"metrics-addr", required_argument, NULL, OPT_METRICS},
@@ -137,6 +143,7 @@ int main(int argc, char **argv)
 	int verbosity = (int)env_num("SC_LOG_VERBOSITY", 0, 10, 0);
 	struct sc_controller_options opts = {.namespace = getenv("SC_WATCH_NAMESPACE"),
 					     .workers = (int)env_num("SC_WORKERS", 1, 64, 2)};
+	long resync_s = env_num("SC_RESYNC_PERIOD", 0, 86400, 60);
 	sc_pod_options_defaults(&opts.pods);
 	struct sc_kube_client_options copts = {.component = "sc-controller",
 					       .qps = (double)env_num("SC_KUBE_QPS", 0, 100000, 20),
@@ -169,6 +176,9 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			opts.pods.exec_image_pull_policy = optarg;
+			break;
+		case OPT_RESYNC:
+			resync_s = parse_num_or_die("--resync-period", optarg, 0, 86400);
 			break;
 		case OPT_WORKERS:
 			opts.workers = (int)parse_num_or_die("--workers", optarg, 1, 64);
@@ -275,6 +285,7 @@ int main(int argc, char **argv)
 	}
 
 	struct sc_controller *ctl = NULL;
+	opts.resync_ms = resync_s > 0 ? resync_s * 1000 : -1;
 	if (sc_controller_new(cfg, &copts, &opts, &ctl, &err) < 0 ||
 	    sc_controller_start(ctl, &err) < 0) {
 		SC_LOG_ERROR("starting the controller: %s", sc_error_message(err));

@@ -262,7 +262,8 @@ struct sc_informer {
 	atomic_bool stop;
 	atomic_bool synced;
 	atomic_uint lists;
-	pthread_mutex_t lock; /* with cond: sync waiters and backoff waits */
+	atomic_llong list_failing_since; /* monotonic ms, 0: the last list worked */
+	pthread_mutex_t lock;            /* with cond: sync waiters and backoff waits */
 	pthread_cond_t cond;
 };
 
@@ -442,6 +443,8 @@ static void *informer_main(void *p)
 		if (atomic_load(&inf->stop))
 			break;
 		if (r < 0) {
+			if (atomic_load(&inf->list_failing_since) == 0)
+				atomic_store(&inf->list_failing_since, sc_now_ms());
 			long long delay =
 			    sc_backoff_delay(inf->backoff_initial_ms, inf->backoff_max_ms, attempt,
 					     (double)rand_r(&inf->seed) / ((double)RAND_MAX + 1));
@@ -454,6 +457,7 @@ static void *informer_main(void *p)
 			continue;
 		}
 		attempt = 0;
+		atomic_store(&inf->list_failing_since, 0);
 		struct sc_store_delta *deltas = NULL;
 		size_t n = sc_store_replace(inf->store, items, &deltas);
 		sc_informer_dispatch(&inf->handlers, deltas, n);
@@ -534,6 +538,33 @@ void sc_informer_free(struct sc_informer *inf)
 	pthread_cond_destroy(&inf->cond);
 	pthread_mutex_destroy(&inf->lock);
 	free(inf);
+}
+
+bool sc_informer_healthy(struct sc_informer *inf, const char **why)
+{
+	if (!atomic_load(&inf->synced)) {
+		*why = "not synced yet";
+		return false;
+	}
+	if (atomic_load(&inf->list_failing_since) != 0) {
+		*why = "listing fails";
+		return false;
+	}
+	if (sc_watch_failing_since(inf->watch) != 0) {
+		*why = "the watch fails or went silent";
+		return false;
+	}
+	return true;
+}
+
+void sc_informer_for_each(struct sc_informer *inf, void (*fn)(const json_t *obj, void *data),
+			  void *data)
+{
+	cleanup_json json_t *all = sc_informer_list(inf);
+	size_t i;
+	json_t *obj;
+	json_array_foreach (all, i, obj)
+		fn(obj, data);
 }
 
 bool sc_informer_has_synced(struct sc_informer *inf)

@@ -112,6 +112,14 @@ int sc_informer_start(struct sc_informer *inf, sc_error_t *err);
 void sc_informer_stop(struct sc_informer *inf);
 void sc_informer_free(struct sc_informer *inf);
 
+/* Synced, and neither listing nor watching fails right now (a watch that went
+ * silent counts as failing: see SC_WATCH_IDLE_TIMEOUT_MS); else false with
+ * *why set. For /readyz. */
+bool sc_informer_healthy(struct sc_informer *inf, const char **why);
+/* fn(obj, data) for every object in the store (a snapshot), on the caller's
+ * thread: a periodic resync feeds these to the work queue. */
+void sc_informer_for_each(struct sc_informer *inf, void (*fn)(const json_t *obj, void *data),
+			  void *data);
 /* True once the first list is in the store. */
 bool sc_informer_has_synced(struct sc_informer *inf);
 /* Wait until synced, stopped or timeout_ms passed; true when synced. */

@@ -856,6 +856,11 @@ static int call_locked(struct sc_kube_client *c, const struct sc_kube_call *call
 	}
 	rc |= curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
 	rc |= curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout);
+	/* the handle is reused: always set (0 turns the limit off) */
+	rc |= curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, call->idle_timeout_ms > 0 ? 1L : 0L);
+	rc |=
+	    curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME,
+			     call->idle_timeout_ms > 0 ? (call->idle_timeout_ms + 999) / 1000 : 0L);
 	rc |= curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_write);
 	rc |= curl_easy_setopt(h, CURLOPT_WRITEDATA, &ctx);
 	if (call->stop != NULL) {

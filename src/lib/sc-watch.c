@@ -177,6 +177,7 @@ struct sc_watch {
 	long backoff_initial_ms;
 	long backoff_max_ms;
 	unsigned reconnects;
+	atomic_llong failing_since; /* monotonic ms of the first failure in a row; 0: fine */
 	unsigned seed;
 
 	atomic_bool stop;
@@ -272,6 +273,11 @@ unsigned sc_watch_reconnects(const struct sc_watch *w)
 	return w->reconnects;
 }
 
+long long sc_watch_failing_since(struct sc_watch *w)
+{
+	return atomic_load(&w->failing_since);
+}
+
 void sc_watch_stop(struct sc_watch *w)
 {
 	atomic_store(&w->stop, true);
@@ -306,6 +312,7 @@ static int on_event(const struct sc_watch_event *ev, void *userdata, sc_error_t 
 static int on_stream(const char *data, size_t len, void *userdata, sc_error_t *err)
 {
 	struct sc_watch *w = userdata;
+	atomic_store(&w->failing_since, 0);
 	return sc_watch_decoder_feed(&w->dec, data, len, err);
 }
 
@@ -327,6 +334,10 @@ int sc_watch_once(struct sc_watch *w, sc_watch_event_fn fn, void *userdata, sc_e
 	    /* The server ends the stream after timeoutSeconds; the client
 	     * deadline is a little later and only catches a dead peer. */
 	    .timeout_ms = (w->timeout_seconds + 30) * 1000,
+	    /* A stream that stays silent this long is dead (a frozen or
+	     * partitioned server sends nothing and ends nothing): the API
+	     * server sends a bookmark about once a minute. */
+	    .idle_timeout_ms = SC_WATCH_IDLE_TIMEOUT_MS,
 	    .stream = on_stream,
 	    .stream_userdata = w,
 	    .stop = &w->stop,
@@ -373,6 +384,10 @@ int sc_watch_run(struct sc_watch *w, sc_watch_event_fn fn, void *userdata, sc_er
 			*err = steal_pointer(&e);
 			return -1;
 		}
+		if (healthy && r == 0)
+			atomic_store(&w->failing_since, 0);
+		else if (r < 0 && atomic_load(&w->failing_since) == 0)
+			atomic_store(&w->failing_since, sc_now_ms());
 		if (healthy)
 			attempt = 0;
 		w->reconnects++;

@@ -26,8 +26,12 @@
 
 #define SC_WATCH_DEFAULT_MAX_LINE        (16u << 20)
 #define SC_WATCH_DEFAULT_TIMEOUT_SECONDS 300L
-#define SC_WATCH_DEFAULT_BACKOFF_MS      200L
-#define SC_WATCH_DEFAULT_BACKOFF_MAX_MS  30000L
+/* A watch stream silent this long is taken for dead and replaced (the API
+ * server sends a bookmark about once a minute to a watch that asked for
+ * them; a frozen server sends nothing and never ends the stream). */
+#define SC_WATCH_IDLE_TIMEOUT_MS        90000L
+#define SC_WATCH_DEFAULT_BACKOFF_MS     200L
+#define SC_WATCH_DEFAULT_BACKOFF_MAX_MS 30000L
 
 enum sc_watch_event_type {
 	SC_WATCH_ADDED,
@@ -113,6 +117,10 @@ bool sc_watch_stopping(struct sc_watch *w);
 /* The resourceVersion the next request resumes from (may be NULL). */
 const char *sc_watch_resource_version(const struct sc_watch *w);
 void sc_watch_set_resource_version(struct sc_watch *w, const char *rv);
+/* The monotonic time (sc_now_ms) of the first of the failures in a row
+ * (connection refused, a dead stream), or 0 while the watch is fine: data
+ * has arrived since. */
+long long sc_watch_failing_since(struct sc_watch *w);
 /* Reconnects since creation (for tests and metrics). */
 unsigned sc_watch_reconnects(const struct sc_watch *w);
 

@@ -18,6 +18,7 @@
 #include "sc-overlay.h"
 #include "sc-proc.h"
 #include "sc-statedir.h"
+#include "sc-ticker.h"
 #include "sc-validate.h"
 #include "sc-workqueue.h"
 
@@ -26,6 +27,7 @@ struct sc_agent {
 	struct sc_kube_client *client;
 	struct sc_informer *instances, *pods;
 	struct sc_workqueue *queue;
+	struct sc_ticker *resync;
 	pthread_t worker;
 	bool worker_started;
 	struct sc_metric *m_prepared, *m_injected, *m_removed, *m_errors, *m_inject_seconds;
@@ -546,6 +548,18 @@ int sc_agent_new(const struct sc_kube_config *cfg, const struct sc_agent_options
 	return 0;
 }
 
+static void resync_one(const json_t *obj, void *data)
+{
+	enqueue_instance(obj, data);
+}
+
+/* Every instance in the cache back into the queue (see resync_ms). */
+static void resync(void *data)
+{
+	struct sc_agent *a = data;
+	sc_informer_for_each(a->instances, resync_one, a);
+}
+
 int sc_agent_start(struct sc_agent *a, sc_error_t *err)
 {
 	if (sc_informer_start(a->instances, err) < 0 || sc_informer_start(a->pods, err) < 0)
@@ -555,6 +569,9 @@ int sc_agent_start(struct sc_agent *a, sc_error_t *err)
 	if (pthread_create(&a->worker, NULL, worker, a) != 0)
 		return sc_error_make_errno(err, "starting the worker");
 	a->worker_started = true;
+	long long period = a->opts.resync_ms == 0 ? SC_AGENT_DEFAULT_RESYNC_MS : a->opts.resync_ms;
+	if (period > 0 && sc_ticker_start(period, resync, a, &a->resync, err) < 0)
+		return sc_error_wrap(err, "starting the resync");
 	return 0;
 }
 
@@ -563,10 +580,16 @@ bool sc_agent_synced(struct sc_agent *a)
 	return sc_informer_has_synced(a->instances) && sc_informer_has_synced(a->pods);
 }
 
+bool sc_agent_healthy(struct sc_agent *a, const char **why)
+{
+	return sc_informer_healthy(a->instances, why) && sc_informer_healthy(a->pods, why);
+}
+
 void sc_agent_free(struct sc_agent *a)
 {
 	if (a == NULL)
 		return;
+	sc_ticker_stop(a->resync);
 	if (a->queue)
 		sc_workqueue_shutdown(a->queue);
 	if (a->worker_started)

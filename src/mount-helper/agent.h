@@ -25,7 +25,14 @@ struct sc_agent_options {
 	const char *proc_root;    /* "/proc" */
 	const char *content_root; /* containerd's content store */
 	struct sc_metrics *metrics;
+	/* Every resync_ms (0: SC_AGENT_DEFAULT_RESYNC_MS; < 0: never) every
+	 * instance in the cache is queued again: a missed event (a watch broken
+	 * by an API server outage) delays an instance by one period at most.
+	 * An instance that needs nothing costs no API request. */
+	long long resync_ms;
 };
+
+#define SC_AGENT_DEFAULT_RESYNC_MS 60000LL
 
 struct sc_agent;
 
@@ -33,6 +40,8 @@ int sc_agent_new(const struct sc_kube_config *cfg, const struct sc_agent_options
 		 struct sc_agent **out, sc_error_t *err);
 int sc_agent_start(struct sc_agent *a, sc_error_t *err);
 bool sc_agent_synced(struct sc_agent *a);
+/* Synced and every informer's list and watch work (for /readyz). */
+bool sc_agent_healthy(struct sc_agent *a, const char **why);
 void sc_agent_free(struct sc_agent *a);
 
 /* Pure helpers, exposed for the tests. */

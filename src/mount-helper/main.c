@@ -43,6 +43,9 @@ static const char usage[] =
     "                          else ~/.kube/config)\n"
     "  --context NAME          kubeconfig context\n"
     "  --health-addr ADDR      /metrics /healthz /readyz (default: :8081; \"0\" off)\n"
+    "  --resync-period SECONDS queue every instance again this often, so each\n"
+    "                          converges whatever event was missed (default: 60;\n"
+    "                          0 never; env SC_RESYNC_PERIOD)\n"
     "  -v, --v N               log verbosity (default: 0; env SC_LOG_VERBOSITY)\n"
     "  -h, --help              this text\n"
     "      --version           print the version\n";
@@ -54,11 +57,11 @@ static bool ready(void *data, const char **why)
 		*why = sc_kernel_unsupported();
 		return false;
 	}
-	if (*a == NULL || !sc_agent_synced(*a)) {
-		*why = "caches not synced yet";
+	if (*a == NULL) {
+		*why = "starting";
 		return false;
 	}
-	return true;
+	return sc_agent_healthy(*a, why);
 }
 
 /* Enters the host's mount namespace, so host paths (containerd's layers, the
@@ -98,6 +101,7 @@ int main(int argc, char **argv)
 		OPT_KUBECONFIG,
 		OPT_CONTEXT,
 		OPT_HEALTH,
+		OPT_RESYNC,
 		OPT_VERSION
 	};
 	static const struct option longopts[] = {
@@ -109,6 +113,7 @@ int main(int argc, char **argv)
 	    {"kubeconfig", required_argument, NULL, OPT_KUBECONFIG},
 	    {"context", required_argument, NULL, OPT_CONTEXT},
 	    {"health-addr", required_argument, NULL, OPT_HEALTH},
+	    {"resync-period", required_argument, NULL, OPT_RESYNC},
 	    {"v", required_argument, NULL, 'v'},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, OPT_VERSION},
@@ -119,7 +124,13 @@ int main(int argc, char **argv)
 	const char *context = NULL, *health = ":8081";
 	char *prefixes[17] = {NULL};
 	size_t nprefixes = 0;
-	long verbosity = 0;
+	long verbosity = 0, resync_s = 60;
+	const char *env_resync = getenv("SC_RESYNC_PERIOD");
+	if (env_resync && *env_resync && sc_parse_long(env_resync, 0, 86400, &resync_s) < 0) {
+		fprintf(stderr, "sc-mount-helper: SC_RESYNC_PERIOD: want 0 to 86400, got \"%s\"\n",
+			env_resync);
+		return 2;
+	}
 	const char *env_v = getenv("SC_LOG_VERBOSITY");
 	if (env_v && *env_v && sc_parse_long(env_v, 0, 10, &verbosity) < 0) {
 		fprintf(stderr, "sc-mount-helper: SC_LOG_VERBOSITY: want 0 to 10, got \"%s\"\n",
@@ -156,6 +167,16 @@ int main(int argc, char **argv)
 			break;
 		case OPT_HEALTH:
 			health = optarg;
+			break;
+		case OPT_RESYNC:
+			if (sc_parse_long(optarg, 0, 86400, &resync_s) < 0) {
+				fprintf(
+				    stderr,
+				    "sc-mount-helper: --resync-period: want 0 to 86400 seconds, "
+				    "got \"%s\"\n",
+				    optarg);
+				return 2;
+			}
 			break;
 		case 'v':
 			if (sc_parse_long(optarg, 0, 10, &verbosity) < 0) {
@@ -248,7 +269,8 @@ int main(int argc, char **argv)
 					.allowed_prefixes = prefixes,
 					.proc_root = proc_root,
 					.content_root = content_root,
-					.metrics = metrics};
+					.metrics = metrics,
+					.resync_ms = resync_s > 0 ? resync_s * 1000 : -1};
 	struct sc_agent *agent = NULL;
 	struct sc_httpd *httpd = NULL;
 	if (strcmp(health, "0") != 0 &&

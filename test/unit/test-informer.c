@@ -186,6 +186,9 @@ SC_TEST(informer_arguments_and_stop_without_server)
 	SC_ASSERT_INT_EQ(sc_informer_start(inf, &err), -1);
 	SC_ASSERT_INT_EQ(err->code, EALREADY);
 	SC_ASSERT(!sc_informer_wait_for_sync(inf, 100));
+	const char *why = NULL;
+	SC_ASSERT(!sc_informer_healthy(inf, &why));
+	SC_ASSERT_STR_EQ(why, "not synced yet");
 	long long t0 = sc_now_ms();
 	sc_informer_stop(inf);
 	SC_ASSERT(sc_now_ms() - t0 < 30000);
