@@ -254,7 +254,8 @@ if ((quick == 0)); then
 		# The Helm suite then applies the chart's rendering over the
 		# deployed operator (the same objects) and drives one workload.
 		suites=(test/crd/run.sh test/integration/run.sh test/plugin/run.sh test/e2e/run.sh
-			"test/plugin/run.sh operator" test/helm/run.sh "test/cluster/run.sh --with-down")
+			test/e2e/faults.sh "test/plugin/run.sh operator" test/helm/run.sh
+			"test/cluster/run.sh --with-down")
 		for t in "${suites[@]}"; do
 			shell_tier "$t"
 		done

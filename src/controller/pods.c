@@ -277,9 +277,14 @@ static char *workload_user(json_t *sci)
 	return NULL;
 }
 
-static json_t *exec_command(json_t *sci, json_t *argv)
+static json_t *exec_command(json_t *sci, const char *node, json_t *argv)
 {
 	json_t *cmd = json_pack("[s]", SC_EXEC_IN_IMAGE);
+	/* sc-exec names the node when the rootfs does not come in time. */
+	if (node != NULL) {
+		json_array_append_new(cmd, json_string("--node"));
+		json_array_append_new(cmd, json_string(node));
+	}
 	const char *workdir = sc_json_path_str(sci, "spec.template.container.workingDir");
 	if (workdir == NULL || *workdir == '\0')
 		workdir = sc_json_path_str(sci, "status.imageConfig.workingDir");
@@ -378,9 +383,8 @@ static json_t *consumer_env(json_t *sci)
 	json_t *tmpl = sc_json_path(sci, "spec.template.container.env");
 	if (json_is_array(tmpl))
 		json_array_extend(env, tmpl);
-	/* sc-exec names the node when the rootfs does not come in time. */
-	json_array_append_new(env, json_pack("{s:s, s:{s:{s:s}}}", "name", "NODE_NAME", "valueFrom",
-					     "fieldRef", "fieldPath", "spec.nodeName"));
+	/* Nothing of ours: the workload's environment is the image's and the
+	 * template's (sc-exec gets the node name as an argument). */
 	return env;
 }
 
@@ -394,10 +398,11 @@ json_t *sc_build_consumer_pod(json_t *sci, const char *node, const struct sc_pod
 	char hash[17];
 	sc_consumer_hash(sci, o, hash);
 
-	json_t *container = json_pack(
-	    "{s:s, s:s, s:s, s:o, s:o, s:{s:o}}", "name", "workload", "image", o->exec_image,
-	    "imagePullPolicy", o->exec_image_pull_policy, "command", exec_command(sci, argv), "env",
-	    consumer_env(sci), "securityContext", "capabilities", consumer_capabilities(sci));
+	json_t *container =
+	    json_pack("{s:s, s:s, s:s, s:o, s:o, s:{s:o}}", "name", "workload", "image",
+		      o->exec_image, "imagePullPolicy", o->exec_image_pull_policy, "command",
+		      exec_command(sci, node, argv), "env", consumer_env(sci), "securityContext",
+		      "capabilities", consumer_capabilities(sci));
 	json_decref(argv);
 	static const char *const carried[] = {
 	    "envFrom",        "resources",     "ports",        "volumeMounts",
@@ -428,9 +433,16 @@ json_t *sc_build_consumer_pod(json_t *sci, const char *node, const struct sc_pod
 	/* Only what acts at the pod level goes on the pod: the user and groups
 	 * are applied by sc-exec inside the rootfs. */
 	set_copy(pod_sc, "fsGroup", json_object_get(psc, "fsGroup"));
-	set_copy(pod_sc, "seccompProfile", json_object_get(psc, "seccompProfile"));
-	if (json_object_size(pod_sc) > 0)
-		json_object_set(spec, "securityContext", pod_sc);
+	/* The runtime's default seccomp profile unless the template names
+	 * one (at the pod or the container level, which wins), as the
+	 * provider has: a workload does not get unshare or mount by default. */
+	json_t *pod_seccomp = json_object_get(psc, "seccompProfile");
+	if (pod_seccomp != NULL)
+		set_copy(pod_sc, "seccompProfile", pod_seccomp);
+	else
+		json_object_set_new(pod_sc, "seccompProfile",
+				    json_pack("{s:s}", "type", "RuntimeDefault"));
+	json_object_set(spec, "securityContext", pod_sc);
 	json_decref(pod_sc);
 
 	json_t *labels = json_object();

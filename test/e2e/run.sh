@@ -171,7 +171,22 @@ t_workload_isolation() {
 	bnd=$(exec_in persist sh -c 'c=$(cut -d" " -f1 /proc/1/task/1/children); grep CapBnd /proc/$c/status' | awk '{print $2}')
 	[[ -n $bnd ]] || fail "could not read the workload's bounding set"
 	(( (16#$bnd >> 18) & 1 )) && fail "the workload still has CAP_SYS_CHROOT in its bounding set ($bnd)"
+	# The runtime's default seccomp profile, as the provider has: no user
+	# namespaces or mounts from inside unless the template asks otherwise.
+	[[ $(k get pod persist -o jsonpath='{.spec.securityContext.seccompProfile.type}') == RuntimeDefault ]] ||
+		fail "the workload pod is not RuntimeDefault seccomp"
+	exec_in persist unshare -Urm true 2>/dev/null && fail "unshare -Urm succeeded inside the workload"
 	return 0
+}
+
+t_user_env_wins() {
+	# The user's NODE_NAME is the user's; sc-exec learns the node otherwise.
+	make_sc envy true '      command: ["sh", "-c", "trap '"'"'exit 0'"'"' TERM; while true; do sleep 1; done"]
+      env: [{name: NODE_NAME, value: mine}]'
+	wait_phase envy Running
+	[[ $(exec_in envy sh -c 'c=$(cut -d" " -f1 /proc/1/task/1/children); tr "\0" "\n" < /proc/$c/environ | grep ^NODE_NAME=') == NODE_NAME=mine ]] ||
+		fail "the workload's NODE_NAME is not the template's"
+	k delete "$SC" envy --wait=true --timeout=120s >/dev/null || fail "deleting envy timed out"
 }
 
 t_stop_is_prompt() {
@@ -509,6 +524,7 @@ run_test "the seed's quick example" t_seed_example
 run_test "files survive three stop/start cycles (checksum)" t_persistence_cycles
 run_test "the workload sees only its own /proc, /dev and /sys" t_workload_isolation
 run_test "our pods pass the baseline Pod Security Standard" t_pods_pass_baseline
+run_test "the template's NODE_NAME wins over ours" t_user_env_wins
 run_test "stopping a sh workload is prompt" t_stop_is_prompt
 run_test "persistence across provider pod deletion" t_provider_recreated
 run_test "a mount-helper restart leaves the workload alone" t_mount_helper_restart

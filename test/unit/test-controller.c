@@ -782,15 +782,19 @@ SC_TEST(consumer_pod_carries_the_template)
 	json_t *c = json_array_get(sc_json_path(pod, "spec.containers"), 0);
 	SC_ASSERT_STR_EQ(json_string_value(json_object_get(c, "image")), opts.exec_image);
 	cleanup_free char *cmd = json_dumps(json_object_get(c, "command"), JSON_COMPACT);
-	SC_ASSERT_STR_EQ(cmd, "[\"/sc-exec\",\"--workdir\",\"/srv\",\"--user\",\"1000:100\","
+	SC_ASSERT_STR_EQ(cmd, "[\"/sc-exec\",\"--node\",\"node-a\",\"--workdir\",\"/srv\","
+			      "\"--user\",\"1000:100\","
 			      "\"--groups\",\"5,6\",\"--no-new-privs\",\"--non-root\","
 			      "\"--cap-drop\",\"ALL\",\"--\",\"sh\",\"-c\",\"sleep 1000\"]");
-	/* Image ENV first, the template's after it (the later one wins), then
-	 * the node name for sc-exec's messages. */
+	/* No seccomp profile in the template: the runtime's default. */
+	SC_ASSERT_STR_EQ(sc_json_path_str(pod, "spec.securityContext.seccompProfile.type"),
+			 "RuntimeDefault");
+	/* Image ENV first, the template's after it (the later one wins), and
+	 * nothing of ours: a NODE_NAME of the user's stays theirs. */
 	json_t *env = json_object_get(c, "env");
-	SC_ASSERT_INT_EQ(json_array_size(env), 4);
-	SC_ASSERT_STR_EQ(sc_json_path_str(json_array_get(env, 3), "valueFrom.fieldRef.fieldPath"),
-			 "spec.nodeName");
+	SC_ASSERT_INT_EQ(json_array_size(env), 3);
+	for (size_t i = 0; i < json_array_size(env); i++)
+		SC_ASSERT(sc_json_path(json_array_get(env, i), "valueFrom") == NULL);
 	SC_ASSERT_STR_EQ(sc_json_path_str(json_array_get(env, 0), "value"), "/usr/bin:/bin");
 	SC_ASSERT_STR_EQ(sc_json_path_str(json_array_get(env, 2), "value"), "/mine");
 	SC_ASSERT(json_is_true(json_object_get(c, "stdin")));
