@@ -245,7 +245,13 @@ SC_SCHEMA = obj(
             "running": RUNNING,
             "template": TEMPLATE,
             "provider": PROVIDER,
-            "hostPathPrefix": HOST_PATH_PREFIX,
+            "hostPathPrefix": dict(HOST_PATH_PREFIX, **{"x-kubernetes-validations": [
+                HOST_PATH_PREFIX["x-kubernetes-validations"][0], {
+                    "rule": "self == oldSelf",
+                    "message": "cannot be changed: the rootfs lives under the prefix it was "
+                               "created with; delete the StoppableContainer and create it "
+                               "again to move it",
+                }]}),
         }, required=["template"]),
         "status": obj("Observed state, written by the controller.", {
             "phase": string("Summary of the state.",
@@ -259,7 +265,15 @@ SC_SCHEMA = obj(
             "observedGeneration": integer("The .metadata.generation the status describes.", minimum=0),
             "conditions": conditions(),
         }),
-    })
+    }, **{"x-kubernetes-validations": [{
+        "rule": "size(self.metadata.name) <= 63",
+        "message": "metadata.name must be no more than 63 characters: it is the value of its "
+                   "pods' stoppablecontainer.xtlsoft.top/instance label",
+    }, {
+        "rule": "!self.metadata.name.endsWith('-provider')",
+        "message": "metadata.name must not end in -provider: NAME-provider is the provider pod "
+                   "of the StoppableContainer NAME",
+    }]})
 
 SCI_SCHEMA = obj(
     "The controller's working copy of a StoppableContainer (same name, owned by it); the "

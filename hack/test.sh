@@ -253,7 +253,7 @@ if ((quick == 0)); then
 		# end-to-end suite has deployed the operator, its operator tests.
 		# The Helm suite then applies the chart's rendering over the
 		# deployed operator (the same objects) and drives one workload.
-		suites=(test/crd/run.sh test/integration/run.sh test/plugin/run.sh test/e2e/run.sh
+		suites=(test/crd/run.sh test/integration/run.sh "test/plugin/run.sh --without-operator" test/e2e/run.sh
 			test/e2e/faults.sh "test/plugin/run.sh operator" test/helm/run.sh
 			"test/cluster/run.sh --with-down")
 		for t in "${suites[@]}"; do

@@ -210,6 +210,19 @@ static int remove_state(struct sc_agent *a, json_t *sci, sc_error_t *err)
 		return 0; /* another node's state */
 	if (validate_identity(sci, err) < 0)
 		return -1;
+	cleanup_error sc_error_t perr = NULL;
+	if (sc_statedir_check_prefix(a->opts.allowed_prefixes, prefix_of(sci), &perr) < 0) {
+		/* The allow-list no longer holds the prefix the state was made
+		 * under: this agent may not touch it, and waiting would hold the
+		 * deletion forever. The state stays for the administrator. */
+		SC_LOG_KV(SC_LOG_LEVEL_WARNING, "rootfs left on the node: prefix no longer allowed",
+			  "namespace", sc_json_namespace(sci), "name", sc_json_name(sci), "uid",
+			  sc_json_uid(sci), "prefix", prefix_of(sci), "error",
+			  sc_error_message(perr), NULL);
+		if (set_finalizer(a, sci, false, err) < 0)
+			return sc_error_wrap(err, "releasing the rootfs finalizer");
+		return 0;
+	}
 	if (sc_statedir_remove(a->opts.allowed_prefixes, prefix_of(sci), sc_json_namespace(sci),
 			       sc_json_name(sci), sc_json_uid(sci), err) < 0)
 		return sc_error_wrap(err, "removing the rootfs of %s/%s", sc_json_namespace(sci),

@@ -121,6 +121,48 @@ EOF
 	expect_contains "$(sed -n 2p <<<"$out")" "false" "table row"
 }
 
+# create_named NAME: server-side dry-run create of a StoppableContainer NAME.
+create_named() {
+	k -n "$ns" apply --dry-run=server -o name -f - <<EOF
+apiVersion: stoppablecontainer.xtlsoft.top/v1alpha1
+kind: StoppableContainer
+metadata: {name: $1}
+spec:
+  template: {container: {image: busybox}}
+EOF
+}
+t_names() {
+	local n63 n64 out
+	n63=$(printf 'a%.0s' {1..63})
+	n64=$(printf 'a%.0s' {1..64})
+	create_named "$n63" >/dev/null || fail "a 63-character name was refused"
+	create_named dotted.name.example >/dev/null || fail "a dotted name was refused"
+	out=$(create_named "$n64" 2>&1) && fail "a 64-character name was accepted"
+	expect_contains "$out" "metadata.name must be no more than 63 characters" "the refusal"
+	out=$(create_named coll-provider 2>&1) && fail "a name ending in -provider was accepted"
+	expect_contains "$out" "must not end in -provider: NAME-provider is the provider pod" "the refusal"
+}
+t_prefix_immutable() {
+	k -n "$ns" apply -f - >/dev/null <<EOF
+apiVersion: stoppablecontainer.xtlsoft.top/v1alpha1
+kind: StoppableContainer
+metadata: {name: prefix-fixed}
+spec:
+  template: {container: {image: busybox}}
+EOF
+	local out
+	out=$(k -n "$ns" patch stoppablecontainer prefix-fixed --type=merge \
+		-p '{"spec":{"hostPathPrefix":"/etc"}}' 2>&1) && fail "hostPathPrefix was changed"
+	expect_contains "$out" "spec.hostPathPrefix: Invalid value" "the refusal"
+	expect_contains "$out" "cannot be changed: the rootfs lives under the prefix it was created with" "the refusal"
+	[[ $(k -n "$ns" get stoppablecontainer prefix-fixed -o jsonpath='{.spec.hostPathPrefix}') == /var/lib/stoppablecontainer ]] ||
+		fail "hostPathPrefix is not the original one"
+	# other fields still change
+	k -n "$ns" patch stoppablecontainer prefix-fixed --type=merge -p '{"spec":{"running":true}}' >/dev/null ||
+		fail "running could not be changed"
+	k -n "$ns" delete stoppablecontainer prefix-fixed --wait=false >/dev/null
+}
+
 run_test "CRDs install and become Established" t_install
 run_test "kubectl explain describes the fields" t_explain
 run_test "the samples are valid" t_samples_valid
@@ -132,6 +174,8 @@ run_test "hostPort is refused" t_host_port_refused
 run_test "Bidirectional propagation is refused" t_bidirectional_refused
 run_test "a hostPathPrefix with .. is refused" t_prefix_dotdot
 run_test "a relative hostPathPrefix is refused" t_prefix_relative
+run_test "names: 63 characters and dots accepted; 64, or ending in -provider, refused with why" t_names
+run_test "hostPathPrefix cannot be changed once set" t_prefix_immutable
 run_test "an unknown phase is refused on the status subresource" t_unknown_phase
 run_test "printer columns show NAME RUNNING PHASE NODE AGE" t_printer_columns
 
