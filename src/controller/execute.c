@@ -1,11 +1,13 @@
 #include "execute.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
 #include "leader.h"
 #include "model.h"
+#include "sc-api.h"
 #include "sc-json.h"
 #include "sc-log.h"
 
@@ -70,9 +72,95 @@ static int delete_with_uid(struct sc_kube_client *c, const struct sc_kube_resour
 	return 0;
 }
 
+#define SC_REASON_POD_REFUSED "PodRefused"
+
+/* The condition a pod of ours answers for. */
+static const char *condition_of_pod(json_t *pod)
+{
+	return sc_pod_has_role(pod, SC_ROLE_PROVIDER) ? SC_COND_PROVIDER_READY
+						      : SC_COND_CONSUMER_READY;
+}
+
+/* A status document ({"status": ...}) rewritten for a pod the API server
+ * refused: phase Failed, the API's message, the pod's condition and Ready
+ * False with reason PodRefused. */
+static void mark_refused(json_t *doc, const char *cond_type, const char *msg)
+{
+	json_t *st = json_object_get(doc, "status");
+	if (!json_is_object(st))
+		return;
+	json_object_set_new(st, "phase", json_string("Failed"));
+	json_object_set_new(st, "message", json_string(msg));
+	size_t i;
+	json_t *c;
+	json_array_foreach (json_object_get(st, "conditions"), i, c) {
+		const char *t = json_string_value(json_object_get(c, "type"));
+		if (t == NULL || (strcmp(t, cond_type) != 0 && strcmp(t, SC_COND_READY) != 0))
+			continue;
+		json_object_set_new(c, "status", json_string("False"));
+		json_object_set_new(
+		    c, "reason",
+		    json_string(strcmp(t, SC_COND_READY) == 0 ? "Failed" : SC_REASON_POD_REFUSED));
+		json_object_set_new(c, "message", json_string(msg));
+	}
+}
+
+/* Whether the StoppableContainer already says this pod was refused. */
+static bool says_refused(json_t *sc, const char *cond_type)
+{
+	json_t *c = sc_condition_find(sc, cond_type);
+	const char *r = json_string_value(json_object_get(c, "reason"));
+	return r != NULL && strcmp(r, SC_REASON_POD_REFUSED) == 0;
+}
+
+/* A create the API server refused for good (admission: 403, validation:
+ * 422) is not retried in the plan: the statuses still to be applied say so,
+ * and the error is returned after them (the key backs off). When the plan
+ * has no status to apply, the StoppableContainer's current one is. */
+static int pod_refused(struct sc_kube_client *client, json_t *sc, const struct sc_plan *plan,
+		       size_t at, const char *api_message, struct sc_execute_stats *stats,
+		       char **why, sc_error_t *e)
+{
+	const struct sc_action *a = &plan->actions[at];
+	const char *cond = condition_of_pod(a->object);
+	*why = sc_xasprintf("the %s pod %s was refused by the API server: %s",
+			    strcmp(cond, SC_COND_PROVIDER_READY) == 0 ? "provider" : "workload",
+			    sc_json_name(a->object), api_message);
+	bool planned = false;
+	for (size_t j = at + 1; j < plan->count; j++) {
+		const struct sc_action *b = &plan->actions[j];
+		if (b->kind == SC_ACT_APPLY_STATUS || b->kind == SC_ACT_APPLY_INSTANCE_STATUS) {
+			mark_refused(b->object, cond, *why);
+			planned |= b->kind == SC_ACT_APPLY_STATUS;
+		}
+	}
+	if (!says_refused(sc, cond)) {
+		char now[SC_TIME_LEN];
+		sc_time_now_micro(now);
+		cleanup_json json_t *ev = sc_build_event(sc, "Warning", SC_REASON_POD_REFUSED, *why,
+							 now, SC_FIELD_MANAGER);
+		cleanup_error sc_error_t ee = NULL;
+		if (sc_kube_create(client, &sc_kube_events, sc_json_namespace(sc), ev, NULL, NULL,
+				   &ee) < 0)
+			SC_LOG_WARN("recording event %s: %s", SC_REASON_POD_REFUSED,
+				    sc_error_message(ee));
+		stats->writes++;
+	}
+	if (!planned && !says_refused(sc, cond)) {
+		json_t *cur = json_object_get(sc, "status");
+		cleanup_json json_t *doc =
+		    json_pack("{s:o}", "status", cur != NULL ? json_deep_copy(cur) : json_object());
+		mark_refused(doc, cond, *why);
+		stats->writes++;
+		return apply_status(client, &sc_kube_stoppablecontainers, sc, doc, e);
+	}
+	return 0;
+}
+
 int sc_execute_plan(struct sc_kube_client *client, json_t *sc, const struct sc_plan *plan,
 		    struct sc_execute_stats *stats, sc_error_t *err)
 {
+	cleanup_free char *refusal = NULL;
 	const char *ns = sc_json_namespace(sc);
 	const char *name = sc_json_name(sc);
 	for (size_t i = 0; i < plan->count; i++) {
@@ -137,6 +225,15 @@ int sc_execute_plan(struct sc_kube_client *client, json_t *sc, const struct sc_p
 			    strcmp(e->reason, "AlreadyExists") == 0;
 			if (exists)
 				continue;
+			if (a->kind == SC_ACT_CREATE_POD && refusal == NULL &&
+			    (sc_error_is_http(e, 403) || sc_error_is_http(e, 422))) {
+				cleanup_error sc_error_t se = NULL;
+				if (pod_refused(client, sc, plan, i, sc_error_message(e), stats,
+						&refusal, &se) < 0)
+					SC_LOG_WARN("%s/%s: reporting a refused pod: %s", ns, name,
+						    sc_error_message(se));
+				continue;
+			}
 			*err = steal_pointer(&e);
 			return sc_error_wrap(err, "%s for %s/%s", sc_action_kind_name(a->kind), ns,
 					     name);
@@ -144,5 +241,7 @@ int sc_execute_plan(struct sc_kube_client *client, json_t *sc, const struct sc_p
 		SC_LOG_V(2, "%s/%s: %s%s%s", ns, name, sc_action_kind_name(a->kind),
 			 a->name ? " " : "", a->name ? a->name : "");
 	}
+	if (refusal != NULL)
+		return sc_error_make(err, EPERM, "%s/%s: %s", ns, name, refusal);
 	return 0;
 }

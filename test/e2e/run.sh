@@ -457,6 +457,35 @@ EOF
 	k delete "$SC" sq --wait=true --timeout=120s >/dev/null || fail "deleting sq timed out"
 }
 
+t_refused_pod_is_explained() {
+	# A namespace that enforces the restricted Pod Security level refuses
+	# the workload pod (it runs sc-exec as root with SYS_CHROOT): the
+	# StoppableContainer says so with the API server's own message, once.
+	local rns=$ns-restricted msg
+	kubectl create namespace "$rns" >/dev/null
+	kubectl label namespace "$rns" pod-security.kubernetes.io/enforce=restricted >/dev/null
+	kubectl -n "$rns" apply -f - >/dev/null <<EOF
+apiVersion: stoppablecontainer.xtlsoft.top/v1alpha1
+kind: StoppableContainer
+metadata: {name: refused}
+spec:
+  running: true
+  template:
+    container: {image: $IMAGE, imagePullPolicy: Never, command: ["sh", "-c", "sleep 1000"]}
+EOF
+	kubectl -n "$rns" wait --for=jsonpath='{.status.phase}'=Failed "$SC/refused" --timeout=180s >/dev/null ||
+		fail "refused did not turn Failed: $(kubectl -n "$rns" get "$SC" refused -o jsonpath='{.status.message}')"
+	msg=$(kubectl -n "$rns" get "$SC" refused -o jsonpath='{.status.message}')
+	expect_contains "$msg" "the workload pod refused was refused by the API server" "the message"
+	expect_contains "$msg" 'violates PodSecurity "restricted' "the message"
+	[[ $(kubectl -n "$rns" get "$SC" refused -o jsonpath='{.status.conditions[?(@.type=="ConsumerReady")].reason}') == PodRefused ]] ||
+		fail "ConsumerReady does not say PodRefused"
+	wait_until 60 "a PodRefused event" bash -c \
+		"kubectl -n $rns get events --field-selector involvedObject.name=refused,reason=PodRefused -o name | grep -q ."
+	kubectl -n "$rns" delete "$SC" refused --wait=true --timeout=120s >/dev/null || fail "deleting refused timed out"
+	kubectl delete namespace "$rns" --wait=false >/dev/null
+}
+
 t_consumer_recreated() {
 	# Someone deletes the workload pod while it runs: the controller starts
 	# a new one on the same rootfs.
@@ -536,6 +565,7 @@ run_test "node reboot (power cut): same upper remounted, data intact" t_node_reb
 run_test "no command runs the image's CMD with its ENV" t_image_defaults
 run_test "failures say why" t_failures_are_explained
 run_test "a crash loop and an unschedulable workload say why" t_crashloop_and_unschedulable_explained
+run_test "a workload pod refused by Pod Security says why, with the API's message" t_refused_pod_is_explained
 run_test "a deleted workload pod is recreated on the same rootfs" t_consumer_recreated
 run_test "a squatted provider pod is never adopted nor stacked onto" t_squatted_pod_is_not_adopted
 run_test "deletion leaves no object, mount or directory" t_delete_leaves_nothing
