@@ -411,6 +411,12 @@ json_t *sc_build_consumer_pod(json_t *sci, const char *node, const struct sc_pod
 	};
 	for (size_t i = 0; i < SC_ARRAY_SIZE(carried); i++)
 		set_copy(container, carried[i], json_object_get(tc, carried[i]));
+	/* A template that says nothing about stdin keeps it open (as docker
+	 * run -i): a shell as the workload ("/bin/bash", as the seed writes
+	 * it) then waits for input instead of reading EOF at once and exiting
+	 * in a loop. stdin: false stays false. */
+	if (json_object_get(tc, "stdin") == NULL)
+		json_object_set_new(container, "stdin", json_true());
 	/* Seccomp cannot be applied from inside, so it is the container's. */
 	json_t *seccomp = json_object_get(json_object_get(tc, "securityContext"), "seccompProfile");
 	set_copy(json_object_get(container, "securityContext"), "seccompProfile", seccomp);

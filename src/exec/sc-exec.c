@@ -837,6 +837,39 @@ static int apply_identity(struct options *o)
 	return 0;
 }
 
+/* Whether process pid ignores sig (its SigIgn mask in /proc/PID/status). */
+static bool ignores(pid_t pid, int sig)
+{
+	char path[64], buf[4096];
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	const char *line = strstr(buf, "\nSigIgn:");
+	if (line == NULL)
+		return false;
+	unsigned long long mask = strtoull(line + 8, NULL, 16);
+	return (mask >> (sig - 1)) & 1;
+}
+
+/* A stop (SIGTERM) of an interactive shell on a terminal: the shell ignores
+ * SIGTERM and obeys a hangup, which is what closing its terminal sends, so
+ * it gets SIGHUP and SIGCONT as the kernel sends them on a hangup. Only
+ * then: a command that handles or takes SIGTERM gets SIGTERM alone. */
+static void forward(pid_t child, int sig, bool on_tty)
+{
+	kill(child, sig);
+	if (sig == SIGTERM && on_tty && ignores(child, SIGTERM)) {
+		kill(child, SIGHUP);
+		kill(child, SIGCONT);
+	}
+}
+
 static void run_child(char **argv, const sigset_t *orig)
 {
 	/* Back to the mask we started with: the command must receive signals. */
@@ -898,6 +931,7 @@ int main(int argc, char **argv)
 		return EXIT_SC_FAILED;
 	}
 
+	const bool on_tty = isatty(STDIN_FILENO);
 	pid_t child = fork();
 	if (child < 0) {
 		fail("fork: %s", strerror(errno));
@@ -919,7 +953,7 @@ int main(int argc, char **argv)
 		if (sig != SIGCHLD) {
 			/* Forward everything else (SIGTERM on pod deletion, SIGINT,
 			 * SIGHUP, SIGUSR1, SIGWINCH, ...) to the command. */
-			kill(child, sig);
+			forward(child, sig, on_tty);
 			continue;
 		}
 		/* Several children may have exited behind one SIGCHLD: reap all,

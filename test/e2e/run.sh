@@ -116,6 +116,41 @@ EOF
 	[[ $(exec_in my-app cat /root/hello) == hello ]] || fail "/root/hello did not survive stop/start"
 }
 
+t_seed_shell_without_stdin() {
+	# The seed's quick example as it is written: a shell as the command,
+	# no stdin, no tty (/bin/sh here: the local image has no bash). It
+	# runs and stays up, and a stop takes no grace period.
+	make_sc seedsh true '      command: ["/bin/sh"]' '  # the seed'"'"'s example'
+	wait_phase seedsh Running
+	[[ $(k get pod seedsh -o jsonpath='{.status.containerStatuses[0].restartCount}') == 0 ]] ||
+		fail "the shell restarted"
+	exec_in seedsh sh -c 'echo kept > /root/kept'
+	k patch "$SC" seedsh --type=merge -p '{"spec":{"template":{"terminationGracePeriodSeconds":300}}}' >/dev/null
+	set_running seedsh false
+	# SIGTERM ends a shell that is not interactive: far within 300 s.
+	wait_phase seedsh Stopped 60
+	set_running seedsh true
+	wait_phase seedsh Running
+	[[ $(exec_in seedsh cat /root/kept) == kept ]] || fail "/root/kept did not survive"
+	k delete "$SC" seedsh --wait=true --timeout=120s >/dev/null || fail "deleting seedsh timed out"
+}
+
+t_interactive_shell_stops_on_hangup() {
+	# stdin and tty, as kubectl run -it: an interactive shell ignores
+	# SIGTERM; sc-exec adds the hangup a closed terminal sends. With a
+	# 300 s grace period, the stop must come from that, not from SIGKILL.
+	make_sc itty true '      command: ["/bin/sh"]
+      stdin: true
+      tty: true' '  # interactive'
+	k patch "$SC" itty --type=merge -p '{"spec":{"template":{"terminationGracePeriodSeconds":300}}}' >/dev/null
+	wait_phase itty Running
+	[[ $(exec_in itty sh -c 'grep SigIgn /proc/$(cut -d" " -f1 /proc/1/task/1/children)/status' | awk '{print $2}') =~ [0-9a-f]*[4-7c-f][0-9a-f]{3}$ ]] ||
+		fail "the interactive shell does not ignore SIGTERM (the test would prove nothing)"
+	set_running itty false
+	wait_phase itty Stopped 60
+	k delete "$SC" itty --wait=true --timeout=120s >/dev/null || fail "deleting itty timed out"
+}
+
 t_persistence_cycles() {
 	make_sc persist true
 	wait_phase persist Running
@@ -550,6 +585,8 @@ t_readme_main_command() {
 
 run_test "deploy the operator" t_deploy
 run_test "the seed's quick example" t_seed_example
+run_test "a shell without stdin (as the seed writes it) runs and stops at once" t_seed_shell_without_stdin
+run_test "an interactive shell stops on the hangup, not after the grace period" t_interactive_shell_stops_on_hangup
 run_test "files survive three stop/start cycles (checksum)" t_persistence_cycles
 run_test "the workload sees only its own /proc, /dev and /sys" t_workload_isolation
 run_test "our pods pass the baseline Pod Security Standard" t_pods_pass_baseline

@@ -458,6 +458,9 @@ SC_TEST(rootfs_ready_and_running_creates_consumer)
 	SC_ASSERT_STR_EQ(json_string_value(json_array_get(json_object_get(field, "values"), 0)),
 			 "node-a");
 	SC_ASSERT(sc_json_path(a->object, "spec.nodeName") == NULL);
+	/* a template silent about stdin keeps it open, as docker run -i */
+	SC_ASSERT(json_is_true(json_object_get(
+	    json_array_get(sc_json_path(a->object, "spec.containers"), 0), "stdin")));
 	SC_ASSERT_STR_EQ(applied(&plan, SC_ACT_APPLY_INSTANCE_STATUS, "status.phase"),
 			 "ConsumerStarting");
 	SC_ASSERT_STR_EQ(applied(&plan, SC_ACT_APPLY_STATUS, "status.phase"), "ProviderReady");
