@@ -86,3 +86,19 @@ print_context() {
 
 # wait_phase NAME PHASE [TIMEOUT]
 wait_phase() { k wait --for=jsonpath='{.status.phase}'="$2" "$S/$1" --timeout="${3:-180}s" >/dev/null; }
+
+# requests URL OUT: "verb resource code count" lines.
+requests() {
+	curl -fsS --max-time 10 "$1" | sed -n 's/^sc_kube_requests_total{verb="\([^"]*\)",resource="\([^"]*\)",code="\([^"]*\)"} \([0-9]*\)$/\1 \2 \3 \4/p' >"$2"
+}
+# requests_delta BEFORE AFTER: the difference, one line per series, and the total.
+requests_delta() {
+	awk 'NR == FNR { b[$1 " " ($2 == "" ? "-" : $2) " " $3] = $4; next }
+	     { k = $1 " " ($2 == "" ? "-" : $2) " " $3; d = $4 - b[k]; if (d > 0) { printf "    %-8s %-36s %-5s %6d\n", $1, $2 == "" ? "-" : $2, $3, d; t += d } }
+	     END { printf "    total %d\n", t }' "$1" "$2" | sort -k4 -nr
+}
+
+# metric_sum URL NAME: the sum of every series of metric NAME on /metrics.
+metric_sum() {
+	curl -fsS --max-time 10 "$1" | awk -v m="$2" '$1 ~ "^" m "({|$)" { t += $NF } END { printf "%d\n", t }'
+}

@@ -70,17 +70,6 @@ helper_url=http://$(kubectl -n "$OPERATOR_NS" get pod "$helper" -o jsonpath='{.s
 ctl_pid=$(pid_of "$OPERATOR_NS" "$leader")
 helper_pid=$(pid_of "$OPERATOR_NS" "$helper")
 
-# requests URL OUT: "verb resource code count" lines.
-requests() {
-	curl -fsS --max-time 10 "$1" | sed -n 's/^sc_kube_requests_total{verb="\([^"]*\)",resource="\([^"]*\)",code="\([^"]*\)"} \([0-9]*\)$/\1 \2 \3 \4/p' >"$2"
-}
-# requests_delta BEFORE AFTER: the difference, one line per series, and the total.
-requests_delta() {
-	awk 'NR == FNR { b[$1 " " ($2 == "" ? "-" : $2) " " $3] = $4; next }
-	     { k = $1 " " ($2 == "" ? "-" : $2) " " $3; d = $4 - b[k]; if (d > 0) { printf "    %-8s %-36s %-5s %6d\n", $1, $2 == "" ? "-" : $2, $3, d; t += d } }
-	     END { printf "    total %d\n", t }' "$1" "$2" | sort -k4 -nr
-}
-
 print_context
 echo "Scale: $n StoppableContainers (running: false, image $IMAGE); controller leader $leader (pid $ctl_pid), mount-helper $helper (pid $helper_pid)"
 echo "before: controller RSS $(rss_kib "$ctl_pid") KiB, mount-helper RSS $(rss_kib "$helper_pid") KiB"
