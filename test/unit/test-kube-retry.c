@@ -36,6 +36,10 @@ struct step {
 	char *raw;
 	enum after after;
 	bool gated; /* hold the answer back until server_open_gate() */
+	/* when set: after raw, this long of silence, then these bytes (unless
+	 * the client hung up in the silence) */
+	long later_ms;
+	const char *later;
 };
 
 #define MAX_STEPS 16
@@ -57,6 +61,7 @@ struct server {
 	long long seen_ms[MAX_SEEN];
 	bool gate_open;
 	bool stopping;
+	size_t hung_up_in_silence; /* clients that left before `later` */
 };
 
 /* Answers a request the script does not foresee: never retried by the
@@ -177,6 +182,19 @@ static void serve_connection(struct server *s, int fd)
 		return;
 	}
 	send_all(fd, st->raw, strlen(st->raw));
+	if (st->later != NULL) {
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		int r;
+		while ((r = poll(&p, 1, (int)st->later_ms)) < 0 && errno == EINTR)
+			;
+		if (r > 0) {
+			pthread_mutex_lock(&s->lock);
+			s->hung_up_in_silence++;
+			pthread_mutex_unlock(&s->lock);
+			return;
+		}
+		send_all(fd, st->later, strlen(st->later));
+	}
 	switch (st->after) {
 	case AFTER_CLOSE:
 		break;
@@ -659,6 +677,52 @@ SC_TEST(silent_stream_ends_on_idle_timeout)
 	SC_ASSERT_STR_CONTAINS(err->message, s->url);
 	SC_ASSERT_STR_EQ(got.data.data, EV("ADDED", "a", "5"));
 	SC_ASSERT_INT_EQ(server_requests(s), 1);
+	sc_buf_free(&got.data);
+	server_free(s);
+}
+
+static bool hung_up_in_silence(void *p)
+{
+	struct server *s = p;
+	pthread_mutex_lock(&s->lock);
+	size_t n = s->hung_up_in_silence;
+	pthread_mutex_unlock(&s->lock);
+	return n == 1;
+}
+
+/* One event, then 4 s of silence, then another: with an idle timeout of
+ * 1.5 s the request ends in the silence, however many bytes came before. */
+SC_TEST(idle_timeout_counts_from_the_last_byte)
+{
+	static const char *const one[] = {EV("ADDED", "a", "5")};
+	static const char ev_b[] = EV("ADDED", "b", "6");
+	cleanup_free char *two = sc_xasprintf("%zx\r\n%s\r\n", strlen(ev_b), ev_b);
+	struct server *s = server_new();
+	server_add(s, stream_response(one, 1, false), AFTER_HOLD, false);
+	s->steps[0].later_ms = 4000;
+	s->steps[0].later = two;
+	server_start(s);
+	cleanup_kube_client struct sc_kube_client *c = client_for(s, NULL);
+	struct collected got = {.data = SC_BUF_INIT(1 << 16)};
+	cleanup_error sc_error_t err = NULL;
+	struct sc_kube_call call = {
+	    .method = "GET",
+	    .path = "/api/v1/configmaps",
+	    .query = "watch=true",
+	    .timeout_ms = 40000,
+	    .idle_timeout_ms = 1500,
+	    .stream = collect_stream,
+	    .stream_userdata = &got,
+	};
+	long long start = sc_now_ms();
+	int r = sc_kube_call(c, &call, NULL, &err);
+	printf("# ended after %lld ms: %s\n", sc_now_ms() - start,
+	       err ? sc_error_message(err) : "");
+	SC_ASSERT_INT_EQ(r, -1);
+	SC_ASSERT_INT_EQ(err->code, ETIMEDOUT);
+	/* the second event was never delivered: the client had left */
+	SC_ASSERT_STR_EQ(got.data.data, EV("ADDED", "a", "5"));
+	SC_ASSERT(wait_until(hung_up_in_silence, s, 10000));
 	sc_buf_free(&got.data);
 	server_free(s);
 }
