@@ -614,6 +614,11 @@ struct call_ctx {
 	bool checked;
 	bool streaming;
 	sc_error_t write_err;
+	/* idle_timeout_ms: body bytes seen so far and when that count last
+	 * moved (or the request started) */
+	curl_off_t idle_dlnow;
+	long long idle_since_ms;
+	bool idle_expired;
 };
 
 static size_t on_write(char *data, size_t size, size_t nmemb, void *userdata)
@@ -638,12 +643,29 @@ static size_t on_write(char *data, size_t size, size_t nmemb, void *userdata)
 	return n;
 }
 
+/* curl calls this often while data flows and about once a second while
+ * nothing does. Not curl's low-speed limit for the idle timeout: that one
+ * averages over several seconds, so a burst of bytes kept a silent stream
+ * alive for seconds past its limit. */
 static int on_progress(void *userdata, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
 		       curl_off_t ulnow)
 {
-	(void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
-	const struct sc_kube_call *call = userdata;
-	return atomic_load(call->stop) ? 1 : 0;
+	(void)dltotal, (void)ultotal, (void)ulnow;
+	struct call_ctx *ctx = userdata;
+	const struct sc_kube_call *call = ctx->call;
+	if (call->stop != NULL && atomic_load(call->stop))
+		return 1;
+	if (call->idle_timeout_ms > 0) {
+		long long now = sc_now_ms();
+		if (dlnow != ctx->idle_dlnow) {
+			ctx->idle_dlnow = dlnow;
+			ctx->idle_since_ms = now;
+		} else if (now - ctx->idle_since_ms >= call->idle_timeout_ms) {
+			ctx->idle_expired = true;
+			return 1;
+		}
+	}
+	return 0;
 }
 
 static int transport_error(struct sc_kube_client *c, const struct sc_kube_call *call, CURLcode rc,
@@ -839,7 +861,8 @@ static int call_locked(struct sc_kube_client *c, const struct sc_kube_call *call
 		headers = curl_slist_append(headers, auth);
 	}
 
-	struct call_ctx ctx = {.c = c, .call = call, .body = SC_BUF_INIT(c->max_body)};
+	struct call_ctx ctx = {
+	    .c = c, .call = call, .body = SC_BUF_INIT(c->max_body), .idle_since_ms = sc_now_ms()};
 	long timeout = call->timeout_ms == 0 ? c->request_timeout_ms
 					     : (call->timeout_ms < 0 ? 0 : call->timeout_ms);
 	c->errbuf[0] = '\0';
@@ -856,17 +879,13 @@ static int call_locked(struct sc_kube_client *c, const struct sc_kube_call *call
 	}
 	rc |= curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
 	rc |= curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout);
-	/* the handle is reused: always set (0 turns the limit off) */
-	rc |= curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, call->idle_timeout_ms > 0 ? 1L : 0L);
-	rc |=
-	    curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME,
-			     call->idle_timeout_ms > 0 ? (call->idle_timeout_ms + 999) / 1000 : 0L);
 	rc |= curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_write);
 	rc |= curl_easy_setopt(h, CURLOPT_WRITEDATA, &ctx);
-	if (call->stop != NULL) {
+	/* the handle is reused: always set */
+	if (call->stop != NULL || call->idle_timeout_ms > 0) {
 		rc |= curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
 		rc |= curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
-		rc |= curl_easy_setopt(h, CURLOPT_XFERINFODATA, (void *)call);
+		rc |= curl_easy_setopt(h, CURLOPT_XFERINFODATA, (void *)&ctx);
 	} else {
 		rc |= curl_easy_setopt(h, CURLOPT_NOPROGRESS, 1L);
 	}
@@ -887,6 +906,10 @@ static int call_locked(struct sc_kube_client *c, const struct sc_kube_call *call
 						  call->path);
 			else
 				r = sc_error_wrap(err, "%s %s", call->method, call->path);
+		} else if (rc == CURLE_ABORTED_BY_CALLBACK && ctx.idle_expired) {
+			r = sc_error_make(err, ETIMEDOUT, "%s %s%s: no data for %ld ms",
+					  call->method, c->cfg->server, call->path,
+					  call->idle_timeout_ms);
 		} else if (rc != CURLE_OK) {
 			r = transport_error(c, call, rc, err);
 		} else if (status < 200 || status > 299) {
@@ -908,6 +931,7 @@ static int call_locked(struct sc_kube_client *c, const struct sc_kube_call *call
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, (struct curl_slist *)NULL);
 	curl_easy_setopt(h, CURLOPT_POSTFIELDS, (char *)NULL);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, (void *)NULL);
+	curl_easy_setopt(h, CURLOPT_XFERINFODATA, (void *)NULL);
 	curl_slist_free_all(headers);
 	if (auth != NULL) {
 		explicit_bzero(auth, strlen(auth));

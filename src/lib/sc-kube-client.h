@@ -139,8 +139,9 @@ struct sc_kube_call {
 	const char *body;
 	size_t body_len;
 	long timeout_ms; /* 0: the client's request timeout; < 0: none */
-	/* > 0: end the request when no byte arrived for this long (a stream
-	 * from a frozen server); 0: no such limit. */
+	/* > 0: end the request (ETIMEDOUT) when no byte of the body arrived
+	 * for this long, checked about once a second (a stream from a frozen
+	 * server); 0: no such limit. */
 	long idle_timeout_ms;
 	/* Streaming: a 2xx response body goes here as it arrives instead of
 	 * into a buffer; returning -1 (with *err set) ends the request. */
