@@ -102,3 +102,14 @@ requests_delta() {
 metric_sum() {
 	curl -fsS --max-time 10 "$1" | awk -v m="$2" '$1 ~ "^" m "({|$)" { t += $NF } END { printf "%d\n", t }'
 }
+
+# operator_endpoints: sets leader and helper (the controller replica holding
+# the lease, a mount-helper pod) and ctl_url and helper_url (their /metrics).
+operator_endpoints() {
+	leader=$(kubectl -n "$OPERATOR_NS" get lease stoppablecontainer-controller -o jsonpath='{.spec.holderIdentity}')
+	leader=${leader%_*}
+	helper=$(kubectl -n "$OPERATOR_NS" get pods -l app.kubernetes.io/name=sc-mount-helper -o jsonpath='{.items[0].metadata.name}' 2>/dev/null || true)
+	[[ -n $helper ]] || helper=$(kubectl -n "$OPERATOR_NS" get pods -o name | sed -n 's|^pod/\(sc-mount-helper-.*\)|\1|p' | head -n1)
+	ctl_url=http://$(kubectl -n "$OPERATOR_NS" get pod "$leader" -o jsonpath='{.status.podIP}'):8080/metrics
+	helper_url=http://$(kubectl -n "$OPERATOR_NS" get pod "$helper" -o jsonpath='{.status.podIP}'):8081/metrics
+}

@@ -18,11 +18,7 @@ bench_namespace sc-resync
 tmp=$(mktemp -d)
 trap 'kubectl delete namespace "$ns" --wait=false >/dev/null 2>&1 || true; rm -rf "$tmp"' EXIT
 
-leader=$(kubectl -n "$OPERATOR_NS" get lease stoppablecontainer-controller -o jsonpath='{.spec.holderIdentity}')
-leader=${leader%_*}
-helper=$(kubectl -n "$OPERATOR_NS" get pods -l app.kubernetes.io/name=sc-mount-helper -o jsonpath='{.items[0].metadata.name}')
-ctl_url=http://$(kubectl -n "$OPERATOR_NS" get pod "$leader" -o jsonpath='{.status.podIP}'):8080/metrics
-helper_url=http://$(kubectl -n "$OPERATOR_NS" get pod "$helper" -o jsonpath='{.status.podIP}'):8081/metrics
+operator_endpoints
 
 print_context
 echo "Resync cost: $n StoppableContainers (running: false), an idle window of ${window}s"

@@ -61,12 +61,7 @@ pod_cgroup() {
 rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 cpu_ticks() { sed 's/^.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'; }
 
-leader=$(kubectl -n "$OPERATOR_NS" get lease stoppablecontainer-controller -o jsonpath='{.spec.holderIdentity}')
-leader=${leader%_*}
-helper=$(kubectl -n "$OPERATOR_NS" get pods -l app.kubernetes.io/name=sc-mount-helper -o jsonpath='{.items[0].metadata.name}' 2>/dev/null || true)
-[[ -n $helper ]] || helper=$(kubectl -n "$OPERATOR_NS" get pods -o name | sed -n 's|^pod/\(sc-mount-helper-.*\)|\1|p' | head -n1)
-ctl_url=http://$(kubectl -n "$OPERATOR_NS" get pod "$leader" -o jsonpath='{.status.podIP}'):8080/metrics
-helper_url=http://$(kubectl -n "$OPERATOR_NS" get pod "$helper" -o jsonpath='{.status.podIP}'):8081/metrics
+operator_endpoints
 ctl_pid=$(pid_of "$OPERATOR_NS" "$leader")
 helper_pid=$(pid_of "$OPERATOR_NS" "$helper")
 

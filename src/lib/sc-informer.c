@@ -311,23 +311,9 @@ int sc_informer_new(const struct sc_kube_config *cfg, const struct sc_informer_o
 	atomic_init(&inf->synced, false);
 	atomic_init(&inf->lists, 0);
 	pthread_mutex_init(&inf->lock, NULL);
-	pthread_condattr_t attr;
-	pthread_condattr_init(&attr);
-	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-	pthread_cond_init(&inf->cond, &attr);
-	pthread_condattr_destroy(&attr);
+	sc_cond_init_monotonic(&inf->cond);
 	*out = inf;
 	return 0;
-}
-
-static void add_ms(struct timespec *ts, long long ms)
-{
-	ts->tv_sec += ms / 1000;
-	ts->tv_nsec += (ms % 1000) * 1000000L;
-	if (ts->tv_nsec >= 1000000000L) {
-		ts->tv_sec++;
-		ts->tv_nsec -= 1000000000L;
-	}
 }
 
 /* Sleep ms unless stopped first; true when stopped. */
@@ -335,7 +321,7 @@ static bool wait_or_stop(struct sc_informer *inf, long long ms)
 {
 	struct timespec deadline;
 	clock_gettime(CLOCK_MONOTONIC, &deadline);
-	add_ms(&deadline, ms);
+	sc_timespec_add_ms(&deadline, ms);
 	pthread_mutex_lock(&inf->lock);
 	while (!atomic_load(&inf->stop)) {
 		if (pthread_cond_timedwait(&inf->cond, &inf->lock, &deadline) == ETIMEDOUT)
@@ -576,7 +562,7 @@ bool sc_informer_wait_for_sync(struct sc_informer *inf, long timeout_ms)
 {
 	struct timespec deadline;
 	clock_gettime(CLOCK_MONOTONIC, &deadline);
-	add_ms(&deadline, timeout_ms);
+	sc_timespec_add_ms(&deadline, timeout_ms);
 	pthread_mutex_lock(&inf->lock);
 	while (!atomic_load(&inf->synced) && !atomic_load(&inf->stop)) {
 		if (pthread_cond_timedwait(&inf->cond, &inf->lock, &deadline) == ETIMEDOUT)

@@ -27,12 +27,7 @@ static void *ticker_main(void *p)
 	clock_gettime(CLOCK_MONOTONIC, &next);
 	pthread_mutex_lock(&t->lock);
 	for (;;) {
-		next.tv_sec += t->period_ms / 1000;
-		next.tv_nsec += (t->period_ms % 1000) * 1000000L;
-		if (next.tv_nsec >= 1000000000L) {
-			next.tv_sec++;
-			next.tv_nsec -= 1000000000L;
-		}
+		sc_timespec_add_ms(&next, t->period_ms);
 		while (!t->stop && pthread_cond_timedwait(&t->cond, &t->lock, &next) != ETIMEDOUT)
 			;
 		if (t->stop)
@@ -60,11 +55,7 @@ int sc_ticker_start(long long period_ms, void (*fn)(void *data), void *data, str
 	t->data = data;
 	atomic_init(&t->ticks, 0);
 	pthread_mutex_init(&t->lock, NULL);
-	pthread_condattr_t attr;
-	pthread_condattr_init(&attr);
-	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-	pthread_cond_init(&t->cond, &attr);
-	pthread_condattr_destroy(&attr);
+	sc_cond_init_monotonic(&t->cond);
 	int r = pthread_create(&t->thread, NULL, ticker_main, t);
 	if (r != 0) {
 		pthread_cond_destroy(&t->cond);

@@ -178,6 +178,25 @@ void sc_time_now(char out[SC_TIME_LEN])
 	strftime(out, SC_TIME_LEN, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+void sc_timespec_add_ms(struct timespec *ts, long long ms)
+{
+	ts->tv_sec += ms / 1000;
+	ts->tv_nsec += (ms % 1000) * 1000000L;
+	if (ts->tv_nsec >= 1000000000L) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000L;
+	}
+}
+
+void sc_cond_init_monotonic(pthread_cond_t *cond)
+{
+	pthread_condattr_t attr;
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(cond, &attr);
+	pthread_condattr_destroy(&attr);
+}
+
 long long sc_now_ms(void)
 {
 	struct timespec ts;

@@ -8,11 +8,13 @@
 #ifndef SC_UTIL_H
 #define SC_UTIL_H
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 
 #define SC_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define SC_UNUSED        __attribute__((unused))
@@ -70,6 +72,11 @@ int sc_parse_long(const char *s, long min, long max, long *out);
 
 /* Monotonic clock in milliseconds. */
 long long sc_now_ms(void);
+/* ts += ms, normalised. */
+void sc_timespec_add_ms(struct timespec *ts, long long ms);
+/* A condition variable whose timed waits use CLOCK_MONOTONIC (deadlines made
+ * with clock_gettime(CLOCK_MONOTONIC) + sc_timespec_add_ms). */
+void sc_cond_init_monotonic(pthread_cond_t *cond);
 
 /* The current UTC time as Kubernetes writes it: RFC 3339 to the second
  * (metav1.Time: conditions, "2026-11-29T02:13:35Z") or to the microsecond

@@ -222,11 +222,7 @@ int sc_watch_new(struct sc_kube_client *client, const struct sc_kube_resource *r
 	w->seed = (unsigned)sc_now_ms() ^ (unsigned)(uintptr_t)w;
 	atomic_init(&w->stop, false);
 	pthread_mutex_init(&w->lock, NULL);
-	pthread_condattr_t attr;
-	pthread_condattr_init(&attr);
-	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-	pthread_cond_init(&w->cond, &attr);
-	pthread_condattr_destroy(&attr);
+	sc_cond_init_monotonic(&w->cond);
 	*out = w;
 	return 0;
 }
@@ -354,12 +350,7 @@ static bool wait_or_stop(struct sc_watch *w, long long ms)
 {
 	struct timespec deadline;
 	clock_gettime(CLOCK_MONOTONIC, &deadline);
-	deadline.tv_sec += ms / 1000;
-	deadline.tv_nsec += (ms % 1000) * 1000000L;
-	if (deadline.tv_nsec >= 1000000000L) {
-		deadline.tv_sec++;
-		deadline.tv_nsec -= 1000000000L;
-	}
+	sc_timespec_add_ms(&deadline, ms);
 	pthread_mutex_lock(&w->lock);
 	while (!atomic_load(&w->stop)) {
 		if (pthread_cond_timedwait(&w->cond, &w->lock, &deadline) == ETIMEDOUT)

@@ -58,11 +58,7 @@ struct sc_workqueue *sc_workqueue_new(const struct sc_workqueue_options *opts)
 	q->max_delay_ms =
 	    opts && opts->max_delay_ms > 0 ? opts->max_delay_ms : SC_WORKQUEUE_DEFAULT_MAX_DELAY_MS;
 	pthread_mutex_init(&q->lock, NULL);
-	pthread_condattr_t attr;
-	pthread_condattr_init(&attr);
-	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-	pthread_cond_init(&q->cond, &attr);
-	pthread_condattr_destroy(&attr);
+	sc_cond_init_monotonic(&q->cond);
 	q->dirty = json_object();
 	q->processing = json_object();
 	q->failures = json_object();
