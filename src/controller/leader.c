@@ -140,13 +140,8 @@ static int try_once(struct sc_leader *l, sc_error_t *err)
 static bool pause_ms(struct sc_leader *l, long long ms)
 {
 	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += ms / 1000;
-	ts.tv_nsec += (ms % 1000) * 1000000;
-	if (ts.tv_nsec >= 1000000000) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000;
-	}
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	sc_timespec_add_ms(&ts, ms);
 	pthread_mutex_lock(&l->lock);
 	while (!atomic_load(&l->stopping)) {
 		if (pthread_cond_timedwait(&l->wake, &l->lock, &ts) == ETIMEDOUT)
@@ -194,7 +189,7 @@ int sc_leader_acquire(struct sc_kube_client *client, const struct sc_leader_conf
 	l->cfg.identity = sc_xstrdup(cfg->identity);
 	l->on_lost = on_lost;
 	pthread_mutex_init(&l->lock, NULL);
-	pthread_cond_init(&l->wake, NULL);
+	sc_cond_init_monotonic(&l->wake);
 	bool logged_wait = false;
 	for (;;) {
 		if (stop && atomic_load(stop)) {
