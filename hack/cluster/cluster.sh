@@ -992,9 +992,14 @@ cmd_up() {
 		# The kubelet reads its file only at start; its pods keep running.
 		stop_component kubelet
 	fi
+	# A kubelet started now must report Ready anew (a status from before a
+	# reboot says nothing); one that kept running reports its status only
+	# when it changes (or every 5 min), so its current Ready is the answer.
+	local fresh=$since
+	running_pid kubelet >/dev/null && fresh=""
 	ensure_kubelet "$ip"
 	ensure_kube_proxy
-	wait_until kubelet "node $NODE_NAME to report Ready" node_ready "$since"
+	wait_until kubelet "node $NODE_NAME to report Ready" node_ready "$fresh"
 	wait_until kube-controller-manager "the default ServiceAccount in namespace default" \
 		kc get serviceaccount default -n default
 	log "cluster up in $((SECONDS - t0))s; export KUBECONFIG=$ADMIN_KUBECONFIG"

@@ -225,8 +225,12 @@ int sc_execute_plan(struct sc_kube_client *client, json_t *sc, const struct sc_p
 			    strcmp(e->reason, "AlreadyExists") == 0;
 			if (exists)
 				continue;
+			/* Refused for good: admission (403) or validation (422) —
+			 * but not a namespace being deleted, which refuses every
+			 * create for a moment before the objects go. */
 			if (a->kind == SC_ACT_CREATE_POD && refusal == NULL &&
-			    (sc_error_is_http(e, 403) || sc_error_is_http(e, 422))) {
+			    (sc_error_is_http(e, 403) || sc_error_is_http(e, 422)) &&
+			    strstr(sc_error_message(e), "is being terminated") == NULL) {
 				cleanup_error sc_error_t se = NULL;
 				if (pod_refused(client, sc, plan, i, sc_error_message(e), stats,
 						&refusal, &se) < 0)

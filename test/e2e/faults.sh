@@ -73,20 +73,23 @@ laggards() {
 	for n in $(names); do converged_one "$n" "$1" || printf '%s ' "$n"; done
 }
 
-sums=()
+# Each test runs in a subshell (test/lib.sh): the sums live in a file.
+sums=$(mktemp)
+trap 'rm -f "$sums"' EXIT
 take_sums() {
-	local n i=0
+	local n
+	: >"$sums"
 	for n in $(names); do
-		sums[i]=$(k exec "$n" -- sh -c 'md5sum /data/mark' 2>/dev/null) || return 1
-		i=$((i + 1))
+		echo "$n $(k exec "$n" -- md5sum /data/mark 2>/dev/null | cut -d' ' -f1)" >>"$sums" || return 1
 	done
+	(($(grep -c ' [0-9a-f]\{32\}$' "$sums") == N)) || fail "could not checksum every /data/mark"
 }
 check_sums() {
-	local n i=0
+	local n want
 	for n in $(names); do
-		[[ $(k exec "$n" -- sh -c 'md5sum /data/mark' 2>/dev/null) == "${sums[i]}" ]] ||
+		want=$(awk -v n="$n" '$1 == n { print $2 }' "$sums")
+		[[ -n $want && $(k exec "$n" -- md5sum /data/mark 2>/dev/null | cut -d' ' -f1) == "$want" ]] ||
 			fail "$n: /data/mark changed across $1"
-		i=$((i + 1))
 	done
 }
 
@@ -148,7 +151,9 @@ t_apiserver_killed() {
 	flip_all true || fail "patching running=true"
 	kill -9 "$pid"
 	wait_until 30 "kube-apiserver to be gone" bash -c "! kill -0 $pid 2>/dev/null"
-	hack/cluster/cluster.sh up >/dev/null 2>&1 || fail "cluster.sh up did not restart the API server"
+	local log
+	log=$(mktemp)
+	hack/cluster/cluster.sh up >"$log" 2>&1 || { tail -n 5 "$log" >&2; fail "cluster.sh up did not restart the API server"; }
 	await true "the API server killed and restarted"
 	check_sums "an API server restart"
 }
@@ -160,7 +165,9 @@ t_etcd_restarted() {
 	flip_all false || fail "patching running=false"
 	kill -9 "$pid"
 	wait_until 30 "etcd to be gone" bash -c "! kill -0 $pid 2>/dev/null"
-	hack/cluster/cluster.sh up >/dev/null 2>&1 || fail "cluster.sh up did not restart etcd"
+	local log
+	log=$(mktemp)
+	hack/cluster/cluster.sh up >"$log" 2>&1 || { tail -n 5 "$log" >&2; fail "cluster.sh up did not restart etcd"; }
 	await false "etcd killed and restarted"
 	flip_all true || fail "patching running=true"
 	await true "a start after the etcd restart"

@@ -106,7 +106,7 @@ spec:
 EOF
 	wait_phase my-app Running
 	# An interactive shell as the workload stays up, as with kubectl run -it.
-	[[ $(exec_in my-app sh -c 'cat /proc/1/cmdline | tr "\0" " "') == "/sc-exec -- /bin/sh " ]] ||
+	[[ $(exec_in my-app sh -c 'cat /proc/1/cmdline | tr "\0" " "') == "/sc-exec --node $SC_NODE_NAME -- /bin/sh " ]] ||
 		fail "PID 1 is not sc-exec running /bin/sh"
 	exec_in my-app sh -c 'echo hello > /root/hello'
 	set_running my-app false
@@ -427,7 +427,7 @@ t_image_defaults() {
 	make_sc imgdefault true '      stdin: true
       tty: true'
 	wait_phase imgdefault Running
-	[[ $(exec_in imgdefault sh -c 'tr "\0" " " < /proc/1/cmdline') == "/sc-exec -- /bin/sh " ]] ||
+	[[ $(exec_in imgdefault sh -c 'tr "\0" " " < /proc/1/cmdline') == "/sc-exec --node $SC_NODE_NAME -- /bin/sh " ]] ||
 		fail "the image's CMD did not run"
 	[[ $(exec_in imgdefault sh -c 'echo $PATH') == /usr/sbin:/usr/bin:/sbin:/bin ]] ||
 		fail "the image's PATH is not the workload's"

@@ -207,7 +207,28 @@ if ! k get crd "$RES" >/dev/null 2>&1; then
 	fi
 	k wait --for=condition=Established --timeout=60s "crd/$RES" >/dev/null
 fi
-trap cleanup EXIT
+# --without-operator: these tests need no controller acting (some write a
+# status by hand). An operator left deployed on this cluster (by an earlier
+# run: 'down' keeps etcd) is scaled to 0 for the run and back at the end.
+restore_replicas=""
+if ((without_operator)) && k -n stoppablecontainer-system get deployment sc-controller >/dev/null 2>&1; then
+	restore_replicas=$(k -n stoppablecontainer-system get deployment sc-controller -o jsonpath='{.spec.replicas}')
+	if ((restore_replicas > 0)); then
+		echo "# scaling the deployed sc-controller to 0 for this run (back to $restore_replicas at the end)"
+		k -n stoppablecontainer-system scale deployment sc-controller --replicas=0 >/dev/null
+		wait_until 120 "the sc-controller pods to be gone" bash -c \
+			"[[ -z \$('$KUBECTL' -n stoppablecontainer-system get pods -l app.kubernetes.io/name=sc-controller -o name) ]]" ||
+			{ echo "the sc-controller pods did not go away" >&2; exit 1; }
+	else
+		restore_replicas=""
+	fi
+fi
+restore_operator() {
+	[[ -n $restore_replicas ]] &&
+		k -n stoppablecontainer-system scale deployment sc-controller --replicas="$restore_replicas" >/dev/null
+	return 0
+}
+trap 'cleanup; restore_operator' EXIT
 k create namespace "$ns" >/dev/null
 
 # The operator is there when its controller Deployment has a replica
