@@ -113,3 +113,21 @@ operator_endpoints() {
 	ctl_url=http://$(kubectl -n "$OPERATOR_NS" get pod "$leader" -o jsonpath='{.status.podIP}'):8080/metrics
 	helper_url=http://$(kubectl -n "$OPERATOR_NS" get pod "$helper" -o jsonpath='{.status.podIP}'):8081/metrics
 }
+
+# stopped_scs_yaml N PREFIX: N StoppableContainers PREFIX1..PREFIXN, running:
+# false, $IMAGE sleeping, as one YAML stream for one kubectl create.
+stopped_scs_yaml() {
+	local i
+	for i in $(seq 1 "$1"); do
+		cat <<-EOT
+		---
+		apiVersion: stoppablecontainer.xtlsoft.top/v1alpha1
+		kind: StoppableContainer
+		metadata: {name: $2$i}
+		spec:
+		  running: false
+		  template:
+		    container: {image: $IMAGE, imagePullPolicy: Never, command: [sh, -c, "sleep infinity"]}
+		EOT
+	done
+}

@@ -22,18 +22,7 @@ operator_endpoints
 
 print_context
 echo "Resync cost: $n StoppableContainers (running: false), an idle window of ${window}s"
-for i in $(seq 1 "$n"); do
-	cat <<-EOT
-	---
-	apiVersion: stoppablecontainer.xtlsoft.top/v1alpha1
-	kind: StoppableContainer
-	metadata: {name: r$i}
-	spec:
-	  running: false
-	  template:
-	    container: {image: $IMAGE, imagePullPolicy: Never, command: [sh, -c, "sleep infinity"]}
-	EOT
-done >"$tmp/scs.yaml"
+stopped_scs_yaml "$n" r >"$tmp/scs.yaml"
 k create -f "$tmp/scs.yaml" >/dev/null
 deadline=$((SECONDS + 1800))
 until (($(k get "$S" -o json | jq '[.items[] | select(.status.phase == "Stopped" and .status.observedGeneration == .metadata.generation)] | length') >= n)); do

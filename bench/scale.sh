@@ -69,18 +69,7 @@ print_context
 echo "Scale: $n StoppableContainers (running: false, image $IMAGE); controller leader $leader (pid $ctl_pid), mount-helper $helper (pid $helper_pid)"
 echo "before: controller RSS $(rss_kib "$ctl_pid") KiB, mount-helper RSS $(rss_kib "$helper_pid") KiB"
 
-for i in $(seq 1 "$n"); do
-	cat <<-EOT
-	---
-	apiVersion: stoppablecontainer.xtlsoft.top/v1alpha1
-	kind: StoppableContainer
-	metadata: {name: s$i}
-	spec:
-	  running: false
-	  template:
-	    container: {image: $IMAGE, imagePullPolicy: Never, command: [sh, -c, "sleep infinity"]}
-	EOT
-done >"$tmp/scs.yaml"
+stopped_scs_yaml "$n" s >"$tmp/scs.yaml"
 
 requests "$ctl_url" "$tmp/ctl0"
 requests "$helper_url" "$tmp/helper0"
