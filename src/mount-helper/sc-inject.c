@@ -365,6 +365,51 @@ static int verify_injected(const struct sc_inject_request *req, char *const *pat
 	return 0;
 }
 
+/* Which of the default paths and the volume paths are mount points in the
+ * container (the topmost mount at each), skipping what a recursive clone of
+ * an earlier path brings along; parents first. */
+static char **wanted_paths(const struct sc_mountinfo *mi, char *const *extra)
+{
+	/* Which of the wanted paths are mount points in the container,
+	 * skipping what a recursive clone of an earlier path brings along. */
+	char **paths = sc_xzalloc(sizeof(char *));
+	size_t np = 0;
+	for (int pass = 0; pass < 2; pass++) {
+		char *const *list = pass == 0 ? (char *const *)sc_inject_default_paths : extra;
+		for (size_t i = 0; list != NULL && list[i] != NULL; i++) {
+			bool covered = false;
+			for (size_t j = 0; j < np && !covered; j++)
+				covered = path_below(list[i], paths[j]);
+			if (covered)
+				continue;
+			const struct sc_mount *m = sc_mountinfo_find(mi, list[i]);
+			if (m == NULL)
+				continue;
+			paths = sc_xrealloc(paths, (np + 2) * sizeof(char *));
+			paths[np++] = sc_xstrdup(list[i]);
+			paths[np] = NULL;
+		}
+	}
+	/* A volume mounted on a parent of an earlier path (say /etc) must be
+	 * attached before it: sort parents first (by depth, stable). */
+	for (size_t i = 1; i < np; i++) {
+		for (size_t j = i; j > 0; j--) {
+			size_t dj = 0, dk = 0;
+			for (const char *s = paths[j]; *s; s++)
+				dj += *s == '/';
+			for (const char *s = paths[j - 1]; *s; s++)
+				dk += *s == '/';
+			if (dj >= dk)
+				break;
+			char *t = paths[j];
+			paths[j] = paths[j - 1];
+			paths[j - 1] = t;
+		}
+	}
+
+	return paths;
+}
+
 int sc_inject_rootfs(const struct sc_inject_request *req, struct sc_inject_result *res,
 		     sc_error_t *err)
 {
@@ -392,6 +437,13 @@ int sc_inject_rootfs(const struct sc_inject_request *req, struct sc_inject_resul
 		return sc_error_make(err, EIO, "the container has no root mount");
 	const struct sc_mount *top = sc_mountinfo_find(&mi, "/");
 	if (top != NULL && is_our_overlay(top, req->upperdir)) {
+		/* Stacked before (the mount-helper restarted, or a retry after
+		 * a failed check): checked again, never taken on trust. */
+		cleanup_strv char **have = wanted_paths(&mi, req->extra_paths);
+		if (verify_injected(req, have, err) < 0)
+			return sc_error_wrap(err,
+					     "checking the rootfs stacked earlier on process %d",
+					     (int)req->pid);
 		res->already = true;
 		res->attached = sc_xzalloc(sizeof(char *));
 		return 0;
@@ -410,44 +462,7 @@ int sc_inject_rootfs(const struct sc_inject_request *req, struct sc_inject_resul
 				     "refusing to stack on it",
 				     sc_mount_shared_group(base));
 
-	/* Which of the wanted paths are mount points in the container,
-	 * skipping what a recursive clone of an earlier path brings along. */
-	cleanup_strv char **paths = sc_xzalloc(sizeof(char *));
-	size_t np = 0;
-	for (int pass = 0; pass < 2; pass++) {
-		char *const *list =
-		    pass == 0 ? (char *const *)sc_inject_default_paths : req->extra_paths;
-		for (size_t i = 0; list != NULL && list[i] != NULL; i++) {
-			bool covered = false;
-			for (size_t j = 0; j < np && !covered; j++)
-				covered = path_below(list[i], paths[j]);
-			if (covered)
-				continue;
-			const struct sc_mount *m = sc_mountinfo_find(&mi, list[i]);
-			if (m == NULL)
-				continue;
-			paths = sc_xrealloc(paths, (np + 2) * sizeof(char *));
-			paths[np++] = sc_xstrdup(list[i]);
-			paths[np] = NULL;
-		}
-	}
-	/* A volume mounted on a parent of an earlier path (say /etc) must be
-	 * attached before it: sort parents first (by depth, stable). */
-	for (size_t i = 1; i < np; i++) {
-		for (size_t j = i; j > 0; j--) {
-			size_t dj = 0, dk = 0;
-			for (const char *s = paths[j]; *s; s++)
-				dj += *s == '/';
-			for (const char *s = paths[j - 1]; *s; s++)
-				dk += *s == '/';
-			if (dj >= dk)
-				break;
-			char *t = paths[j];
-			paths[j] = paths[j - 1];
-			paths[j - 1] = t;
-		}
-	}
-
+	cleanup_strv char **paths = wanted_paths(&mi, req->extra_paths);
 	struct child_ctx ctx = {.req = req, .paths = paths};
 	int timeout = req->timeout_ms > 0 ? req->timeout_ms : 30000;
 	if (sc_run_in_child(child_inject, &ctx, timeout, err) < 0)

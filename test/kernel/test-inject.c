@@ -183,6 +183,37 @@ SC_TEST(new_process_lands_in_rootfs_with_container_proc_dev_volume)
 	free_instance(&in);
 }
 
+SC_TEST(a_stacked_root_is_checked_again_not_taken_on_trust)
+{
+	/* Stacked once, then something changes it (here: nosuid on the
+	 * container's "/"): a second injection, as after a mount-helper
+	 * restart, finds our overlay but refuses it instead of reporting done. */
+	struct inst in;
+	make_instance(&in, "inj-recheck", false);
+	struct sc_fake_container c;
+	sc_fake_container_start(&c, "recheck", pause_argv, false);
+	cleanup_error sc_error_t err = NULL;
+	struct sc_inject_result res;
+	must(inject(&c, &in, NULL, &res, &err), &err);
+	sc_inject_result_free(&res);
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0) {
+		if (setns(c.pidfd, CLONE_NEWNS) < 0 ||
+		    mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_NOSUID | MS_NODEV, NULL) < 0)
+			_exit(1);
+		_exit(0);
+	}
+	int st;
+	SC_ASSERT_INT_EQ(waitpid(pid, &st, 0), pid);
+	SC_ASSERT(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	SC_ASSERT_INT_EQ(inject(&c, &in, NULL, &res, &err), -1);
+	SC_ASSERT_STR_CONTAINS(err->message, "checking the rootfs stacked earlier");
+	SC_ASSERT_STR_CONTAINS(err->message, "lacks nodev or has nosuid");
+	sc_fake_container_kill(&c);
+	free_instance(&in);
+}
+
 SC_TEST(stacked_root_is_private_nodev_and_allows_suid)
 {
 	struct inst in;
