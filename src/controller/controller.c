@@ -256,11 +256,6 @@ static void resync(void *data)
 	SC_LOG_V(2, "resync: %zu keys queued", sc_workqueue_len(c->queue));
 }
 
-unsigned sc_controller_resyncs(struct sc_controller *c)
-{
-	return c->resync ? sc_ticker_ticks(c->resync) : 0;
-}
-
 bool sc_controller_healthy(struct sc_controller *c, const char **why)
 {
 	return sc_informer_healthy(c->scs, why) && sc_informer_healthy(c->instances, why) &&
@@ -283,12 +278,6 @@ int sc_controller_start(struct sc_controller *c, sc_error_t *err)
 	if (period > 0 && sc_ticker_start(period, resync, c, &c->resync, err) < 0)
 		return sc_error_wrap(err, "starting the resync");
 	return 0;
-}
-
-bool sc_controller_synced(struct sc_controller *c)
-{
-	return sc_informer_has_synced(c->scs) && sc_informer_has_synced(c->instances) &&
-	       sc_informer_has_synced(c->pods);
 }
 
 void sc_controller_free(struct sc_controller *c)

@@ -40,13 +40,9 @@ int sc_controller_new(const struct sc_kube_config *cfg, const struct sc_kube_cli
 		      sc_error_t *err);
 /* Starts the informers and the workers; returns once they run. */
 int sc_controller_start(struct sc_controller *c, sc_error_t *err);
-/* True once every informer has listed. */
-bool sc_controller_synced(struct sc_controller *c);
 /* Synced and every informer's list and watch work (for /readyz); else false
  * with *why set. */
 bool sc_controller_healthy(struct sc_controller *c, const char **why);
-/* Resyncs done so far (for tests and metrics). */
-unsigned sc_controller_resyncs(struct sc_controller *c);
 /* Stops the workers and informers and frees everything. */
 void sc_controller_free(struct sc_controller *c);
 

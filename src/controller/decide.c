@@ -132,7 +132,6 @@ static json_t *new_instance(json_t *sc, json_t *spec)
 			 "controller", 1, "blockOwnerDeletion", 1, "spec", spec);
 }
 
-/* What the pods' own statuses say is wrong, in words a user can act on. */
 #define SC_REASON_POD_NAME_TAKEN "PodNameTaken"
 
 /* The message for a pod with one of our names that we did not create. */
@@ -158,6 +157,7 @@ static bool reported_taken(json_t *sci)
 	return false;
 }
 
+/* What the pods' own statuses say is wrong, in words a user can act on. */
 struct diagnosis {
 	bool failed;        /* a Failed phase */
 	const char *reason; /* CamelCase */
@@ -393,7 +393,8 @@ void sc_decide(const struct sc_observed *obs, const struct sc_pod_options *o, st
 
 	/* Provider. */
 	bool provider_ok = false;
-	if (provider == NULL && obs->foreign_provider != NULL) {
+	const bool provider_taken = provider == NULL && obs->foreign_provider != NULL;
+	if (provider_taken) {
 		/* in the way: reported below */
 	} else if (provider == NULL) {
 		add(plan, SC_ACT_CREATE_POD)->object = sc_build_provider_pod(sci, o);
@@ -484,12 +485,11 @@ void sc_decide(const struct sc_observed *obs, const struct sc_pod_options *o, st
 		diagnose_pod(provider, "the provider pod", image, &pd);
 	if (consumer)
 		diagnose_pod(consumer, "the workload", image, &cd);
-	if (provider == NULL && obs->foreign_provider != NULL) {
+	if (provider_taken) {
 		pd.failed = true;
 		pd.reason = SC_REASON_POD_NAME_TAKEN;
 		pd.message = pod_in_the_way(obs->foreign_provider, sci);
 	}
-	const bool provider_taken = provider == NULL && obs->foreign_provider != NULL;
 	const bool consumer_taken =
 	    build_failure.failed && obs->foreign_consumer != NULL && consumer == NULL;
 	if ((provider_taken || consumer_taken) && !reported_taken(sci))

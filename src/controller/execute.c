@@ -134,19 +134,17 @@ static int pod_refused(struct sc_kube_client *client, json_t *sc, const struct s
 			planned |= b->kind == SC_ACT_APPLY_STATUS;
 		}
 	}
-	if (!says_refused(sc, cond)) {
-		char now[SC_TIME_LEN];
-		sc_time_now_micro(now);
-		cleanup_json json_t *ev = sc_build_event(sc, "Warning", SC_REASON_POD_REFUSED, *why,
-							 now, SC_FIELD_MANAGER);
-		cleanup_error sc_error_t ee = NULL;
-		if (sc_kube_create(client, &sc_kube_events, sc_json_namespace(sc), ev, NULL, NULL,
-				   &ee) < 0)
-			SC_LOG_WARN("recording event %s: %s", SC_REASON_POD_REFUSED,
-				    sc_error_message(ee));
-		stats->writes++;
-	}
-	if (!planned && !says_refused(sc, cond)) {
+	if (says_refused(sc, cond))
+		return 0; /* said already: no second event or status */
+	char now[SC_TIME_LEN];
+	sc_time_now_micro(now);
+	cleanup_json json_t *ev =
+	    sc_build_event(sc, "Warning", SC_REASON_POD_REFUSED, *why, now, SC_FIELD_MANAGER);
+	cleanup_error sc_error_t ee = NULL;
+	if (sc_kube_create(client, &sc_kube_events, sc_json_namespace(sc), ev, NULL, NULL, &ee) < 0)
+		SC_LOG_WARN("recording event %s: %s", SC_REASON_POD_REFUSED, sc_error_message(ee));
+	stats->writes++;
+	if (!planned) {
 		json_t *cur = json_object_get(sc, "status");
 		cleanup_json json_t *doc =
 		    json_pack("{s:o}", "status", cur != NULL ? json_deep_copy(cur) : json_object());

@@ -588,11 +588,6 @@ int sc_agent_start(struct sc_agent *a, sc_error_t *err)
 	return 0;
 }
 
-bool sc_agent_synced(struct sc_agent *a)
-{
-	return sc_informer_has_synced(a->instances) && sc_informer_has_synced(a->pods);
-}
-
 bool sc_agent_healthy(struct sc_agent *a, const char **why)
 {
 	return sc_informer_healthy(a->instances, why) && sc_informer_healthy(a->pods, why);

@@ -39,7 +39,6 @@ struct sc_agent;
 int sc_agent_new(const struct sc_kube_config *cfg, const struct sc_agent_options *opts,
 		 struct sc_agent **out, sc_error_t *err);
 int sc_agent_start(struct sc_agent *a, sc_error_t *err);
-bool sc_agent_synced(struct sc_agent *a);
 /* Synced and every informer's list and watch work (for /readyz). */
 bool sc_agent_healthy(struct sc_agent *a, const char **why);
 void sc_agent_free(struct sc_agent *a);
