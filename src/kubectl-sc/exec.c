@@ -2,7 +2,7 @@
  * kubectl sc logs NAME [-f] [--tail=N] [--timestamps] [-p] [--since=DURATION]
  *
  * Both hand over to kubectl on the consumer pod (named like the container,
- * DESIGN.md §2), container "workload": kubectl already does streams,
+ * docs/architecture.md), container "workload": kubectl already does streams,
  * terminals, resizing and SPDY/websocket upgrades well, and a second
  * implementation would only be a worse one. What we add is the check first:
  * the container exists and is running (or about to be), with a message that

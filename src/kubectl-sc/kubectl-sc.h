@@ -17,7 +17,7 @@
 #include "sc-kubeconfig.h"
 
 #define SC_PROGRAM "kubectl sc"
-/* The workload container of the consumer pod (see DESIGN.md §2). */
+/* The workload container of the consumer pod (see docs/architecture.md). */
 #define SC_WORKLOAD_CONTAINER "workload"
 #define SC_DEFAULT_TIMEOUT_MS (5LL * 60 * 1000)
 #define SC_PHASE_PENDING      "Pending"
