@@ -144,30 +144,27 @@ t_freeze_2() {
 }
 t_freeze_3() { freeze false; }
 
-t_apiserver_killed() {
-	local pid
-	pid=$(component_pid kube-apiserver)
-	[[ -n $pid ]] || fail "no kube-apiserver pid"
-	flip_all true || fail "patching running=true"
+# kill_and_restart COMPONENT RUNNING: flip every spec.running, SIGKILL the
+# cluster component right after, and let cluster.sh up start it again.
+kill_and_restart() {
+	local pid log
+	pid=$(component_pid "$1")
+	[[ -n $pid ]] || fail "no $1 pid in $RUN_DIR"
+	flip_all "$2" || fail "patching running=$2"
 	kill -9 "$pid"
-	wait_until 30 "kube-apiserver to be gone" bash -c "! kill -0 $pid 2>/dev/null"
-	local log
+	wait_until 30 "$1 to be gone" bash -c "! kill -0 $pid 2>/dev/null"
 	log=$(mktemp)
-	hack/cluster/cluster.sh up >"$log" 2>&1 || { tail -n 5 "$log" >&2; fail "cluster.sh up did not restart the API server"; }
+	hack/cluster/cluster.sh up >"$log" 2>&1 || { tail -n 5 "$log" >&2; fail "cluster.sh up did not restart $1"; }
+}
+
+t_apiserver_killed() {
+	kill_and_restart kube-apiserver true
 	await true "the API server killed and restarted"
 	check_sums "an API server restart"
 }
 
 t_etcd_restarted() {
-	local pid
-	pid=$(component_pid etcd)
-	[[ -n $pid ]] || fail "no etcd pid"
-	flip_all false || fail "patching running=false"
-	kill -9 "$pid"
-	wait_until 30 "etcd to be gone" bash -c "! kill -0 $pid 2>/dev/null"
-	local log
-	log=$(mktemp)
-	hack/cluster/cluster.sh up >"$log" 2>&1 || { tail -n 5 "$log" >&2; fail "cluster.sh up did not restart etcd"; }
+	kill_and_restart etcd false
 	await false "etcd killed and restarted"
 	flip_all true || fail "patching running=true"
 	await true "a start after the etcd restart"
