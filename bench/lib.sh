@@ -98,6 +98,17 @@ requests_delta() {
 	     END { printf "    total %d\n", t }' "$1" "$2" | sort -k4 -nr
 }
 
+# pid_of NAMESPACE POD: the host pid of the pod's (first running) container.
+pid_of() {
+	local sandbox cid
+	sandbox=$(crictl --config "$SC_STATE_DIR/config/crictl.yaml" pods --namespace "$1" --name "^$2\$" --state ready -q | head -n1)
+	cid=$(crictl --config "$SC_STATE_DIR/config/crictl.yaml" ps --pod "$sandbox" --state running -q | head -n1)
+	crictl --config "$SC_STATE_DIR/config/crictl.yaml" inspect -o json "$cid" | jq -r .info.pid
+}
+# rss_kib PID, hwm_kib PID: a process's resident memory now and its peak.
+rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
+hwm_kib() { awk '/^VmHWM:/ {print $2}' "/proc/$1/status"; }
+
 # metric_sum URL NAME: the sum of every series of metric NAME on /metrics.
 metric_sum() {
 	curl -fsS --max-time 10 "$1" | awk -v m="$2" '$1 ~ "^" m "({|$)" { t += $NF } END { printf "%d\n", t }'
@@ -106,6 +117,18 @@ metric_sum() {
 # operator_endpoints: sets leader and helper (the controller replica holding
 # the lease, a mount-helper pod) and ctl_url and helper_url (their /metrics).
 operator_endpoints() {
+	local t0 holder
+	# Right after a rollout the lease may still name a replica on its way out:
+	# wait (up to 3 min) for a holder that is Ready and not terminating.
+	t0=$(ms)
+	while :; do
+		holder=$(kubectl -n "$OPERATOR_NS" get lease stoppablecontainer-controller -o jsonpath='{.spec.holderIdentity}' 2>/dev/null || true)
+		holder=${holder%_*}
+		[[ -n $holder ]] && kubectl -n "$OPERATOR_NS" get pod "$holder" -o json 2>/dev/null |
+			jq -e '(.metadata.deletionTimestamp == null) and any(.status.conditions[]?; .type == "Ready" and .status == "True")' >/dev/null && break
+		if (($(ms) - t0 > 180000)); then echo "no ready controller leader after 3 min (lease holder: '$holder')" >&2; return 1; fi
+		sleep 1
+	done
 	leader=$(kubectl -n "$OPERATOR_NS" get lease stoppablecontainer-controller -o jsonpath='{.spec.holderIdentity}')
 	leader=${leader%_*}
 	helper=$(kubectl -n "$OPERATOR_NS" get pods -l app.kubernetes.io/name=sc-mount-helper -o jsonpath='{.items[0].metadata.name}' 2>/dev/null || true)

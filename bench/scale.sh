@@ -43,13 +43,6 @@ bench_namespace sc-scale
 tmp=$(mktemp -d)
 trap 'kubectl delete namespace "$ns" --wait=false >/dev/null 2>&1 || true; rm -rf "$tmp"' EXIT
 
-# pid_of NAMESPACE POD: the host pid of the pod's (first running) container.
-pid_of() {
-	local sandbox cid
-	sandbox=$(crictl --config "$SC_STATE_DIR/config/crictl.yaml" pods --namespace "$1" --name "^$2\$" --state ready -q | head -n1)
-	cid=$(crictl --config "$SC_STATE_DIR/config/crictl.yaml" ps --pod "$sandbox" --state running -q | head -n1)
-	crictl --config "$SC_STATE_DIR/config/crictl.yaml" inspect -o json "$cid" | jq -r .info.pid
-}
 # pod_cgroup UID: the pod's memory cgroup (cgroup v1, cgroupfs driver).
 pod_cgroup() {
 	local d
@@ -58,7 +51,6 @@ pod_cgroup() {
 	done
 	return 1
 }
-rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 cpu_ticks() { sed 's/^.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'; }
 
 operator_endpoints

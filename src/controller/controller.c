@@ -105,8 +105,10 @@ static int reconcile(struct sc_controller *c, const char *key, sc_error_t *err)
 	cleanup_free char *provider_name = sc_xasprintf("%s%s", name, SC_PROVIDER_SUFFIX);
 
 	cleanup_free char *provider_key = sc_xasprintf("%s/%s", ns, provider_name);
-	cleanup_json json_t *sc = sc_informer_get(c->scs, key);
-	cleanup_json json_t *sci = sc_informer_get(c->instances, key);
+	cleanup_json json_t *sc_stored = sc_informer_get(c->scs, key);
+	cleanup_json json_t *sci_stored = sc_informer_get(c->instances, key);
+	cleanup_json json_t *sc = sc_obj_unpack(sc_stored, "spec.template");
+	cleanup_json json_t *sci = sc_obj_unpack(sci_stored, "spec.template");
 	cleanup_json json_t *provider = sc_informer_get(c->pods, provider_key);
 	cleanup_json json_t *consumer = sc_informer_get(c->pods, key);
 	/* Only pods this instance created count (our role label and a
@@ -206,14 +208,19 @@ int sc_controller_new(const struct sc_kube_config *cfg, const struct sc_kube_cli
 						    .on_update = pod_updated,
 						    .on_delete = pod_changed,
 						    .userdata = c};
+	/* The stores keep templates as text and pods without their spec: a
+	 * reconcile unpacks the one object it works on (see reconcile). */
 	struct sc_informer_options scs = {.resource = &sc_kube_stoppablecontainers,
-					  .namespace = opts->namespace};
+					  .namespace = opts->namespace,
+					  .transform = sc_informer_pack_template};
 	struct sc_informer_options instances = {.resource = &sc_kube_stoppablecontainerinstances,
-						.namespace = opts->namespace};
+						.namespace = opts->namespace,
+						.transform = sc_informer_pack_template};
 	/* Only our pods: one list+watch, selected by our label. */
 	struct sc_informer_options pods = {.resource = &sc_kube_pods,
 					   .namespace = opts->namespace,
-					   .label_selector = SC_LABEL_MANAGED_BY "=" SC_MANAGED_BY};
+					   .label_selector = SC_LABEL_MANAGED_BY "=" SC_MANAGED_BY,
+					   .transform = sc_informer_pod_status_only};
 	if (sc_informer_new(cfg, &scs, &handlers, &c->scs, err) < 0 ||
 	    sc_informer_new(cfg, &instances, &handlers, &c->instances, err) < 0 ||
 	    sc_informer_new(cfg, &pods, &pod_handlers, &c->pods, err) < 0) {
@@ -253,6 +260,7 @@ static void resync(void *data)
 	struct sc_controller *c = data;
 	sc_informer_for_each(c->scs, resync_one, c);
 	sc_informer_for_each(c->instances, resync_one, c);
+	sc_malloc_release();
 	SC_LOG_V(2, "resync: %zu keys queued", sc_workqueue_len(c->queue));
 }
 

@@ -218,6 +218,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	sc_log_init("sc-controller", verbosity);
+	sc_malloc_tune();
 	cleanup_error sc_error_t err = NULL;
 	if (opts.namespace && *opts.namespace &&
 	    sc_validate_dns1123_label("--namespace", opts.namespace, &err) < 0) {

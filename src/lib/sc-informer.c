@@ -241,6 +241,186 @@ void sc_informer_apply_event(struct sc_store *s, const struct sc_informer_handle
 	}
 }
 
+/* ---- ready-made transforms ---- */
+
+void sc_informer_pack_template(json_t *obj)
+{
+	sc_obj_drop_managed_fields(obj);
+	sc_obj_pack(obj, "spec.template");
+}
+
+void sc_informer_pod_status_only(json_t *obj)
+{
+	static const char *const spec_keep[] = {"nodeName", NULL};
+	sc_obj_drop_managed_fields(obj);
+	sc_obj_keep_only(obj, "spec", spec_keep);
+}
+
+/* ---- a list response, item by item ---- */
+
+void sc_list_decoder_init(struct sc_list_decoder *d, size_t max,
+			  int (*fn)(json_t *item, void *userdata, sc_error_t *err), void *userdata)
+{
+	memset(d, 0, sizeof(*d));
+	d->fn = fn;
+	d->userdata = userdata;
+	sc_buf_init(&d->rest, max);
+	sc_buf_init(&d->item, max);
+}
+
+void sc_list_decoder_free(struct sc_list_decoder *d)
+{
+	sc_buf_free(&d->rest);
+	sc_buf_free(&d->item);
+}
+
+/* Where a byte of the body goes. */
+enum list_byte { TO_REST, TO_ITEM, TO_NOWHERE, BAD_ITEM };
+
+/* One byte through the scanner: strings (with escapes) and nesting depth,
+ * enough to find the items array of the top-level object and its elements'
+ * bounds. *done: this byte ended an item. */
+static enum list_byte list_step(struct sc_list_decoder *d, char c, bool *done)
+{
+	*done = false;
+	if (d->in_string) {
+		if (d->escape)
+			d->escape = false;
+		else if (c == '\\')
+			d->escape = true;
+		else if (c == '"') {
+			d->in_string = false;
+			if (d->depth == 1)
+				d->key_is_items =
+				    d->key_len == 5 && memcmp(d->key, "items", 5) == 0;
+		} else if (d->depth == 1 && d->key_len < sizeof(d->key))
+			d->key[d->key_len++] = c;
+		return d->in_item ? TO_ITEM : TO_REST;
+	}
+	if (d->in_item) {
+		if (c == '"')
+			d->in_string = true;
+		else if (c == '{' || c == '[')
+			d->depth++;
+		else if ((c == '}' || c == ']') && --d->depth == 2) {
+			d->in_item = false;
+			*done = true;
+		}
+		return TO_ITEM;
+	}
+	if (d->in_items && d->depth == 2) {
+		switch (c) {
+		case ' ':
+		case '\t':
+		case '\n':
+		case '\r':
+		case ',':
+			return TO_NOWHERE;
+		case '{':
+			d->in_item = true;
+			d->depth++;
+			return TO_ITEM;
+		case ']':
+			d->in_items = false;
+			d->depth--;
+			return TO_REST;
+		default:
+			return BAD_ITEM;
+		}
+	}
+	if (c == '"') {
+		d->in_string = true;
+		if (d->depth == 1)
+			d->key_len = 0;
+	} else if (c == '{' || c == '[') {
+		/* the last string at depth 1 before a value is its key */
+		if (++d->depth == 2 && c == '[' && d->key_is_items)
+			d->in_items = true;
+	} else if (c == '}' || c == ']') {
+		d->depth--;
+	}
+	return TO_REST;
+}
+
+static int list_flush(struct sc_list_decoder *d, enum list_byte to, const char *p, size_t n,
+		      sc_error_t *err)
+{
+	if (n == 0 || to == TO_NOWHERE)
+		return 0;
+	return sc_buf_append(to == TO_ITEM ? &d->item : &d->rest, p, n, err);
+}
+
+static int list_emit(struct sc_list_decoder *d, json_t *item, sc_error_t *err)
+{
+	if (!json_is_object(item))
+		return sc_error_make(err, EBADMSG, "list item %zu is not an object", d->items + 1);
+	d->items++;
+	return d->fn(item, d->userdata, err);
+}
+
+static int list_item_done(struct sc_list_decoder *d, sc_error_t *err)
+{
+	cleanup_json json_t *item = NULL;
+	if (sc_json_parse(d->item.data, d->item.len, &item, err) < 0)
+		return sc_error_wrap(err, "list item %zu", d->items + 1);
+	sc_buf_reset(&d->item);
+	return list_emit(d, item, err);
+}
+
+int sc_list_decoder_feed(struct sc_list_decoder *d, const char *data, size_t len, sc_error_t *err)
+{
+	size_t start = 0;
+	enum list_byte to = TO_REST;
+	for (size_t i = 0; i < len; i++) {
+		bool done;
+		enum list_byte b = list_step(d, data[i], &done);
+		if (b == BAD_ITEM)
+			return sc_error_make(err, EBADMSG, "list item %zu is not an object",
+					     d->items + 1);
+		if (b != to) {
+			if (list_flush(d, to, data + start, i - start, err) < 0)
+				return -1;
+			to = b;
+			start = i;
+		}
+		if (done) {
+			if (list_flush(d, to, data + start, i + 1 - start, err) < 0 ||
+			    list_item_done(d, err) < 0)
+				return -1;
+			start = i + 1;
+		}
+	}
+	return list_flush(d, to, data + start, len - start, err);
+}
+
+int sc_list_decoder_finish(struct sc_list_decoder *d, json_t **rest, sc_error_t *err)
+{
+	if (d->in_item || d->in_string || d->depth != 0)
+		return sc_error_make(err, EBADMSG, "the list response ends in the middle");
+	json_t *r = NULL;
+	if (sc_json_parse(d->rest.data, d->rest.len, &r, err) < 0)
+		return sc_error_wrap(err, "the list response");
+	/* Items the scanner did not see as such (a key spelled with escapes)
+	 * are still items. */
+	json_t *items = json_object_get(r, "items");
+	if (items != NULL && !json_is_array(items) && !json_is_null(items)) {
+		json_decref(r);
+		return sc_error_make(err, EBADMSG, "\"items\" is not a list");
+	}
+	size_t i;
+	json_t *item;
+	json_array_foreach (items, i, item) {
+		if (list_emit(d, item, err) < 0) {
+			json_decref(r);
+			return -1;
+		}
+	}
+	if (json_is_array(items))
+		json_array_clear(items);
+	*rest = r;
+	return 0;
+}
+
 /* ---- the informer ---- */
 
 struct sc_informer {
@@ -253,6 +433,7 @@ struct sc_informer {
 	long backoff_initial_ms;
 	long backoff_max_ms;
 	struct sc_informer_handlers handlers;
+	void (*transform)(json_t *obj);
 	struct sc_store *store;
 	struct sc_watch *watch;
 	unsigned seed;
@@ -305,6 +486,7 @@ int sc_informer_new(const struct sc_kube_config *cfg, const struct sc_informer_o
 	    opts->backoff_max_ms > 0 ? opts->backoff_max_ms : SC_WATCH_DEFAULT_BACKOFF_MAX_MS;
 	if (handlers != NULL)
 		inf->handlers = *handlers;
+	inf->transform = opts->transform;
 	inf->store = sc_store_new();
 	inf->seed = (unsigned)sc_now_ms() ^ (unsigned)(uintptr_t)inf;
 	atomic_init(&inf->stop, false);
@@ -346,6 +528,27 @@ static void set_type(const struct sc_kube_resource *res, json_t *item)
 	}
 }
 
+struct list_page {
+	struct sc_informer *inf;
+	json_t *items; /* what the store will hold */
+};
+
+static int on_list_item(json_t *item, void *userdata, sc_error_t *err)
+{
+	(void)err;
+	struct list_page *pg = userdata;
+	set_type(pg->inf->res, item);
+	if (pg->inf->transform != NULL)
+		pg->inf->transform(item);
+	json_array_append(pg->items, item);
+	return 0;
+}
+
+static int on_list_bytes(const char *data, size_t len, void *userdata, sc_error_t *err)
+{
+	return sc_list_decoder_feed(userdata, data, len, err);
+}
+
 static int list_all(struct sc_informer *inf, long page_size, json_t **items_out, char **rv_out,
 		    sc_error_t *err)
 {
@@ -355,6 +558,7 @@ static int list_all(struct sc_informer *inf, long page_size, json_t **items_out,
 	cleanup_buf struct sc_buf path = SC_BUF_INIT(4096);
 	if (sc_kube_path(&path, inf->res, inf->ns, NULL, NULL, err) < 0)
 		return -1;
+	struct list_page pg = {.inf = inf, .items = items};
 	for (unsigned page = 0;; page++) {
 		cleanup_buf struct sc_buf query = SC_BUF_INIT(64 * 1024);
 		struct sc_kube_list_options lo = {
@@ -365,24 +569,23 @@ static int list_all(struct sc_informer *inf, long page_size, json_t **items_out,
 		};
 		if (sc_kube_list_query(&query, &lo, err) < 0)
 			return -1;
-		struct sc_kube_call call = {
-		    .method = "GET", .path = path.data, .query = query.data, .stop = &inf->stop};
+		/* Item by item as the page arrives (see sc_list_decoder). */
+		struct sc_list_decoder dec;
+		sc_list_decoder_init(&dec, SC_KUBE_DEFAULT_MAX_BODY, on_list_item, &pg);
+		struct sc_kube_call call = {.method = "GET",
+					    .path = path.data,
+					    .query = query.data,
+					    .stream = on_list_bytes,
+					    .stream_userdata = &dec,
+					    .stop = &inf->stop};
 		cleanup_json json_t *list = NULL;
-		if (sc_kube_call(inf->client, &call, &list, err) < 0)
+		int r = sc_kube_call(inf->client, &call, NULL, err);
+		if (r == 0)
+			r = sc_list_decoder_finish(&dec, &list, err);
+		sc_list_decoder_free(&dec);
+		if (r < 0)
 			return sc_error_wrap(err, "listing %s (page %u)", inf->res->resource,
 					     page + 1);
-		json_t *page_items = json_object_get(list, "items");
-		if (!json_is_array(page_items) && !json_is_null(page_items) && page_items != NULL)
-			return sc_error_make(err, EBADMSG, "listing %s: \"items\" is not a list",
-					     inf->res->resource);
-		size_t i;
-		json_t *item;
-		json_array_foreach (page_items, i, item) {
-			if (!json_is_object(item))
-				continue;
-			set_type(inf->res, item);
-			json_array_append(items, item);
-		}
 		const char *list_rv = sc_json_resource_version(list);
 		if (list_rv != NULL) {
 			free(rv);
@@ -408,6 +611,9 @@ static int on_watch_event(const struct sc_watch_event *ev, void *userdata, sc_er
 			    sc_watch_event_type_name(ev->type));
 		return 0;
 	}
+	/* The event's object is the watch's, parsed for this event alone. */
+	if (inf->transform != NULL && ev->object != NULL)
+		inf->transform(ev->object);
 	sc_informer_apply_event(inf->store, &inf->handlers, ev);
 	return 0;
 }
@@ -448,6 +654,7 @@ static void *informer_main(void *p)
 		size_t n = sc_store_replace(inf->store, items, &deltas);
 		sc_informer_dispatch(&inf->handlers, deltas, n);
 		sc_store_deltas_free(deltas, n);
+		sc_malloc_release(); /* the pages as parsed, and what the store replaced */
 		atomic_fetch_add(&inf->lists, 1);
 		pthread_mutex_lock(&inf->lock);
 		atomic_store(&inf->synced, true);

@@ -31,6 +31,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "sc-buf.h"
 #include "sc-error.h"
 #include "sc-kube-client.h"
 #include "sc-watch.h"
@@ -73,6 +74,38 @@ enum sc_store_change sc_store_delete(struct sc_store *s, const json_t *obj, json
 size_t sc_store_replace(struct sc_store *s, const json_t *items, struct sc_store_delta **deltas);
 void sc_store_deltas_free(struct sc_store_delta *deltas, size_t n);
 
+/* ---- a list response, item by item ---- */
+
+/* Decodes a list response ({"kind": ..., "metadata": ..., "items": [...]})
+ * as its bytes arrive: each item is parsed alone and handed to fn, so one
+ * item's text and tree are held at a time, not the page's (500 objects of up
+ * to the API server's 1.5 MB each). The rest of the response (the list's
+ * metadata) is kept and parsed at the end. Items must be objects. */
+struct sc_list_decoder {
+	/* item is borrowed for the call (json_incref to keep it); -1 with *err
+	 * set ends the decoding */
+	int (*fn)(json_t *item, void *userdata, sc_error_t *err);
+	void *userdata;
+	struct sc_buf rest; /* the response without its items */
+	struct sc_buf item; /* the item being read */
+	size_t items;       /* handed to fn so far */
+	int depth;
+	bool in_string, escape, in_items, in_item, key_is_items;
+	char key[8]; /* the start of the last string at depth 1 */
+	size_t key_len;
+};
+
+/* max: the cap on one item's bytes and on the rest's (EMSGSIZE over it). */
+void sc_list_decoder_init(struct sc_list_decoder *d, size_t max,
+			  int (*fn)(json_t *item, void *userdata, sc_error_t *err), void *userdata);
+/* Feed the next bytes, split anywhere. EBADMSG for an item that is not an
+ * object or is not JSON; EMSGSIZE over the cap; fn's own errors. */
+int sc_list_decoder_feed(struct sc_list_decoder *d, const char *data, size_t len, sc_error_t *err);
+/* At the end of the body: the response without its items (new reference);
+ * EBADMSG when the bytes did not make one JSON document. */
+int sc_list_decoder_finish(struct sc_list_decoder *d, json_t **rest, sc_error_t *err);
+void sc_list_decoder_free(struct sc_list_decoder *d);
+
 /* ---- the informer ---- */
 
 struct sc_informer_handlers {
@@ -100,7 +133,22 @@ struct sc_informer_options {
 	long backoff_initial_ms;    /* 0: 200 */
 	long backoff_max_ms;        /* 0: 30 s */
 	struct sc_kube_client_options client;
+	/* What the store keeps of each object, from a list or a watch event:
+	 * called on the informer thread with an object of the informer's own,
+	 * to change in place (sc-json.h: drop managedFields, keep only some
+	 * fields, pack a big subtree). The store and the handlers see the result.
+	 * NULL: objects are kept as the API server sent them. */
+	void (*transform)(json_t *obj);
 };
+
+/* Ready-made transforms. */
+/* For StoppableContainers and instances: no managedFields, and spec.template
+ * (the user's container: env, volumes... up to the API server's size limit)
+ * packed as text; sc_obj_unpack(obj, "spec.template") before reading it. */
+void sc_informer_pack_template(json_t *obj);
+/* For pods: no managedFields, and of the spec only nodeName: the daemons
+ * tell a pod's shape by the hash annotation they set, and read its status. */
+void sc_informer_pod_status_only(json_t *obj);
 
 struct sc_informer;
 

@@ -1,7 +1,9 @@
 #include "sc-json.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <yaml.h>
 
@@ -54,6 +56,94 @@ json_t *sc_json_path(const json_t *obj, const char *dotted)
 const char *sc_json_path_str(const json_t *obj, const char *dotted)
 {
 	return json_string_value(sc_json_path(obj, dotted));
+}
+
+/* ---- what a cache keeps of an object ---- */
+
+void sc_obj_drop_managed_fields(json_t *obj)
+{
+	json_object_del(json_object_get(obj, "metadata"), "managedFields");
+}
+
+void sc_obj_keep_only(json_t *obj, const char *dotted, const char *const *keys)
+{
+	json_t *o = sc_json_path(obj, dotted);
+	if (!json_is_object(o))
+		return;
+	const char *k;
+	json_t *v;
+	void *tmp;
+	json_object_foreach_safe (o, tmp, k, v) {
+		bool keep = false;
+		for (size_t i = 0; keys[i] != NULL && !keep; i++)
+			keep = strcmp(k, keys[i]) == 0;
+		if (!keep)
+			json_object_del(o, k);
+	}
+}
+
+/* The parent of the member a dotted path names (borrowed) and the member's
+ * name (a pointer into dotted). */
+static json_t *path_parent(json_t *obj, const char *dotted, const char **leaf)
+{
+	const char *dot = strrchr(dotted, '.');
+	*leaf = dot ? dot + 1 : dotted;
+	if (dot == NULL)
+		return obj;
+	char *parent = sc_xstrndup(dotted, (size_t)(dot - dotted));
+	json_t *p = sc_json_path(obj, parent);
+	free(parent);
+	return p;
+}
+
+void sc_obj_pack(json_t *obj, const char *dotted)
+{
+	const char *leaf;
+	json_t *parent = path_parent(obj, dotted, &leaf);
+	json_t *v = json_object_get(parent, leaf);
+	if (v == NULL)
+		return;
+	char *text = sc_json_dumps(v);
+	char *key = sc_xasprintf("%s" SC_JSON_PACKED_SUFFIX, leaf);
+	/* jansson's own output: valid UTF-8, no need to check it again */
+	json_object_set_new(parent, key, json_stringn_nocheck(text, strlen(text)));
+	json_object_del(parent, leaf);
+	free(key);
+	free(text);
+}
+
+/* A shallow copy of node with the path from component `at` on unpacked. */
+static json_t *copy_unpacked(json_t *node, const char *at, json_t *value, const char *packed_key)
+{
+	json_t *copy = json_copy(node);
+	const char *dot = strchr(at, '.');
+	if (dot == NULL) {
+		json_object_del(copy, packed_key);
+		json_object_set_new(copy, at, value);
+		return copy;
+	}
+	char *name = sc_xstrndup(at, (size_t)(dot - at));
+	json_object_set_new(copy, name,
+			    copy_unpacked(json_object_get(node, name), dot + 1, value, packed_key));
+	free(name);
+	return copy;
+}
+
+json_t *sc_obj_unpack(json_t *obj, const char *dotted)
+{
+	if (obj == NULL)
+		return NULL;
+	const char *leaf;
+	json_t *parent = path_parent(obj, dotted, &leaf);
+	char *key = sc_xasprintf("%s" SC_JSON_PACKED_SUFFIX, leaf);
+	json_t *packed = json_object_get(parent, key);
+	json_t *value = NULL;
+	if (json_is_string(packed))
+		value = json_loadb(json_string_value(packed), json_string_length(packed),
+				   JSON_DECODE_ANY, NULL);
+	json_t *out = value != NULL ? copy_unpacked(obj, dotted, value, key) : json_incref(obj);
+	free(key);
+	return out;
 }
 
 /* ---- YAML -> JSON ---- */

@@ -61,6 +61,32 @@ static inline const char *sc_json_uid(const json_t *obj)
 	return sc_json_path_str(obj, "metadata.uid");
 }
 
+/* ---- what a cache keeps of an object ----
+ *
+ * An informer's store holds every object it watches for the life of the
+ * process, and a parsed tree takes about five times the bytes of its JSON
+ * text (each env entry is an object with a hash table). These trim an object
+ * in place before it is stored; the reader unpacks what it needs, one object
+ * at a time. */
+
+/* Removes metadata.managedFields (the API server's record of which manager
+ * set which field: as big as the spec again, and read by nobody here). */
+void sc_obj_drop_managed_fields(json_t *obj);
+/* Keeps only the named members of the object at a dotted path ("spec"):
+ * keys is NULL-terminated. Nothing happens when the path is missing. */
+void sc_obj_keep_only(json_t *obj, const char *dotted, const char *const *keys);
+/* Replaces the member at a dotted path ("spec.template") by its compact JSON
+ * text, held as one string under the member's name + SC_JSON_PACKED_SUFFIX
+ * ("template@packed": a name the API server never sends, as it prunes what
+ * a schema does not declare). Nothing happens when the member is missing. */
+#define SC_JSON_PACKED_SUFFIX "@packed"
+void sc_obj_pack(json_t *obj, const char *dotted);
+/* The object with the member at a dotted path parsed back: a new reference,
+ * the object itself when nothing is packed there. The original is not
+ * changed (only the objects along the path are copied, shallowly), so it may
+ * be read from a shared store. NULL only for a NULL object. */
+json_t *sc_obj_unpack(json_t *obj, const char *dotted);
+
 void sc_cleanup_jsonp(json_t **j);
 #define cleanup_json __attribute__((cleanup(sc_cleanup_jsonp)))
 

@@ -85,4 +85,13 @@ void sc_cond_init_monotonic(pthread_cond_t *cond);
 void sc_time_now(char out[SC_TIME_LEN]);
 void sc_time_now_micro(char out[SC_TIME_LEN]);
 
+/* malloc for a long-running daemon, called first thing in main: at most two
+ * arenas (glibc makes one per thread by default, each holding on to what its
+ * thread freed) and blocks over 64 KiB (response bodies, packed templates)
+ * always mapped on their own, so freeing one gives it back at once. */
+void sc_malloc_tune(void);
+/* Gives memory freed since back to the kernel (malloc_trim): after an
+ * informer's list, and on every periodic resync. */
+void sc_malloc_release(void);
+
 #endif

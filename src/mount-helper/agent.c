@@ -364,9 +364,10 @@ static int inject(struct sc_agent *a, json_t *sci, json_t *consumer, const char 
 
 static int reconcile(struct sc_agent *a, const char *key, sc_error_t *err)
 {
-	cleanup_json json_t *sci = sc_informer_get(a->instances, key);
-	if (sci == NULL)
+	cleanup_json json_t *stored = sc_informer_get(a->instances, key);
+	if (stored == NULL)
 		return 0;
+	cleanup_json json_t *sci = sc_obj_unpack(stored, "spec.template");
 	if (sc_json_path_str(sci, "metadata.deletionTimestamp"))
 		return remove_state(a, sci, err);
 
@@ -526,11 +527,15 @@ int sc_agent_new(const struct sc_kube_config *cfg, const struct sc_agent_options
 	}
 	a->queue = sc_workqueue_new(NULL);
 	cleanup_free char *field = sc_xasprintf("spec.nodeName=%s", opts->node);
-	struct sc_informer_options inst = {.resource = &sc_kube_stoppablecontainerinstances};
+	/* Templates kept as text, pods without their spec (the controller
+	 * does the same): a reconcile unpacks its one instance. */
+	struct sc_informer_options inst = {.resource = &sc_kube_stoppablecontainerinstances,
+					   .transform = sc_informer_pack_template};
 	struct sc_informer_options pods = {.resource = &sc_kube_pods,
 					   .label_selector =
 					       "app.kubernetes.io/managed-by=sc-controller",
-					   .field_selector = field};
+					   .field_selector = field,
+					   .transform = sc_informer_pod_status_only};
 	struct sc_informer_handlers ih = {.on_add = enqueue_instance,
 					  .on_update = instance_updated,
 					  .on_delete = enqueue_instance,
@@ -571,6 +576,7 @@ static void resync(void *data)
 {
 	struct sc_agent *a = data;
 	sc_informer_for_each(a->instances, resync_one, a);
+	sc_malloc_release();
 }
 
 int sc_agent_start(struct sc_agent *a, sc_error_t *err)

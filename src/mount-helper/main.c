@@ -219,6 +219,7 @@ int main(int argc, char **argv)
 		}
 	}
 	sc_log_init("sc-mount-helper", (int)verbosity);
+	sc_malloc_tune();
 
 	/* The service account directory stays reachable after we leave the
 	 * container's mount namespace, through an fd: the token rotates and

@@ -202,6 +202,151 @@ SC_TEST(informer_arguments_and_stop_without_server)
 	sc_informer_free(inf);
 }
 
+/* ---- the list decoder ---- */
+
+struct collected {
+	json_t *items;
+	int fail_at; /* 1-based item on which fn fails; 0: never */
+};
+
+static int collect(json_t *item, void *ud, sc_error_t *err)
+{
+	struct collected *c = ud;
+	json_array_append(c->items, item);
+	if (c->fail_at > 0 && json_array_size(c->items) == (size_t)c->fail_at)
+		return sc_error_make(err, ECANCELED, "enough");
+	return 0;
+}
+
+/* Decodes body fed in chunks of `chunk` bytes (0: all at once, or split
+ * once at `split`); returns the rest and collects the items. */
+static int decode(const char *body, size_t chunk, size_t split, size_t max, struct collected *c,
+		  json_t **rest, sc_error_t *err)
+{
+	struct sc_list_decoder d;
+	sc_list_decoder_init(&d, max, collect, c);
+	size_t len = strlen(body);
+	int r = 0;
+	if (chunk > 0) {
+		for (size_t i = 0; i < len && r == 0; i += chunk)
+			r = sc_list_decoder_feed(&d, body + i, i + chunk > len ? len - i : chunk,
+						 err);
+	} else {
+		r = sc_list_decoder_feed(&d, body, split, err);
+		if (r == 0)
+			r = sc_list_decoder_feed(&d, body + split, len - split, err);
+	}
+	if (r == 0)
+		r = sc_list_decoder_finish(&d, rest, err);
+	sc_list_decoder_free(&d);
+	return r;
+}
+
+/* A page with what can confuse a scanner: braces, brackets, quotes and the
+ * word items inside strings, escaped quotes and backslashes, nested arrays,
+ * metadata both before and after the items. */
+static const char LIST_BODY[] =
+    "{\"kind\":\"PodList\",\"apiVersion\":\"v1\",\"metadata\":{\"resourceVersion\":\"42\"},"
+    "\"note\":\"items\", \"items\" : [ {\"metadata\":{\"name\":\"a\"},\"spec\":{\"x\":"
+    "\"}{][\\\"items\\\":[\\\\\"}},\n {\"metadata\":{\"name\":\"b\",\"items\":[[1],[2,{}]]}} ,"
+    "{\"metadata\":{\"name\":\"c\\u00e9\"}}],\"tail\":{\"continue\":\"tok\"}}";
+
+SC_TEST(list_decoder_hands_items_one_by_one_whatever_the_split)
+{
+	cleanup_json json_t *want_items = NULL;
+	cleanup_error sc_error_t err = NULL;
+	{
+		cleanup_json json_t *whole = NULL;
+		SC_ASSERT_INT_EQ(sc_json_parse(LIST_BODY, strlen(LIST_BODY), &whole, &err), 0);
+		want_items = json_incref(json_object_get(whole, "items"));
+		SC_ASSERT_INT_EQ(json_array_size(want_items), 3);
+	}
+	size_t len = strlen(LIST_BODY);
+	for (size_t k = 0; k <= len + 1; k++) {
+		/* k <= len: one split at k; then byte by byte (k == len + 1) */
+		struct collected c = {.items = json_array()};
+		cleanup_json json_t *rest = NULL;
+		int r = k <= len ? decode(LIST_BODY, 0, k, 1 << 20, &c, &rest, &err)
+				 : decode(LIST_BODY, 1, 0, 1 << 20, &c, &rest, &err);
+		if (r < 0)
+			sc_test_fail(__FILE__, __LINE__, "split %zu: %s", k, sc_error_message(err));
+		if (!json_equal(c.items, want_items))
+			sc_test_fail(__FILE__, __LINE__, "split %zu: items differ", k);
+		SC_ASSERT_STR_EQ(sc_json_resource_version(rest), "42");
+		SC_ASSERT_STR_EQ(sc_json_path_str(rest, "tail.continue"), "tok");
+		SC_ASSERT_STR_EQ(sc_json_path_str(rest, "note"), "items");
+		SC_ASSERT_INT_EQ(json_array_size(json_object_get(rest, "items")), 0);
+		json_decref(c.items);
+	}
+}
+
+SC_TEST(list_decoder_refuses_what_is_not_a_list_of_objects)
+{
+	static const struct {
+		const char *body;
+		const char *message;
+	} bad[] = {
+	    {"{\"items\":[1]}", "list item 1 is not an object"},
+	    {"{\"items\":[{\"a\":1},\"x\"]}", "list item 2 is not an object"},
+	    {"{\"items\":[{\"a\":}]}", "list item 1"},
+	    {"{\"items\":[{\"a\":1}", "ends in the middle"},
+	    {"{\"items\":{\"a\":1}}", "\"items\" is not a list"},
+	    {"{\"metadata\":{", "ends in the middle"},
+	    {"", "the list response"},
+	};
+	for (size_t i = 0; i < SC_ARRAY_SIZE(bad); i++) {
+		struct collected c = {.items = json_array()};
+		cleanup_json json_t *rest = NULL;
+		cleanup_error sc_error_t err = NULL;
+		SC_ASSERT_INT_EQ(decode(bad[i].body, 0, 0, 1 << 20, &c, &rest, &err), -1);
+		SC_ASSERT(rest == NULL);
+		SC_ASSERT_STR_CONTAINS(err->message, bad[i].message);
+		json_decref(c.items);
+	}
+}
+
+SC_TEST(list_decoder_caps_an_item_and_stops_on_the_callers_error)
+{
+	cleanup_error sc_error_t err = NULL;
+	struct collected c = {.items = json_array()};
+	cleanup_json json_t *rest = NULL;
+	/* an item over the cap: EMSGSIZE, whatever the page's total */
+	SC_ASSERT_INT_EQ(decode("{\"items\":[{\"a\":\"0123456789012345678901234567890\"}]}", 0, 3,
+				32, &c, &rest, &err),
+			 -1);
+	SC_ASSERT_INT_EQ(err->code, EMSGSIZE);
+	SC_ASSERT_INT_EQ(json_array_size(c.items), 0);
+	sc_error_release(&err);
+	/* many small items under the same cap: the cap is per item */
+	SC_ASSERT_INT_EQ(decode("{\"items\":[{\"a\":1},{\"a\":2},{\"a\":3},{\"a\":4},{\"a\":5}]}",
+				0, 0, 32, &c, &rest, &err),
+			 0);
+	SC_ASSERT_INT_EQ(json_array_size(c.items), 5);
+	json_decref(rest);
+	rest = NULL;
+	json_array_clear(c.items);
+	c.fail_at = 2;
+	SC_ASSERT_INT_EQ(
+	    decode("{\"items\":[{\"a\":1},{\"a\":2},{\"a\":3}]}", 0, 0, 1 << 20, &c, &rest, &err),
+	    -1);
+	SC_ASSERT_INT_EQ(err->code, ECANCELED);
+	SC_ASSERT_INT_EQ(json_array_size(c.items), 2);
+	json_decref(c.items);
+}
+
+SC_TEST(list_decoder_finds_items_under_an_escaped_key)
+{
+	cleanup_error sc_error_t err = NULL;
+	struct collected c = {.items = json_array()};
+	cleanup_json json_t *rest = NULL;
+	SC_ASSERT_INT_EQ(decode("{\"it\\u0065ms\":[{\"a\":1},{\"a\":2}],\"metadata\":{}}", 0, 5,
+				1 << 20, &c, &rest, &err),
+			 0);
+	SC_ASSERT_INT_EQ(json_array_size(c.items), 2);
+	SC_ASSERT_INT_EQ(json_array_size(json_object_get(rest, "items")), 0);
+	json_decref(c.items);
+}
+
 int main(void)
 {
 	return sc_test_run();

@@ -1,6 +1,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "sc-informer.h"
 #include "sc-json.h"
 #include "sc-test.h"
 
@@ -138,6 +139,80 @@ SC_TEST(json_parse_and_paths)
 	SC_ASSERT_INT_EQ(sc_json_parse("{\"a\":", 5, &bad, &err), -1);
 	SC_ASSERT_INT_EQ(err->code, EINVAL);
 	SC_ASSERT_STR_CONTAINS(err->message, "invalid JSON: line 1");
+}
+
+static json_t *parse(const char *s)
+{
+	json_t *j = NULL;
+	cleanup_error sc_error_t err = NULL;
+	if (sc_json_parse(s, strlen(s), &j, &err) < 0)
+		sc_test_fail(__FILE__, __LINE__, "parse: %s", sc_error_message(err));
+	return j;
+}
+
+static void assert_json(const json_t *j, const char *want)
+{
+	cleanup_json json_t *w = parse(want);
+	cleanup_free char *have = sc_json_dumps(j);
+	if (!json_equal((json_t *)j, w))
+		sc_test_fail(__FILE__, __LINE__, "have %s, want %s", have, want);
+}
+
+SC_TEST(pack_and_unpack_a_subtree)
+{
+	const char *orig =
+	    "{\"metadata\":{\"name\":\"x\",\"managedFields\":[{\"manager\":\"m\"}]},"
+	    "\"spec\":{\"running\":true,\"template\":{\"container\":{\"env\":"
+	    "[{\"name\":\"A\",\"value\":\"\u00e9\"}]}}},\"status\":{\"phase\":\"Stopped\"}}";
+	cleanup_json json_t *j = parse(orig);
+	sc_obj_drop_managed_fields(j);
+	SC_ASSERT(sc_json_path(j, "metadata.managedFields") == NULL);
+	SC_ASSERT_STR_EQ(sc_json_name(j), "x");
+	sc_obj_pack(j, "spec.template");
+	/* the template is text now, and nothing else moved */
+	SC_ASSERT(sc_json_path(j, "spec.template") == NULL);
+	SC_ASSERT_STR_EQ(sc_json_path_str(j, "spec.template@packed"),
+			 "{\"container\":{\"env\":[{\"name\":\"A\",\"value\":\"\u00e9\"}]}}");
+	SC_ASSERT(json_is_true(sc_json_path(j, "spec.running")));
+	cleanup_json json_t *u = sc_obj_unpack(j, "spec.template");
+	assert_json(u, "{\"metadata\":{\"name\":\"x\"},\"spec\":{\"running\":true,\"template\":"
+		       "{\"container\":{\"env\":[{\"name\":\"A\",\"value\":\"\u00e9\"}]}}},"
+		       "\"status\":{\"phase\":\"Stopped\"}}");
+	/* the packed object itself is unchanged, so a shared store may hold it */
+	SC_ASSERT(json_is_string(sc_json_path(j, "spec.template@packed")));
+	SC_ASSERT(sc_json_path(j, "spec.template") == NULL);
+	/* and the parts off the path are shared, not copied */
+	SC_ASSERT(json_object_get(u, "status") == json_object_get(j, "status"));
+	/* nothing packed: the same object back */
+	cleanup_json json_t *again = sc_obj_unpack(u, "spec.template");
+	SC_ASSERT(again == u);
+	/* a missing member: no change */
+	cleanup_json json_t *small = parse("{\"spec\":{\"running\":false}}");
+	sc_obj_pack(small, "spec.template");
+	assert_json(small, "{\"spec\":{\"running\":false}}");
+	SC_ASSERT(sc_obj_unpack(NULL, "spec.template") == NULL);
+}
+
+SC_TEST(keep_only_some_members)
+{
+	cleanup_json json_t *pod = parse(
+	    "{\"metadata\":{\"name\":\"p\",\"managedFields\":[]},\"spec\":{\"nodeName\":\"n1\","
+	    "\"containers\":[{\"name\":\"c\"}],\"volumes\":[]},\"status\":{\"phase\":\"Running\"}"
+	    "}");
+	sc_informer_pod_status_only(pod);
+	assert_json(pod, "{\"metadata\":{\"name\":\"p\"},\"spec\":{\"nodeName\":\"n1\"},"
+			 "\"status\":{\"phase\":\"Running\"}}");
+	cleanup_json json_t *sc =
+	    parse("{\"metadata\":{\"name\":\"s\",\"managedFields\":[1]},"
+		  "\"spec\":{\"template\":{\"container\":{\"image\":\"i\"}}}}");
+	sc_informer_pack_template(sc);
+	assert_json(sc, "{\"metadata\":{\"name\":\"s\"},\"spec\":{\"template@packed\":"
+			"\"{\\\"container\\\":{\\\"image\\\":\\\"i\\\"}}\"}}");
+	/* a path that is not an object: no change */
+	cleanup_json json_t *odd = parse("{\"spec\":7}");
+	static const char *const keep[] = {"x", NULL};
+	sc_obj_keep_only(odd, "spec", keep);
+	assert_json(odd, "{\"spec\":7}");
 }
 
 int main(void)
