@@ -1,9 +1,9 @@
-#include "decide.h"
+#include "controller/decide.h"
 
 #include <string.h>
 
-#include "model.h"
-#include "sc-util.h"
+#include "controller/model.h"
+#include "lib/sc-util.h"
 
 const char *sc_action_kind_name(enum sc_action_kind kind)
 {

@@ -1,11 +1,11 @@
-#include "pods.h"
+#include "controller/pods.h"
 
 #include <errno.h>
 #include <string.h>
 
-#include "model.h"
-#include "sc-buf.h"
-#include "sc-util.h"
+#include "controller/model.h"
+#include "lib/sc-buf.h"
+#include "lib/sc-util.h"
 
 void sc_pod_options_defaults(struct sc_pod_options *o)
 {

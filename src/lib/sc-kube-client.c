@@ -1,4 +1,4 @@
-#include "sc-kube-client.h"
+#include "lib/sc-kube-client.h"
 
 #include <curl/curl.h>
 #include <errno.h>
@@ -7,9 +7,9 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "sc-json.h"
-#include "sc-log.h"
-#include "sc-validate.h"
+#include "lib/sc-json.h"
+#include "lib/sc-log.h"
+#include "lib/sc-validate.h"
 
 #ifndef SC_VERSION
 #define SC_VERSION "0.0.0"

@@ -1,7 +1,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "sc-json.h"
+#include "lib/sc-json.h"
 #include "sc-test.h"
 
 static json_t *yaml(const char *s, unsigned flags)

@@ -1,11 +1,11 @@
-#include "sc-mountinfo.h"
+#include "node/sc-mountinfo.h"
 
 #include <errno.h>
 #include <string.h>
 
-#include "sc-buf.h"
-#include "sc-util.h"
-#include "sc-validate.h"
+#include "lib/sc-buf.h"
+#include "lib/sc-util.h"
+#include "lib/sc-validate.h"
 
 static bool is_octal(char c)
 {

@@ -1,4 +1,4 @@
-#include "sc-statedir.h"
+#include "node/sc-statedir.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -9,10 +9,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "sc-mountinfo.h"
-#include "sc-syscall.h"
-#include "sc-util.h"
-#include "sc-validate.h"
+#include "lib/sc-util.h"
+#include "lib/sc-validate.h"
+#include "node/sc-mountinfo.h"
+#include "node/sc-syscall.h"
 
 /* Deepest directory nesting the removal walks. The walk holds one fd whatever
  * the depth (it climbs back with ".."), so this only bounds memory and time. */
