@@ -828,6 +828,101 @@ static void count_request(const struct sc_kube_call *call, long http_status)
 		      code);
 }
 
+/* The request's headers; *auth is the Authorization header's text (wiped
+ * and freed by the caller), or NULL. */
+static struct curl_slist *request_headers(const struct sc_kube_client *c,
+					  const struct sc_kube_call *call, char **auth)
+{
+	struct curl_slist *headers = NULL;
+	headers = curl_slist_append(headers, "Accept: application/json");
+	/* curl would send "Expect: 100-continue" for large bodies and wait
+	 * for an answer the API server never needs. */
+	headers = curl_slist_append(headers, "Expect:");
+	if (call->body != NULL) {
+		cleanup_free char *ct =
+		    sc_xasprintf("Content-Type: %s",
+				 call->content_type ? call->content_type : "application/json");
+		headers = curl_slist_append(headers, ct);
+	}
+	*auth = NULL;
+	if (c->token != NULL) {
+		*auth = sc_xasprintf("Authorization: Bearer %s", c->token);
+		headers = curl_slist_append(headers, *auth);
+	}
+	return headers;
+}
+
+/* Every option of the (reused) handle that a call sets. */
+static CURLcode set_request(struct sc_kube_client *c, const struct sc_kube_call *call,
+			    const char *url, struct curl_slist *headers, struct call_ctx *ctx)
+{
+	CURL *h = c->curl;
+	long timeout = call->timeout_ms == 0 ? c->request_timeout_ms
+					     : (call->timeout_ms < 0 ? 0 : call->timeout_ms);
+	CURLcode rc = CURLE_OK;
+	rc |= curl_easy_setopt(h, CURLOPT_URL, url);
+	rc |= curl_easy_setopt(h, CURLOPT_HTTPGET, 1L); /* resets any earlier body */
+	if (strcmp(call->method, "GET") != 0)
+		rc |= curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, call->method);
+	else
+		rc |= curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, (char *)NULL);
+	if (call->body != NULL) {
+		rc |= curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)call->body_len);
+		rc |= curl_easy_setopt(h, CURLOPT_POSTFIELDS, call->body);
+	}
+	rc |= curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
+	rc |= curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout);
+	rc |= curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_write);
+	rc |= curl_easy_setopt(h, CURLOPT_WRITEDATA, ctx);
+	/* the handle is reused: always set */
+	if (call->stop != NULL || call->idle_timeout_ms > 0) {
+		rc |= curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+		rc |= curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+		rc |= curl_easy_setopt(h, CURLOPT_XFERINFODATA, (void *)ctx);
+	} else {
+		rc |= curl_easy_setopt(h, CURLOPT_NOPROGRESS, 1L);
+	}
+	return rc;
+}
+
+/* What a performed request (curl's rc) amounts to: *out, or an error with
+ * *http_status and *retry_after_ms for the retry loop. */
+static int call_result(struct sc_kube_client *c, const struct sc_kube_call *call, CURLcode rc,
+		       struct call_ctx *ctx, json_t **out, long long *retry_after_ms,
+		       long *http_status, sc_error_t *err)
+{
+	CURL *h = c->curl;
+	long status = 0;
+	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+	*http_status = status;
+	if (rc == CURLE_WRITE_ERROR && ctx->write_err != NULL) {
+		/* Our own callback refused: body cap or stream error. */
+		*err = steal_pointer(&ctx->write_err);
+		if (!ctx->streaming)
+			return sc_error_wrap(err, "%s %s: response body", call->method, call->path);
+		return sc_error_wrap(err, "%s %s", call->method, call->path);
+	}
+	if (rc == CURLE_ABORTED_BY_CALLBACK && ctx->idle_expired)
+		return sc_error_make(err, ETIMEDOUT, "%s %s%s: no data for %ld ms", call->method,
+				     c->cfg->server, call->path, call->idle_timeout_ms);
+	if (rc != CURLE_OK)
+		return transport_error(c, call, rc, err);
+	if (status < 200 || status > 299) {
+		struct curl_header *ra = NULL;
+		if (curl_easy_header(h, "Retry-After", 0, CURLH_HEADER, -1, &ra) == CURLHE_OK)
+			*retry_after_ms = sc_kube_retry_after_ms(status, ra->value);
+		return sc_kube_status_error(err, call->method, call->path, status, ctx->body.data,
+					    ctx->body.len);
+	}
+	if (out != NULL && !ctx->streaming) {
+		if (ctx->body.len == 0)
+			*out = json_null();
+		else if (sc_json_parse(ctx->body.data, ctx->body.len, out, err) < 0)
+			return sc_error_wrap(err, "%s %s: response", call->method, call->path);
+	}
+	return 0;
+}
+
 static int call_locked(struct sc_kube_client *c, const struct sc_kube_call *call, json_t **out,
 		       long long *retry_after_ms, long *http_status, sc_error_t *err)
 {
@@ -844,89 +939,18 @@ static int call_locked(struct sc_kube_client *c, const struct sc_kube_call *call
 		sc_buf_append_str(&url, call->query, NULL);
 	}
 
-	struct curl_slist *headers = NULL;
-	headers = curl_slist_append(headers, "Accept: application/json");
-	/* curl would send "Expect: 100-continue" for large bodies and wait
-	 * for an answer the API server never needs. */
-	headers = curl_slist_append(headers, "Expect:");
-	if (call->body != NULL) {
-		cleanup_free char *ct =
-		    sc_xasprintf("Content-Type: %s",
-				 call->content_type ? call->content_type : "application/json");
-		headers = curl_slist_append(headers, ct);
-	}
 	char *auth = NULL;
-	if (c->token != NULL) {
-		auth = sc_xasprintf("Authorization: Bearer %s", c->token);
-		headers = curl_slist_append(headers, auth);
-	}
-
+	struct curl_slist *headers = request_headers(c, call, &auth);
 	struct call_ctx ctx = {
 	    .c = c, .call = call, .body = SC_BUF_INIT(c->max_body), .idle_since_ms = sc_now_ms()};
-	long timeout = call->timeout_ms == 0 ? c->request_timeout_ms
-					     : (call->timeout_ms < 0 ? 0 : call->timeout_ms);
 	c->errbuf[0] = '\0';
-	CURLcode rc = CURLE_OK;
-	rc |= curl_easy_setopt(h, CURLOPT_URL, url.data);
-	rc |= curl_easy_setopt(h, CURLOPT_HTTPGET, 1L); /* resets any earlier body */
-	if (strcmp(call->method, "GET") != 0)
-		rc |= curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, call->method);
-	else
-		rc |= curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, (char *)NULL);
-	if (call->body != NULL) {
-		rc |= curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)call->body_len);
-		rc |= curl_easy_setopt(h, CURLOPT_POSTFIELDS, call->body);
-	}
-	rc |= curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
-	rc |= curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout);
-	rc |= curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_write);
-	rc |= curl_easy_setopt(h, CURLOPT_WRITEDATA, &ctx);
-	/* the handle is reused: always set */
-	if (call->stop != NULL || call->idle_timeout_ms > 0) {
-		rc |= curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
-		rc |= curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
-		rc |= curl_easy_setopt(h, CURLOPT_XFERINFODATA, (void *)&ctx);
-	} else {
-		rc |= curl_easy_setopt(h, CURLOPT_NOPROGRESS, 1L);
-	}
-	int r = 0;
-	if (rc != CURLE_OK) {
+	int r;
+	if (set_request(c, call, url.data, headers, &ctx) != CURLE_OK)
 		r = sc_error_make(err, EINVAL, "%s %s: configuring the request failed",
 				  call->method, call->path);
-	} else {
-		rc = curl_easy_perform(h);
-		long status = 0;
-		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-		*http_status = status;
-		if (rc == CURLE_WRITE_ERROR && ctx.write_err != NULL) {
-			/* Our own callback refused: body cap or stream error. */
-			*err = steal_pointer(&ctx.write_err);
-			if (!ctx.streaming)
-				r = sc_error_wrap(err, "%s %s: response body", call->method,
-						  call->path);
-			else
-				r = sc_error_wrap(err, "%s %s", call->method, call->path);
-		} else if (rc == CURLE_ABORTED_BY_CALLBACK && ctx.idle_expired) {
-			r = sc_error_make(err, ETIMEDOUT, "%s %s%s: no data for %ld ms",
-					  call->method, c->cfg->server, call->path,
-					  call->idle_timeout_ms);
-		} else if (rc != CURLE_OK) {
-			r = transport_error(c, call, rc, err);
-		} else if (status < 200 || status > 299) {
-			struct curl_header *ra = NULL;
-			if (curl_easy_header(h, "Retry-After", 0, CURLH_HEADER, -1, &ra) ==
-			    CURLHE_OK)
-				*retry_after_ms = sc_kube_retry_after_ms(status, ra->value);
-			r = sc_kube_status_error(err, call->method, call->path, status,
-						 ctx.body.data, ctx.body.len);
-		} else if (out != NULL && !ctx.streaming) {
-			if (ctx.body.len == 0) {
-				*out = json_null();
-			} else if (sc_json_parse(ctx.body.data, ctx.body.len, out, err) < 0) {
-				r = sc_error_wrap(err, "%s %s: response", call->method, call->path);
-			}
-		}
-	}
+	else
+		r = call_result(c, call, curl_easy_perform(h), &ctx, out, retry_after_ms,
+				http_status, err);
 	/* Do not leave pointers to this call's memory in the handle. */
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, (struct curl_slist *)NULL);
 	curl_easy_setopt(h, CURLOPT_POSTFIELDS, (char *)NULL);
