@@ -2,7 +2,10 @@
 
 #include <curl/curl.h>
 #include <errno.h>
+#include <limits.h>
+#include <microhttpd.h>
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -98,24 +101,17 @@ static void sleep_ms(long long ms)
 
 char *sc_kube_escape(const char *s)
 {
-	static const char hex[] = "0123456789ABCDEF";
+	/* curl_easy_escape keeps exactly the RFC 3986 unreserved characters
+	 * and writes %XX (upper case) for every other byte. Its result is
+	 * freed with curl_free; ours with free. */
 	size_t n = strlen(s);
-	char *out = sc_xmalloc(n * 3 + 1);
-	size_t k = 0;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		bool unreserved = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-				  (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
-				  c == '~';
-		if (unreserved) {
-			out[k++] = (char)c;
-		} else {
-			out[k++] = '%';
-			out[k++] = hex[c >> 4];
-			out[k++] = hex[c & 15];
-		}
-	}
-	out[k] = '\0';
+	/* NULL only when out of memory (or for a string over 2 GiB): fatal,
+	 * as for the sc_x* allocators. */
+	char *e = n <= INT_MAX ? curl_easy_escape(NULL, s, (int)n) : NULL;
+	if (e == NULL)
+		abort();
+	char *out = sc_xstrdup(e);
+	curl_free(e);
 	return out;
 }
 
@@ -270,46 +266,13 @@ const char *sc_kube_patch_content_type(enum sc_kube_patch_type type)
 
 /* ---- errors ---- */
 
+/* libmicrohttpd's table (the library is linked for the health endpoint);
+ * a code it does not name gets its class. */
 const char *sc_http_reason_phrase(long status)
 {
-	switch (status) {
-	case 400:
-		return "Bad Request";
-	case 401:
-		return "Unauthorized";
-	case 403:
-		return "Forbidden";
-	case 404:
-		return "Not Found";
-	case 405:
-		return "Method Not Allowed";
-	case 406:
-		return "Not Acceptable";
-	case 409:
-		return "Conflict";
-	case 410:
-		return "Gone";
-	case 413:
-		return "Request Entity Too Large";
-	case 415:
-		return "Unsupported Media Type";
-	case 422:
-		return "Unprocessable Entity";
-	case 429:
-		return "Too Many Requests";
-	case 500:
-		return "Internal Server Error";
-	case 502:
-		return "Bad Gateway";
-	case 503:
-		return "Service Unavailable";
-	case 504:
-		return "Gateway Timeout";
-	default:
-		return status >= 500   ? "Server Error"
-		       : status >= 400 ? "Client Error"
-				       : "Unexpected";
-	}
+	if (status > 0 && status < 1000 && MHD_get_reason_phrase_len_for((unsigned)status) > 0)
+		return MHD_get_reason_phrase_for((unsigned)status);
+	return status >= 500 ? "Server Error" : status >= 400 ? "Client Error" : "Unexpected";
 }
 
 /* A short, printable excerpt of a body that is not a Status: its first
