@@ -270,14 +270,14 @@ EOF
 	cp "$STATE/cri-config.toml" "$OUT/cri-config.toml"
 	"$BIN/containerd" --config "$STATE/cri-config.toml" config dump >"$OUT/cri-config-dump.toml"
 	# Does it say what cluster.sh's 1.6 config says? Take that config from
-	# cluster.sh's heredoc, with the same values, let containerd 2.x migrate
+	# its heredoc (in lib/configs.sh), with the same values, let containerd 2.x migrate
 	# it, and compare the two 'config dump's. ($VARS are literal here.)
 	# shellcheck disable=SC2016
-	sed -n '/cat >"$STATE_DIR\/config\/containerd.toml" <<EOF/,/^EOF$/p' "$here/cluster.sh" | sed '1d;$d' |
+	sed -n '/cat >"$STATE_DIR\/config\/containerd.toml" <<EOF/,/^EOF$/p' "$here/lib/configs.sh" | sed '1d;$d' |
 		sed 's/\$restrict_oom/$RESTRICT_OOM/g' |
 		env "${vars[@]}" envsubst '$CONTAINERD_ROOT $CONTAINERD_STATE $CONTAINERD_SOCK $PAUSE_IMAGE $RESTRICT_OOM $CNI_BIN_DIR $CNI_CONF_DIR' \
 			>"$OUT/cluster-1.6-config.toml"
-	grep -q '^version = 2' "$OUT/cluster-1.6-config.toml" || die "no containerd.toml heredoc found in cluster.sh"
+	grep -q '^version = 2' "$OUT/cluster-1.6-config.toml" || die "no containerd.toml heredoc found in lib/configs.sh"
 	"$BIN/containerd" --config "$OUT/cluster-1.6-config.toml" config migrate >"$STATE/migrated.toml"
 	"$BIN/containerd" --config "$STATE/migrated.toml" config dump >"$OUT/cluster-1.6-migrated-dump.toml"
 	{

@@ -1,18 +1,18 @@
-#include "controller.h"
+#include "controller/controller.h"
 
 #include <errno.h>
 #include <pthread.h>
 #include <string.h>
 
-#include "decide.h"
-#include "execute.h"
-#include "leader.h"
-#include "model.h"
-#include "sc-informer.h"
-#include "sc-json.h"
-#include "sc-log.h"
-#include "sc-ticker.h"
-#include "sc-workqueue.h"
+#include "controller/decide.h"
+#include "controller/execute.h"
+#include "controller/leader.h"
+#include "controller/model.h"
+#include "lib/sc-informer.h"
+#include "lib/sc-json.h"
+#include "lib/sc-log.h"
+#include "lib/sc-ticker.h"
+#include "lib/sc-workqueue.h"
 
 struct sc_controller {
 	struct sc_controller_options opts;

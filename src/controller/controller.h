@@ -8,10 +8,10 @@
 
 #include <stdatomic.h>
 
-#include "pods.h"
-#include "sc-kube-client.h"
-#include "sc-kubeconfig.h"
-#include "sc-metrics.h"
+#include "controller/pods.h"
+#include "lib/sc-kube-client.h"
+#include "lib/sc-kubeconfig.h"
+#include "lib/sc-metrics.h"
 
 struct sc_controller_options {
 	const char *namespace; /* NULL: all namespaces */

@@ -1,9 +1,9 @@
-#include "decide.h"
+#include "controller/decide.h"
 
 #include <string.h>
 
-#include "model.h"
-#include "sc-util.h"
+#include "controller/model.h"
+#include "lib/sc-util.h"
 
 const char *sc_action_kind_name(enum sc_action_kind kind)
 {
@@ -348,6 +348,369 @@ static void deletion(const struct sc_observed *obs, struct sc_plan *plan)
 		add(plan, SC_ACT_REMOVE_FINALIZER);
 }
 
+/* One reconcile of a live StoppableContainer with a live instance: what each
+ * stage found, for the stages after it. */
+struct decision {
+	const struct sc_observed *obs;
+	const struct sc_pod_options *o;
+	struct sc_plan *plan;
+	const char *name; /* of the StoppableContainer (and the instance) */
+	json_t *sci;      /* the working copy: the instance with its new spec */
+	bool running;
+	const char *image;
+	json_t *provider;
+	json_t *consumer;
+	const char *node; /* the provider's */
+
+	/* provider stage */
+	bool provider_ok;
+	bool provider_taken;
+	bool rootfs_ok;
+	/* consumer stage */
+	struct diagnosis build_failure;
+	bool consumer_created;
+	/* phase stage */
+	struct diagnosis pd, cd;
+	json_t *rootfs_cond; /* the instance's RootfsReady, owned by the mount-helper */
+	const char *rootfs_status;
+	const char *rootfs_msg;
+	const char *phase;
+	char *message;
+	const char *consumer_reason;
+	/* conditions stage */
+	struct cond conds[4];
+};
+
+/* Provider: create it, replace it when it ended or (while stopped) when its
+ * settings changed; whether it and the rootfs on it are ready. */
+static void decide_provider(struct decision *d)
+{
+	json_t *provider = d->provider;
+	char want_hash[17];
+	sc_provider_hash(d->sci, d->o, want_hash);
+
+	d->provider_taken = provider == NULL && d->obs->foreign_provider != NULL;
+	if (d->provider_taken) {
+		/* in the way: reported below */
+	} else if (provider == NULL) {
+		add(d->plan, SC_ACT_CREATE_POD)->object = sc_build_provider_pod(d->sci, d->o);
+	} else if (sc_obj_deleting(provider)) {
+		/* wait for it to go */
+	} else if (sc_pod_terminal(provider)) {
+		add_delete_pod(d->plan, provider, 0);
+		add_event(d->plan, "Warning", "ProviderRecreated",
+			  "provider pod %s ended (%s); recreating it", sc_json_name(provider),
+			  sc_pod_phase(provider));
+	} else if (d->consumer == NULL &&
+		   sc_obj_annotation(provider, SC_ANNOTATION_PROVIDER_HASH) &&
+		   strcmp(sc_obj_annotation(provider, SC_ANNOTATION_PROVIDER_HASH), want_hash) !=
+		       0) {
+		/* The image or provider settings changed; only while stopped,
+		 * never under a running workload. */
+		add_delete_pod(d->plan, provider, 0);
+		add_event(d->plan, "Normal", "ProviderRecreated",
+			  "spec changed; recreating provider pod %s", sc_json_name(provider));
+	} else {
+		d->provider_ok = sc_pod_ready(provider);
+	}
+	d->node = provider ? sc_pod_node(provider) : NULL;
+	const char *rootfs_uid = sc_json_path_str(d->sci, "status.rootfs.providerPodUID");
+	d->rootfs_ok = d->provider_ok && sc_condition_true(d->sci, SC_COND_ROOTFS_READY) &&
+		       rootfs_uid && sc_json_uid(provider) &&
+		       strcmp(rootfs_uid, sc_json_uid(provider)) == 0;
+}
+
+/* Consumer: stop it, replace it when it ended or its provider moved, or
+ * create it once the rootfs is ready (or say why it cannot be built). */
+static void decide_consumer(struct decision *d)
+{
+	json_t *consumer = d->consumer;
+	long long grace = -1;
+	json_t *g = sc_json_path(d->sci, "spec.template.terminationGracePeriodSeconds");
+	if (json_is_integer(g))
+		grace = json_integer_value(g);
+	if (consumer != NULL) {
+		const char *cnode = sc_pod_node(consumer);
+		if (sc_obj_deleting(consumer)) {
+			/* stopping */
+		} else if (!d->running) {
+			add_delete_pod(d->plan, consumer, grace);
+			add_event(d->plan, "Normal", "Stopping", "stopping the workload (pod %s)",
+				  sc_json_name(consumer));
+		} else if (sc_pod_terminal(consumer)) {
+			add_delete_pod(d->plan, consumer, 0);
+		} else if (d->node && cnode && strcmp(d->node, cnode) != 0) {
+			add_delete_pod(d->plan, consumer, grace);
+			add_event(d->plan, "Warning", "NodeChanged",
+				  "the provider moved to node %s; restarting the workload there",
+				  d->node);
+		}
+	} else if (d->running && d->rootfs_ok && d->obs->foreign_consumer != NULL) {
+		d->build_failure.failed = true;
+		d->build_failure.reason = SC_REASON_POD_NAME_TAKEN;
+		d->build_failure.message = pod_in_the_way(d->obs->foreign_consumer, d->sci);
+	} else if (d->running && d->rootfs_ok) {
+		cleanup_error sc_error_t err = NULL;
+		json_t *pod = sc_build_consumer_pod(d->sci, d->node, d->o, &err);
+		if (pod == NULL) {
+			d->build_failure.failed = true;
+			d->build_failure.reason = "InvalidSpec";
+			d->build_failure.message = sc_xstrdup(sc_error_message(err));
+		} else {
+			add(d->plan, SC_ACT_CREATE_POD)->object = pod;
+			add_event(d->plan, "Normal", "Starting", "starting the workload on node %s",
+				  d->node);
+			d->consumer_created = true;
+		}
+	}
+}
+
+/* Whether the mount-helper has stacked the rootfs on the consumer's very
+ * container (the one now running). */
+static bool workload_stacked(json_t *consumer, json_t *sci)
+{
+	char workload_cid[80] = "";
+	size_t ci;
+	json_t *cst;
+	json_array_foreach (sc_json_path(consumer, "status.containerStatuses"), ci, cst) {
+		const char *id = json_string_value(json_object_get(cst, "containerID"));
+		const char *sep = id ? strstr(id, "://") : NULL;
+		if (sep && strlen(sep + 3) < sizeof(workload_cid))
+			snprintf(workload_cid, sizeof(workload_cid), "%s", sep + 3);
+	}
+	const char *stacked_on = sc_json_path_str(sci, "status.rootfs.workloadContainerID");
+	return workload_cid[0] != '\0' && stacked_on && strcmp(stacked_on, workload_cid) == 0;
+}
+
+/* What the pods' statuses and the instance's RootfsReady say is wrong; one
+ * event when a pod with one of our names is in the way. */
+static void diagnose(struct decision *d)
+{
+	if (d->provider)
+		diagnose_pod(d->provider, "the provider pod", d->image, &d->pd);
+	if (d->consumer)
+		diagnose_pod(d->consumer, "the workload", d->image, &d->cd);
+	if (d->provider_taken) {
+		d->pd.failed = true;
+		d->pd.reason = SC_REASON_POD_NAME_TAKEN;
+		d->pd.message = pod_in_the_way(d->obs->foreign_provider, d->sci);
+	}
+	const bool consumer_taken =
+	    d->build_failure.failed && d->obs->foreign_consumer != NULL && d->consumer == NULL;
+	if ((d->provider_taken || consumer_taken) && !reported_taken(d->sci))
+		add_event(d->plan, "Warning", SC_REASON_POD_NAME_TAKEN, "%s",
+			  d->provider_taken ? d->pd.message : d->build_failure.message);
+	d->rootfs_cond = sc_condition_find(d->sci, SC_COND_ROOTFS_READY);
+	d->rootfs_status = json_string_value(json_object_get(d->rootfs_cond, "status"));
+	d->rootfs_msg = json_string_value(json_object_get(d->rootfs_cond, "message"));
+}
+
+/* The phase of a healthy instance that should run, with the rootfs ready. */
+static void running_phase(struct decision *d)
+{
+	json_t *consumer = d->consumer;
+	if (consumer == NULL) {
+		d->phase = d->consumer_created ? "ConsumerStarting" : "ProviderReady";
+		d->message = sc_xasprintf("starting the workload on node %s", d->node);
+		d->consumer_reason = "Starting";
+	} else if (sc_obj_deleting(consumer)) {
+		d->phase = "Stopping";
+		d->message = sc_xstrdup("the previous workload pod is terminating");
+		d->consumer_reason = "Terminating";
+	} else if (sc_pod_ready(consumer) && workload_stacked(consumer, d->sci)) {
+		d->phase = "Running";
+		d->message = sc_xasprintf("running on node %s", d->node);
+		d->consumer_reason = "Ready";
+	} else if (sc_pod_ready(consumer)) {
+		d->phase = "ConsumerStarting";
+		d->message = sc_xasprintf("waiting for the mount-helper on node %s to stack the "
+					  "rootfs on the workload",
+					  d->node);
+		d->consumer_reason = "WaitingForRootfs";
+	} else {
+		d->phase = "ConsumerStarting";
+		d->message = d->cd.message ? sc_xstrdup(d->cd.message)
+					   : sc_xasprintf("workload pod %s is starting",
+							  sc_json_name(consumer));
+		d->consumer_reason = d->cd.reason ? d->cd.reason : "Starting";
+	}
+}
+
+/* Phase and message: a failure first, then how far the start has got. */
+static void decide_phase(struct decision *d)
+{
+	const bool rootfs_failed = d->rootfs_status && strcmp(d->rootfs_status, "False") == 0;
+	d->consumer_reason = "Stopped";
+	if (d->build_failure.failed) {
+		d->phase = "Failed";
+		d->message = sc_xstrdup(d->build_failure.message);
+		d->consumer_reason = d->build_failure.reason;
+	} else if (d->pd.failed) {
+		d->phase = "Failed";
+		d->message = sc_xstrdup(d->pd.message);
+	} else if (rootfs_failed && d->provider_ok) {
+		d->phase = "Failed";
+		d->message = sc_xasprintf(
+		    "rootfs not ready on node %s: %s", d->node ? d->node : "?",
+		    d->rootfs_msg ? d->rootfs_msg : "the mount-helper reported a failure");
+	} else if (d->cd.failed && d->running) {
+		d->phase = "Failed";
+		d->message = sc_xstrdup(d->cd.message);
+		d->consumer_reason = d->cd.reason;
+	} else if (d->provider == NULL || sc_obj_deleting(d->provider)) {
+		d->phase = "Pending";
+		d->message = sc_xstrdup("creating the provider pod");
+	} else if (!d->provider_ok) {
+		d->phase = "ProviderStarting";
+		d->message = d->pd.message
+				 ? sc_xstrdup(d->pd.message)
+				 : sc_xasprintf("waiting for provider pod %s (image %s) to run",
+						sc_json_name(d->provider), d->image);
+	} else if (!d->rootfs_ok) {
+		d->phase = "ProviderStarting";
+		d->message = sc_xasprintf("waiting for the mount-helper on node %s to prepare the "
+					  "rootfs",
+					  d->node ? d->node : "?");
+	} else if (d->running) {
+		running_phase(d);
+	} else if (d->consumer != NULL) {
+		d->phase = "Stopping";
+		d->message =
+		    sc_xasprintf("stopping the workload (pod %s)", sc_json_name(d->consumer));
+		d->consumer_reason = "Terminating";
+	} else {
+		d->phase = "Stopped";
+		d->message = sc_xstrdup("stopped; the rootfs is kept");
+	}
+}
+
+/* Ready, ProviderReady, ConsumerReady and RestartRequired (both objects). */
+static void decide_conditions(struct decision *d)
+{
+	json_t *consumer = d->consumer;
+	char consumer_hash[17];
+	sc_consumer_hash(d->sci, d->o, consumer_hash);
+	const char *have_hash =
+	    consumer ? sc_obj_annotation(consumer, SC_ANNOTATION_CONSUMER_HASH) : NULL;
+	const bool restart_required = consumer && !sc_obj_deleting(consumer) && d->running &&
+				      have_hash && strcmp(have_hash, consumer_hash) != 0;
+	const bool consumer_ready =
+	    consumer && !sc_obj_deleting(consumer) && sc_pod_ready(consumer);
+	const bool ready =
+	    d->running ? (strcmp(d->phase, "Running") == 0) : (strcmp(d->phase, "Stopped") == 0);
+	const bool provider_ok = d->provider_ok;
+
+	struct cond conds[] = {
+	    {SC_COND_READY, ready ? "True" : "False", d->phase, sc_xstrdup(d->message)},
+	    {SC_COND_PROVIDER_READY, provider_ok ? "True" : "False",
+	     provider_ok ? "Running" : (d->pd.reason ? d->pd.reason : "Starting"),
+	     provider_ok
+		 ? sc_xasprintf("provider pod %s runs on node %s", sc_json_name(d->provider),
+				d->node)
+		 : sc_xstrdup(d->pd.message ? d->pd.message : "the provider pod is not running")},
+	    {SC_COND_CONSUMER_READY, consumer_ready ? "True" : "False", d->consumer_reason,
+	     sc_xstrdup(consumer_ready ? "the workload is ready"
+				       : (d->running ? d->message : "the workload is stopped"))},
+	    {SC_COND_RESTART_REQUIRED, restart_required ? "True" : "False",
+	     restart_required ? "TemplateChanged" : "UpToDate",
+	     sc_xstrdup(restart_required ? "the template changed while running; stop and "
+					   "start (kubectl sc restart) to apply it"
+					 : "the workload runs the current template")},
+	};
+	_Static_assert(SC_ARRAY_SIZE(conds) == SC_ARRAY_SIZE(d->conds), "conditions");
+	memcpy(d->conds, conds, sizeof(conds));
+}
+
+/* The instance status: only the controller's fields (the mount-helper owns
+ * RootfsReady, rootfs, imageConfig and hostPath). */
+static void instance_status(struct decision *d, const char *provider_name)
+{
+	json_t *sci = d->sci;
+	json_int_t sci_gen = json_integer_value(sc_json_path(sci, "metadata.generation"));
+	json_t *status = json_object();
+	set_str(status, "phase", d->phase);
+	set_str(status, "message", d->message);
+	set_str(status, "providerPodName", provider_name);
+	set_str(status, "providerPodUID", d->provider ? sc_json_uid(d->provider) : NULL);
+	if (d->consumer) {
+		set_str(status, "consumerPodName", sc_json_name(d->consumer));
+		set_str(status, "consumerPodUID", sc_json_uid(d->consumer));
+	}
+	set_str(status, "nodeName", d->node);
+	if (sci_gen > 0)
+		json_object_set_new(status, "observedGeneration", json_integer(sci_gen));
+	json_t *conds = json_array();
+	for (size_t i = 0; i < SC_ARRAY_SIZE(d->conds); i++)
+		json_array_append_new(
+		    conds, condition_json(d->obs->sci, &d->conds[i], d->obs->now, sci_gen));
+	json_object_set_new(status, "conditions", conds);
+	if (status_differs(sc_json_path(d->obs->sci, "status"), status))
+		add(d->plan, SC_ACT_APPLY_INSTANCE_STATUS)->object =
+		    json_pack("{s:O}", "status", status);
+	json_decref(status);
+}
+
+/* The StoppableContainer status: a summary, with RootfsReady mirrored. */
+static void sc_status(struct decision *d, const char *provider_name)
+{
+	json_t *sc = d->obs->sc;
+	json_int_t sc_gen = json_integer_value(sc_json_path(sc, "metadata.generation"));
+	json_t *status = json_object();
+	set_str(status, "phase", sc_phase_for_instance_phase(d->phase));
+	set_str(status, "message", d->message);
+	set_str(status, "instanceName", d->name);
+	set_str(status, "providerPodName", provider_name);
+	if (d->consumer)
+		set_str(status, "consumerPodName", sc_json_name(d->consumer));
+	set_str(status, "hostPath", sc_json_path_str(d->sci, "status.hostPath"));
+	set_str(status, "nodeName", d->node);
+	if (sc_gen > 0)
+		json_object_set_new(status, "observedGeneration", json_integer(sc_gen));
+	json_t *conds = json_array();
+	for (size_t i = 0; i < SC_ARRAY_SIZE(d->conds); i++)
+		json_array_append_new(conds, condition_json(sc, &d->conds[i], d->obs->now, sc_gen));
+	const char *rootfs_reason = json_string_value(json_object_get(d->rootfs_cond, "reason"));
+	struct cond rootfs = {
+	    SC_COND_ROOTFS_READY, d->rootfs_status ? d->rootfs_status : "Unknown",
+	    rootfs_reason ? rootfs_reason : "WaitingForNode",
+	    sc_xstrdup(d->rootfs_msg ? d->rootfs_msg : "the mount-helper has not reported yet")};
+	json_array_append_new(conds, condition_json(sc, &rootfs, d->obs->now, sc_gen));
+	free(rootfs.message);
+	json_object_set_new(status, "conditions", conds);
+	if (status_differs(sc_json_path(sc, "status"), status))
+		add(d->plan, SC_ACT_APPLY_STATUS)->object = json_pack("{s:O}", "status", status);
+	json_decref(status);
+}
+
+/* Both statuses, applied only when they would change. */
+static void decide_statuses(struct decision *d)
+{
+	cleanup_free char *provider_name = sc_xasprintf("%s%s", d->name, SC_PROVIDER_SUFFIX);
+	instance_status(d, provider_name);
+	sc_status(d, provider_name);
+}
+
+/* One event per phase transition. */
+static void decide_events(struct decision *d)
+{
+	const char *old_phase = sc_json_path_str(d->obs->sci, "status.phase");
+	if (old_phase == NULL || strcmp(old_phase, d->phase) != 0) {
+		bool warn = strcmp(d->phase, "Failed") == 0;
+		add_event(d->plan, warn ? "Warning" : "Normal", d->phase, "%s", d->message);
+	}
+}
+
+static void decision_free(struct decision *d)
+{
+	for (size_t i = 0; i < SC_ARRAY_SIZE(d->conds); i++)
+		free(d->conds[i].message);
+	free(d->message);
+	diagnosis_free(&d->pd);
+	diagnosis_free(&d->cd);
+	diagnosis_free(&d->build_failure);
+	json_decref(d->sci);
+}
+
 void sc_decide(const struct sc_observed *obs, const struct sc_pod_options *o, struct sc_plan *plan)
 {
 	json_t *sc = obs->sc;
@@ -384,290 +747,23 @@ void sc_decide(const struct sc_observed *obs, const struct sc_pod_options *o, st
 	}
 	json_decref(want_spec);
 
-	const bool running = sc_json_bool_at(sci, "spec.running");
-	const char *image = sc_json_path_str(sci, "spec.template.container.image");
-	json_t *provider = obs->provider;
-	json_t *consumer = obs->consumer;
-	char want_hash[17];
-	sc_provider_hash(sci, o, want_hash);
-
-	/* Provider. */
-	bool provider_ok = false;
-	const bool provider_taken = provider == NULL && obs->foreign_provider != NULL;
-	if (provider_taken) {
-		/* in the way: reported below */
-	} else if (provider == NULL) {
-		add(plan, SC_ACT_CREATE_POD)->object = sc_build_provider_pod(sci, o);
-	} else if (sc_obj_deleting(provider)) {
-		/* wait for it to go */
-	} else if (sc_pod_terminal(provider)) {
-		add_delete_pod(plan, provider, 0);
-		add_event(plan, "Warning", "ProviderRecreated",
-			  "provider pod %s ended (%s); recreating it", sc_json_name(provider),
-			  sc_pod_phase(provider));
-	} else if (consumer == NULL && sc_obj_annotation(provider, SC_ANNOTATION_PROVIDER_HASH) &&
-		   strcmp(sc_obj_annotation(provider, SC_ANNOTATION_PROVIDER_HASH), want_hash) !=
-		       0) {
-		/* The image or provider settings changed; only while stopped,
-		 * never under a running workload. */
-		add_delete_pod(plan, provider, 0);
-		add_event(plan, "Normal", "ProviderRecreated",
-			  "spec changed; recreating provider pod %s", sc_json_name(provider));
-	} else {
-		provider_ok = sc_pod_ready(provider);
-	}
-	const char *node = provider ? sc_pod_node(provider) : NULL;
-	const char *rootfs_uid = sc_json_path_str(sci, "status.rootfs.providerPodUID");
-	const bool rootfs_ok = provider_ok && sc_condition_true(sci, SC_COND_ROOTFS_READY) &&
-			       rootfs_uid && sc_json_uid(provider) &&
-			       strcmp(rootfs_uid, sc_json_uid(provider)) == 0;
-
-	/* Consumer. */
-	struct diagnosis build_failure = {0};
-	bool consumer_created = false;
-	long long grace = -1;
-	json_t *g = sc_json_path(sci, "spec.template.terminationGracePeriodSeconds");
-	if (json_is_integer(g))
-		grace = json_integer_value(g);
-	if (consumer != NULL) {
-		const char *cnode = sc_pod_node(consumer);
-		if (sc_obj_deleting(consumer)) {
-			/* stopping */
-		} else if (!running) {
-			add_delete_pod(plan, consumer, grace);
-			add_event(plan, "Normal", "Stopping", "stopping the workload (pod %s)",
-				  sc_json_name(consumer));
-		} else if (sc_pod_terminal(consumer)) {
-			add_delete_pod(plan, consumer, 0);
-		} else if (node && cnode && strcmp(node, cnode) != 0) {
-			add_delete_pod(plan, consumer, grace);
-			add_event(plan, "Warning", "NodeChanged",
-				  "the provider moved to node %s; restarting the workload there",
-				  node);
-		}
-	} else if (running && rootfs_ok && obs->foreign_consumer != NULL) {
-		build_failure.failed = true;
-		build_failure.reason = SC_REASON_POD_NAME_TAKEN;
-		build_failure.message = pod_in_the_way(obs->foreign_consumer, sci);
-	} else if (running && rootfs_ok) {
-		cleanup_error sc_error_t err = NULL;
-		json_t *pod = sc_build_consumer_pod(sci, node, o, &err);
-		if (pod == NULL) {
-			build_failure.failed = true;
-			build_failure.reason = "InvalidSpec";
-			build_failure.message = sc_xstrdup(sc_error_message(err));
-		} else {
-			add(plan, SC_ACT_CREATE_POD)->object = pod;
-			add_event(plan, "Normal", "Starting", "starting the workload on node %s",
-				  node);
-			consumer_created = true;
-		}
-	}
-
-	/* The workload runs once the consumer's container is up and the
-	 * mount-helper has stacked the rootfs on that very container. */
-	char workload_cid[80] = "";
-	size_t ci;
-	json_t *cst;
-	json_array_foreach (sc_json_path(consumer, "status.containerStatuses"), ci, cst) {
-		const char *id = json_string_value(json_object_get(cst, "containerID"));
-		const char *sep = id ? strstr(id, "://") : NULL;
-		if (sep && strlen(sep + 3) < sizeof(workload_cid))
-			snprintf(workload_cid, sizeof(workload_cid), "%s", sep + 3);
-	}
-	const char *stacked_on = sc_json_path_str(sci, "status.rootfs.workloadContainerID");
-	const bool stacked =
-	    workload_cid[0] != '\0' && stacked_on && strcmp(stacked_on, workload_cid) == 0;
-
-	/* Phase, message and conditions. */
-	struct diagnosis pd = {0}, cd = {0};
-	if (provider)
-		diagnose_pod(provider, "the provider pod", image, &pd);
-	if (consumer)
-		diagnose_pod(consumer, "the workload", image, &cd);
-	if (provider_taken) {
-		pd.failed = true;
-		pd.reason = SC_REASON_POD_NAME_TAKEN;
-		pd.message = pod_in_the_way(obs->foreign_provider, sci);
-	}
-	const bool consumer_taken =
-	    build_failure.failed && obs->foreign_consumer != NULL && consumer == NULL;
-	if ((provider_taken || consumer_taken) && !reported_taken(sci))
-		add_event(plan, "Warning", SC_REASON_POD_NAME_TAKEN, "%s",
-			  provider_taken ? pd.message : build_failure.message);
-	json_t *rootfs_cond = sc_condition_find(sci, SC_COND_ROOTFS_READY);
-	const char *rootfs_status = json_string_value(json_object_get(rootfs_cond, "status"));
-	const char *rootfs_msg = json_string_value(json_object_get(rootfs_cond, "message"));
-	const bool rootfs_failed = rootfs_status && strcmp(rootfs_status, "False") == 0;
-
-	const char *phase;
-	cleanup_free char *message = NULL;
-	const char *consumer_reason = "Stopped";
-	if (build_failure.failed) {
-		phase = "Failed";
-		message = sc_xstrdup(build_failure.message);
-		consumer_reason = build_failure.reason;
-	} else if (pd.failed) {
-		phase = "Failed";
-		message = sc_xstrdup(pd.message);
-	} else if (rootfs_failed && provider_ok) {
-		phase = "Failed";
-		message =
-		    sc_xasprintf("rootfs not ready on node %s: %s", node ? node : "?",
-				 rootfs_msg ? rootfs_msg : "the mount-helper reported a failure");
-	} else if (cd.failed && running) {
-		phase = "Failed";
-		message = sc_xstrdup(cd.message);
-		consumer_reason = cd.reason;
-	} else if (provider == NULL || sc_obj_deleting(provider)) {
-		phase = "Pending";
-		message = sc_xstrdup("creating the provider pod");
-	} else if (!provider_ok) {
-		phase = "ProviderStarting";
-		message = pd.message ? sc_xstrdup(pd.message)
-				     : sc_xasprintf("waiting for provider pod %s (image %s) to run",
-						    sc_json_name(provider), image);
-	} else if (!rootfs_ok) {
-		phase = "ProviderStarting";
-		message = sc_xasprintf("waiting for the mount-helper on node %s to prepare the "
-				       "rootfs",
-				       node ? node : "?");
-	} else if (running) {
-		if (consumer == NULL) {
-			phase = consumer_created ? "ConsumerStarting" : "ProviderReady";
-			message = sc_xasprintf("starting the workload on node %s", node);
-			consumer_reason = "Starting";
-		} else if (sc_obj_deleting(consumer)) {
-			phase = "Stopping";
-			message = sc_xstrdup("the previous workload pod is terminating");
-			consumer_reason = "Terminating";
-		} else if (sc_pod_ready(consumer) && stacked) {
-			phase = "Running";
-			message = sc_xasprintf("running on node %s", node);
-			consumer_reason = "Ready";
-		} else if (sc_pod_ready(consumer)) {
-			phase = "ConsumerStarting";
-			message =
-			    sc_xasprintf("waiting for the mount-helper on node %s to stack the "
-					 "rootfs on the workload",
-					 node);
-			consumer_reason = "WaitingForRootfs";
-		} else {
-			phase = "ConsumerStarting";
-			message = cd.message ? sc_xstrdup(cd.message)
-					     : sc_xasprintf("workload pod %s is starting",
-							    sc_json_name(consumer));
-			consumer_reason = cd.reason ? cd.reason : "Starting";
-		}
-	} else {
-		if (consumer != NULL) {
-			phase = "Stopping";
-			message =
-			    sc_xasprintf("stopping the workload (pod %s)", sc_json_name(consumer));
-			consumer_reason = "Terminating";
-		} else {
-			phase = "Stopped";
-			message = sc_xstrdup("stopped; the rootfs is kept");
-		}
-	}
-
-	char consumer_hash[17];
-	sc_consumer_hash(sci, o, consumer_hash);
-	const char *have_hash =
-	    consumer ? sc_obj_annotation(consumer, SC_ANNOTATION_CONSUMER_HASH) : NULL;
-	const bool restart_required = consumer && !sc_obj_deleting(consumer) && running &&
-				      have_hash && strcmp(have_hash, consumer_hash) != 0;
-	const bool consumer_ready =
-	    consumer && !sc_obj_deleting(consumer) && sc_pod_ready(consumer);
-	const bool ready =
-	    running ? (strcmp(phase, "Running") == 0) : (strcmp(phase, "Stopped") == 0);
-
-	struct cond conds[] = {
-	    {SC_COND_READY, ready ? "True" : "False", phase, sc_xstrdup(message)},
-	    {SC_COND_PROVIDER_READY, provider_ok ? "True" : "False",
-	     provider_ok ? "Running" : (pd.reason ? pd.reason : "Starting"),
-	     provider_ok
-		 ? sc_xasprintf("provider pod %s runs on node %s", sc_json_name(provider), node)
-		 : sc_xstrdup(pd.message ? pd.message : "the provider pod is not running")},
-	    {SC_COND_CONSUMER_READY, consumer_ready ? "True" : "False", consumer_reason,
-	     sc_xstrdup(consumer_ready ? "the workload is ready"
-				       : (running ? message : "the workload is stopped"))},
-	    {SC_COND_RESTART_REQUIRED, restart_required ? "True" : "False",
-	     restart_required ? "TemplateChanged" : "UpToDate",
-	     sc_xstrdup(restart_required ? "the template changed while running; stop and "
-					   "start (kubectl sc restart) to apply it"
-					 : "the workload runs the current template")},
+	struct decision d = {
+	    .obs = obs,
+	    .o = o,
+	    .plan = plan,
+	    .name = name,
+	    .sci = sci,
+	    .running = sc_json_bool_at(sci, "spec.running"),
+	    .image = sc_json_path_str(sci, "spec.template.container.image"),
+	    .provider = obs->provider,
+	    .consumer = obs->consumer,
 	};
-
-	json_int_t sci_gen = json_integer_value(sc_json_path(sci, "metadata.generation"));
-	json_int_t sc_gen = json_integer_value(sc_json_path(sc, "metadata.generation"));
-	cleanup_free char *provider_name = sc_xasprintf("%s%s", name, SC_PROVIDER_SUFFIX);
-	const char *host_path = sc_json_path_str(sci, "status.hostPath");
-
-	/* Instance status: only the controller's fields (the mount-helper
-	 * owns RootfsReady, rootfs, imageConfig and hostPath). */
-	json_t *sci_status = json_object();
-	set_str(sci_status, "phase", phase);
-	set_str(sci_status, "message", message);
-	set_str(sci_status, "providerPodName", provider_name);
-	set_str(sci_status, "providerPodUID", provider ? sc_json_uid(provider) : NULL);
-	if (consumer) {
-		set_str(sci_status, "consumerPodName", sc_json_name(consumer));
-		set_str(sci_status, "consumerPodUID", sc_json_uid(consumer));
-	}
-	set_str(sci_status, "nodeName", node);
-	if (sci_gen > 0)
-		json_object_set_new(sci_status, "observedGeneration", json_integer(sci_gen));
-	json_t *sci_conds = json_array();
-	for (size_t i = 0; i < SC_ARRAY_SIZE(conds); i++)
-		json_array_append_new(sci_conds,
-				      condition_json(obs->sci, &conds[i], obs->now, sci_gen));
-	json_object_set_new(sci_status, "conditions", sci_conds);
-	if (status_differs(sc_json_path(obs->sci, "status"), sci_status))
-		add(plan, SC_ACT_APPLY_INSTANCE_STATUS)->object =
-		    json_pack("{s:O}", "status", sci_status);
-
-	/* StoppableContainer status: a summary, with RootfsReady mirrored. */
-	const char *sc_phase = sc_phase_for_instance_phase(phase);
-	json_t *sc_status = json_object();
-	set_str(sc_status, "phase", sc_phase);
-	set_str(sc_status, "message", message);
-	set_str(sc_status, "instanceName", name);
-	set_str(sc_status, "providerPodName", provider_name);
-	if (consumer)
-		set_str(sc_status, "consumerPodName", sc_json_name(consumer));
-	set_str(sc_status, "hostPath", host_path);
-	set_str(sc_status, "nodeName", node);
-	if (sc_gen > 0)
-		json_object_set_new(sc_status, "observedGeneration", json_integer(sc_gen));
-	json_t *sc_conds = json_array();
-	for (size_t i = 0; i < SC_ARRAY_SIZE(conds); i++)
-		json_array_append_new(sc_conds, condition_json(sc, &conds[i], obs->now, sc_gen));
-	struct cond rootfs = {
-	    SC_COND_ROOTFS_READY, rootfs_status ? rootfs_status : "Unknown",
-	    json_string_value(json_object_get(rootfs_cond, "reason"))
-		? json_string_value(json_object_get(rootfs_cond, "reason"))
-		: "WaitingForNode",
-	    sc_xstrdup(rootfs_msg ? rootfs_msg : "the mount-helper has not reported yet")};
-	json_array_append_new(sc_conds, condition_json(sc, &rootfs, obs->now, sc_gen));
-	free(rootfs.message);
-	json_object_set_new(sc_status, "conditions", sc_conds);
-	if (status_differs(sc_json_path(sc, "status"), sc_status))
-		add(plan, SC_ACT_APPLY_STATUS)->object = json_pack("{s:O}", "status", sc_status);
-
-	/* One event per phase transition. */
-	const char *old_phase = sc_json_path_str(obs->sci, "status.phase");
-	if (old_phase == NULL || strcmp(old_phase, phase) != 0) {
-		bool warn = strcmp(phase, "Failed") == 0;
-		add_event(plan, warn ? "Warning" : "Normal", phase, "%s", message);
-	}
-
-	for (size_t i = 0; i < SC_ARRAY_SIZE(conds); i++)
-		free(conds[i].message);
-	json_decref(sci_status);
-	json_decref(sc_status);
-	diagnosis_free(&pd);
-	diagnosis_free(&cd);
-	diagnosis_free(&build_failure);
-	json_decref(sci);
+	decide_provider(&d);
+	decide_consumer(&d);
+	diagnose(&d);
+	decide_phase(&d);
+	decide_conditions(&d);
+	decide_statuses(&d);
+	decide_events(&d);
+	decision_free(&d);
 }

@@ -9,7 +9,7 @@
 
 #include <jansson.h>
 
-#include "pods.h"
+#include "controller/pods.h"
 
 enum sc_action_kind {
 	SC_ACT_ADD_FINALIZER,         /* on the StoppableContainer */

@@ -1,15 +1,15 @@
-#include "execute.h"
+#include "controller/execute.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
-#include "leader.h"
-#include "model.h"
-#include "sc-api.h"
-#include "sc-json.h"
-#include "sc-log.h"
+#include "controller/leader.h"
+#include "controller/model.h"
+#include "lib/sc-api.h"
+#include "lib/sc-json.h"
+#include "lib/sc-log.h"
 
 json_t *sc_build_event(json_t *obj, const char *type, const char *reason, const char *message,
 		       const char *now, const char *component)

@@ -7,8 +7,8 @@
 #ifndef SC_CONTROLLER_EXECUTE_H
 #define SC_CONTROLLER_EXECUTE_H
 
-#include "decide.h"
-#include "sc-kube-client.h"
+#include "controller/decide.h"
+#include "lib/sc-kube-client.h"
 
 #define SC_FIELD_MANAGER "sc-controller"
 

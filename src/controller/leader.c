@@ -1,4 +1,4 @@
-#include "leader.h"
+#include "controller/leader.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -6,9 +6,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "sc-json.h"
-#include "sc-log.h"
-#include "sc-util.h"
+#include "lib/sc-json.h"
+#include "lib/sc-log.h"
+#include "lib/sc-util.h"
 
 void sc_lease_observer_free(struct sc_lease_observer *o)
 {

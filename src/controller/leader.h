@@ -12,8 +12,8 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 
-#include "sc-error.h"
-#include "sc-kube-client.h"
+#include "lib/sc-error.h"
+#include "lib/sc-kube-client.h"
 
 enum sc_lease_step {
 	SC_LEASE_CREATE,  /* no lease yet: create it holding it */

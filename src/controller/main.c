@@ -9,12 +9,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "controller.h"
-#include "leader.h"
-#include "sc-httpd.h"
-#include "sc-log.h"
-#include "sc-shutdown.h"
-#include "sc-validate.h"
+#include "controller/controller.h"
+#include "controller/leader.h"
+#include "lib/sc-httpd.h"
+#include "lib/sc-log.h"
+#include "lib/sc-shutdown.h"
+#include "lib/sc-validate.h"
 
 static const char usage[] =
     "Usage: sc-controller [OPTIONS]\n"

@@ -1,8 +1,8 @@
-#include "model.h"
+#include "controller/model.h"
 
 #include <string.h>
 
-#include "sc-util.h"
+#include "lib/sc-util.h"
 
 bool sc_json_bool_at(json_t *obj, const char *path)
 {

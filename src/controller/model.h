@@ -7,8 +7,8 @@
 #include <jansson.h>
 #include <stdbool.h>
 
-#include "sc-api.h"
-#include "sc-json.h"
+#include "lib/sc-api.h"
+#include "lib/sc-json.h"
 
 #define SC_DEFAULT_GRACE_SECONDS 30
 

@@ -1,11 +1,11 @@
-#include "pods.h"
+#include "controller/pods.h"
 
 #include <errno.h>
 #include <string.h>
 
-#include "model.h"
-#include "sc-buf.h"
-#include "sc-util.h"
+#include "controller/model.h"
+#include "lib/sc-buf.h"
+#include "lib/sc-util.h"
 
 void sc_pod_options_defaults(struct sc_pod_options *o)
 {
@@ -388,22 +388,18 @@ static json_t *consumer_env(json_t *sci)
 	return env;
 }
 
-json_t *sc_build_consumer_pod(json_t *sci, const char *node, const struct sc_pod_options *o,
-			      sc_error_t *err)
+/* The consumer's one container: sc-exec from our image running the
+ * workload's command, with what the template's container says carried
+ * over. */
+static json_t *consumer_container(json_t *sci, const char *node, const struct sc_pod_options *o,
+				  json_t *argv)
 {
-	json_t *argv = sc_workload_argv(sci, err);
-	if (argv == NULL)
-		return NULL;
 	json_t *tc = sc_json_path(sci, "spec.template.container");
-	char hash[17];
-	sc_consumer_hash(sci, o, hash);
-
 	json_t *container =
 	    json_pack("{s:s, s:s, s:s, s:o, s:o, s:{s:o}}", "name", "workload", "image",
 		      o->exec_image, "imagePullPolicy", o->exec_image_pull_policy, "command",
 		      exec_command(sci, node, argv), "env", consumer_env(sci), "securityContext",
 		      "capabilities", consumer_capabilities(sci));
-	json_decref(argv);
 	static const char *const carried[] = {
 	    "envFrom",        "resources",     "ports",        "volumeMounts",
 	    "readinessProbe", "livenessProbe", "startupProbe", "lifecycle",
@@ -420,20 +416,12 @@ json_t *sc_build_consumer_pod(json_t *sci, const char *node, const struct sc_pod
 	/* Seccomp cannot be applied from inside, so it is the container's. */
 	json_t *seccomp = json_object_get(json_object_get(tc, "securityContext"), "seccompProfile");
 	set_copy(json_object_get(container, "securityContext"), "seccompProfile", seccomp);
+	return container;
+}
 
-	json_t *grace = sc_json_path(sci, "spec.template.terminationGracePeriodSeconds");
-	json_t *spec = json_pack("{s:[o], s:s, s:I, s:b}", "containers", container, "restartPolicy",
-				 "Always", "terminationGracePeriodSeconds",
-				 json_is_integer(grace) ? json_integer_value(grace)
-							: (json_int_t)SC_DEFAULT_GRACE_SECONDS,
-				 "enableServiceLinks", 0);
-	/* On the provider's node, where the rootfs is. */
-	require_node(spec, node);
-	static const char *const pod_carried[] = {"volumes", "tolerations", "serviceAccountName",
-						  "imagePullSecrets", "priorityClassName"};
-	json_t *tmpl = sc_json_path(sci, "spec.template");
-	for (size_t i = 0; i < SC_ARRAY_SIZE(pod_carried); i++)
-		set_copy(spec, pod_carried[i], json_object_get(tmpl, pod_carried[i]));
+/* The consumer pod's securityContext. */
+static json_t *consumer_pod_security(json_t *sci)
+{
 	json_t *psc = sc_json_path(sci, "spec.template.securityContext");
 	json_t *pod_sc = json_object();
 	/* Only what acts at the pod level goes on the pod: the user and groups
@@ -448,8 +436,34 @@ json_t *sc_build_consumer_pod(json_t *sci, const char *node, const struct sc_pod
 	else
 		json_object_set_new(pod_sc, "seccompProfile",
 				    json_pack("{s:s}", "type", "RuntimeDefault"));
-	json_object_set(spec, "securityContext", pod_sc);
-	json_decref(pod_sc);
+	return pod_sc;
+}
+
+json_t *sc_build_consumer_pod(json_t *sci, const char *node, const struct sc_pod_options *o,
+			      sc_error_t *err)
+{
+	json_t *argv = sc_workload_argv(sci, err);
+	if (argv == NULL)
+		return NULL;
+	char hash[17];
+	sc_consumer_hash(sci, o, hash);
+	json_t *container = consumer_container(sci, node, o, argv);
+	json_decref(argv);
+
+	json_t *grace = sc_json_path(sci, "spec.template.terminationGracePeriodSeconds");
+	json_t *spec = json_pack("{s:[o], s:s, s:I, s:b}", "containers", container, "restartPolicy",
+				 "Always", "terminationGracePeriodSeconds",
+				 json_is_integer(grace) ? json_integer_value(grace)
+							: (json_int_t)SC_DEFAULT_GRACE_SECONDS,
+				 "enableServiceLinks", 0);
+	/* On the provider's node, where the rootfs is. */
+	require_node(spec, node);
+	static const char *const pod_carried[] = {"volumes", "tolerations", "serviceAccountName",
+						  "imagePullSecrets", "priorityClassName"};
+	json_t *tmpl = sc_json_path(sci, "spec.template");
+	for (size_t i = 0; i < SC_ARRAY_SIZE(pod_carried); i++)
+		set_copy(spec, pod_carried[i], json_object_get(tmpl, pod_carried[i]));
+	json_object_set_new(spec, "securityContext", consumer_pod_security(sci));
 
 	json_t *labels = json_object();
 	json_t *annotations = json_object();

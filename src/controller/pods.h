@@ -5,7 +5,7 @@
 
 #include <jansson.h>
 
-#include "sc-error.h"
+#include "lib/sc-error.h"
 
 struct sc_pod_options {
 	/* The image holding /sc-exec and /sc-pause (ours, small). */

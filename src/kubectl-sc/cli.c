@@ -1,4 +1,4 @@
-#include "cli.h"
+#include "kubectl-sc/cli.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -6,9 +6,9 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "sc-buf.h"
-#include "sc-util.h"
-#include "sc-validate.h"
+#include "lib/sc-buf.h"
+#include "lib/sc-util.h"
+#include "lib/sc-validate.h"
 
 const struct sc_cli_option sc_global_options[] = {
     {SC_OPT_NAMESPACE, "namespace", 'n', SC_CLI_REQUIRED, "NAMESPACE", NULL,

@@ -16,7 +16,7 @@
 #include <stdio.h>
 #include <time.h>
 
-#include "sc-error.h"
+#include "lib/sc-error.h"
 
 /* Exit codes: 0 done, 1 it failed (the cluster said no, a timeout, not
  * found), 2 the command line was wrong and nothing was changed. */

@@ -4,12 +4,12 @@
 #include <stdarg.h>
 #include <string.h>
 
-#include "kubectl-sc.h"
-#include "sc-json.h"
-#include "sc-log.h"
-#include "sc-util.h"
-#include "sc-validate.h"
-#include "yaml-out.h"
+#include "kubectl-sc/kubectl-sc.h"
+#include "kubectl-sc/yaml-out.h"
+#include "lib/sc-json.h"
+#include "lib/sc-log.h"
+#include "lib/sc-util.h"
+#include "lib/sc-validate.h"
 
 const struct sc_command *const sc_commands[] = {
     &sc_cmd_create,     &sc_cmd_list, &sc_cmd_status,   &sc_cmd_start,  &sc_cmd_stop,

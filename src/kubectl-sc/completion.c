@@ -12,9 +12,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "kubectl-sc.h"
-#include "sc-json.h"
-#include "sc-util.h"
+#include "kubectl-sc/kubectl-sc.h"
+#include "lib/sc-json.h"
+#include "lib/sc-util.h"
 
 /* cobra's ShellCompDirective bits. */
 #define DIRECTIVE_DEFAULT      0 /* the shell may complete file names */

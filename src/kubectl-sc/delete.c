@@ -2,10 +2,10 @@
 #include <errno.h>
 #include <string.h>
 
-#include "kubectl-sc.h"
-#include "sc-json.h"
-#include "sc-util.h"
-#include "sc-validate.h"
+#include "kubectl-sc/kubectl-sc.h"
+#include "lib/sc-json.h"
+#include "lib/sc-util.h"
+#include "lib/sc-validate.h"
 
 /* The label the controller puts on both pods of an instance
  * (src/controller/model.h: SC_LABEL_INSTANCE). */

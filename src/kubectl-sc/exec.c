@@ -11,10 +11,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "kubectl-sc.h"
-#include "sc-json.h"
-#include "sc-log.h"
-#include "sc-util.h"
+#include "kubectl-sc/kubectl-sc.h"
+#include "lib/sc-json.h"
+#include "lib/sc-log.h"
+#include "lib/sc-util.h"
 
 /* Longer than kubectl's 1m: right after a create the first start pulls the
  * image and prepares the rootfs, and the quick example execs at once. */

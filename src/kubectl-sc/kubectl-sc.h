@@ -11,10 +11,10 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "cli.h"
-#include "sc-error.h"
-#include "sc-kube-client.h"
-#include "sc-kubeconfig.h"
+#include "kubectl-sc/cli.h"
+#include "lib/sc-error.h"
+#include "lib/sc-kube-client.h"
+#include "lib/sc-kubeconfig.h"
 
 #define SC_PROGRAM "kubectl sc"
 /* The workload container of the consumer pod (see docs/architecture.md). */

@@ -2,10 +2,10 @@
 #include <errno.h>
 #include <string.h>
 
-#include "kubectl-sc.h"
-#include "sc-json.h"
-#include "sc-util.h"
-#include "sc-validate.h"
+#include "kubectl-sc/kubectl-sc.h"
+#include "lib/sc-json.h"
+#include "lib/sc-util.h"
+#include "lib/sc-validate.h"
 
 /* Pages of this many objects; kubectl's default chunk size. */
 #define LIST_CHUNK 500

@@ -3,8 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "kubectl-sc.h"
-#include "sc-util.h"
+#include "kubectl-sc/kubectl-sc.h"
+#include "lib/sc-util.h"
 
 int main(int argc, char **argv)
 {

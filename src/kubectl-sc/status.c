@@ -3,11 +3,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kubectl-sc.h"
-#include "sc-buf.h"
-#include "sc-json.h"
-#include "sc-util.h"
-#include "sc-validate.h"
+#include "kubectl-sc/kubectl-sc.h"
+#include "lib/sc-buf.h"
+#include "lib/sc-json.h"
+#include "lib/sc-util.h"
+#include "lib/sc-validate.h"
 
 /* How many recent events the summary shows. */
 #define STATUS_MAX_EVENTS 10

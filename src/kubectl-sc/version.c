@@ -2,9 +2,9 @@
 #include <errno.h>
 #include <string.h>
 
-#include "kubectl-sc.h"
-#include "sc-json.h"
-#include "sc-util.h"
+#include "kubectl-sc/kubectl-sc.h"
+#include "lib/sc-json.h"
+#include "lib/sc-util.h"
 
 enum {
 	OPT_CLIENT = SC_OPT_COMMAND,

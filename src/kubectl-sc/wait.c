@@ -6,10 +6,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "kubectl-sc.h"
-#include "sc-json.h"
-#include "sc-util.h"
-#include "sc-watch.h"
+#include "kubectl-sc/kubectl-sc.h"
+#include "lib/sc-json.h"
+#include "lib/sc-util.h"
+#include "lib/sc-watch.h"
 
 const char *sc_wait_target_phase(enum sc_wait_target target)
 {

@@ -1,4 +1,4 @@
-#include "yaml-out.h"
+#include "kubectl-sc/yaml-out.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -7,9 +7,9 @@
 #include <strings.h>
 #include <yaml.h>
 
-#include "sc-buf.h"
-#include "sc-json.h"
-#include "sc-util.h"
+#include "lib/sc-buf.h"
+#include "lib/sc-json.h"
+#include "lib/sc-util.h"
 
 /* Emitting is bounded by the input's depth; JSON from the API server is far
  * shallower than this. */

@@ -10,7 +10,7 @@
 
 #include <jansson.h>
 
-#include "sc-error.h"
+#include "lib/sc-error.h"
 
 /* The document as YAML text (ending in '\n'), or -1 with *err set. */
 int sc_json_to_yaml(const json_t *value, char **out, sc_error_t *err);

@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <string.h>
 
-#include "sc-json.h"
+#include "lib/sc-json.h"
 
 #define SC_GROUP       "stoppablecontainer.xtlsoft.top"
 #define SC_API_VER     "v1alpha1"

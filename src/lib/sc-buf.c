@@ -1,4 +1,4 @@
-#include "sc-buf.h"
+#include "lib/sc-buf.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -7,7 +7,7 @@
 
 #include <stddef.h>
 
-#include "sc-error.h"
+#include "lib/sc-error.h"
 
 struct sc_buf {
 	char *data;

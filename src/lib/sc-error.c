@@ -1,4 +1,4 @@
-#include "sc-error.h"
+#include "lib/sc-error.h"
 
 #include <errno.h>
 #include <stdarg.h>

@@ -20,7 +20,7 @@
 
 #include <stdbool.h>
 
-#include "sc-util.h"
+#include "lib/sc-util.h"
 
 struct sc_error {
 	int code;        /* errno-style, > 0 */

@@ -1,4 +1,4 @@
-#include "sc-httpd.h"
+#include "lib/sc-httpd.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

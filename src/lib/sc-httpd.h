@@ -6,7 +6,7 @@
 
 #include <stdbool.h>
 
-#include "sc-metrics.h"
+#include "lib/sc-metrics.h"
 
 /* Returns true when ready; on false, *why (static or owned by the callee's
  * data) says what is missing. */

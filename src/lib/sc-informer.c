@@ -1,4 +1,4 @@
-#include "sc-informer.h"
+#include "lib/sc-informer.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -8,8 +8,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "sc-json.h"
-#include "sc-log.h"
+#include "lib/sc-json.h"
+#include "lib/sc-log.h"
 
 #define DEFAULT_PAGE_SIZE 500L
 

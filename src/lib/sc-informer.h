@@ -31,10 +31,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "sc-buf.h"
-#include "sc-error.h"
-#include "sc-kube-client.h"
-#include "sc-watch.h"
+#include "lib/sc-buf.h"
+#include "lib/sc-error.h"
+#include "lib/sc-kube-client.h"
+#include "lib/sc-watch.h"
 
 /* ---- the store ---- */
 

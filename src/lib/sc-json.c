@@ -1,4 +1,4 @@
-#include "sc-json.h"
+#include "lib/sc-json.h"
 
 #include <errno.h>
 #include <stdbool.h>

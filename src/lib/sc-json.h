@@ -11,7 +11,7 @@
 #include <jansson.h>
 #include <stddef.h>
 
-#include "sc-error.h"
+#include "lib/sc-error.h"
 
 #define SC_YAML_MAX_DEPTH 64
 #define SC_YAML_MAX_NODES 1000000

@@ -1,15 +1,18 @@
-#include "sc-kube-client.h"
+#include "lib/sc-kube-client.h"
 
 #include <curl/curl.h>
 #include <errno.h>
+#include <limits.h>
+#include <microhttpd.h>
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 
-#include "sc-json.h"
-#include "sc-log.h"
-#include "sc-validate.h"
+#include "lib/sc-json.h"
+#include "lib/sc-log.h"
+#include "lib/sc-validate.h"
 
 #ifndef SC_VERSION
 #define SC_VERSION "0.0.0"
@@ -98,24 +101,17 @@ static void sleep_ms(long long ms)
 
 char *sc_kube_escape(const char *s)
 {
-	static const char hex[] = "0123456789ABCDEF";
+	/* curl_easy_escape keeps exactly the RFC 3986 unreserved characters
+	 * and writes %XX (upper case) for every other byte. Its result is
+	 * freed with curl_free; ours with free. */
 	size_t n = strlen(s);
-	char *out = sc_xmalloc(n * 3 + 1);
-	size_t k = 0;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		bool unreserved = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-				  (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
-				  c == '~';
-		if (unreserved) {
-			out[k++] = (char)c;
-		} else {
-			out[k++] = '%';
-			out[k++] = hex[c >> 4];
-			out[k++] = hex[c & 15];
-		}
-	}
-	out[k] = '\0';
+	/* NULL only when out of memory (or for a string over 2 GiB): fatal,
+	 * as for the sc_x* allocators. */
+	char *e = n <= INT_MAX ? curl_easy_escape(NULL, s, (int)n) : NULL;
+	if (e == NULL)
+		abort();
+	char *out = sc_xstrdup(e);
+	curl_free(e);
 	return out;
 }
 
@@ -270,46 +266,13 @@ const char *sc_kube_patch_content_type(enum sc_kube_patch_type type)
 
 /* ---- errors ---- */
 
+/* libmicrohttpd's table (the library is linked for the health endpoint);
+ * a code it does not name gets its class. */
 const char *sc_http_reason_phrase(long status)
 {
-	switch (status) {
-	case 400:
-		return "Bad Request";
-	case 401:
-		return "Unauthorized";
-	case 403:
-		return "Forbidden";
-	case 404:
-		return "Not Found";
-	case 405:
-		return "Method Not Allowed";
-	case 406:
-		return "Not Acceptable";
-	case 409:
-		return "Conflict";
-	case 410:
-		return "Gone";
-	case 413:
-		return "Request Entity Too Large";
-	case 415:
-		return "Unsupported Media Type";
-	case 422:
-		return "Unprocessable Entity";
-	case 429:
-		return "Too Many Requests";
-	case 500:
-		return "Internal Server Error";
-	case 502:
-		return "Bad Gateway";
-	case 503:
-		return "Service Unavailable";
-	case 504:
-		return "Gateway Timeout";
-	default:
-		return status >= 500   ? "Server Error"
-		       : status >= 400 ? "Client Error"
-				       : "Unexpected";
-	}
+	if (status > 0 && status < 1000 && MHD_get_reason_phrase_len_for((unsigned)status) > 0)
+		return MHD_get_reason_phrase_for((unsigned)status);
+	return status >= 500 ? "Server Error" : status >= 400 ? "Client Error" : "Unexpected";
 }
 
 /* A short, printable excerpt of a body that is not a Status: its first
@@ -828,6 +791,101 @@ static void count_request(const struct sc_kube_call *call, long http_status)
 		      code);
 }
 
+/* The request's headers; *auth is the Authorization header's text (wiped
+ * and freed by the caller), or NULL. */
+static struct curl_slist *request_headers(const struct sc_kube_client *c,
+					  const struct sc_kube_call *call, char **auth)
+{
+	struct curl_slist *headers = NULL;
+	headers = curl_slist_append(headers, "Accept: application/json");
+	/* curl would send "Expect: 100-continue" for large bodies and wait
+	 * for an answer the API server never needs. */
+	headers = curl_slist_append(headers, "Expect:");
+	if (call->body != NULL) {
+		cleanup_free char *ct =
+		    sc_xasprintf("Content-Type: %s",
+				 call->content_type ? call->content_type : "application/json");
+		headers = curl_slist_append(headers, ct);
+	}
+	*auth = NULL;
+	if (c->token != NULL) {
+		*auth = sc_xasprintf("Authorization: Bearer %s", c->token);
+		headers = curl_slist_append(headers, *auth);
+	}
+	return headers;
+}
+
+/* Every option of the (reused) handle that a call sets. */
+static CURLcode set_request(struct sc_kube_client *c, const struct sc_kube_call *call,
+			    const char *url, struct curl_slist *headers, struct call_ctx *ctx)
+{
+	CURL *h = c->curl;
+	long timeout = call->timeout_ms == 0 ? c->request_timeout_ms
+					     : (call->timeout_ms < 0 ? 0 : call->timeout_ms);
+	CURLcode rc = CURLE_OK;
+	rc |= curl_easy_setopt(h, CURLOPT_URL, url);
+	rc |= curl_easy_setopt(h, CURLOPT_HTTPGET, 1L); /* resets any earlier body */
+	if (strcmp(call->method, "GET") != 0)
+		rc |= curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, call->method);
+	else
+		rc |= curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, (char *)NULL);
+	if (call->body != NULL) {
+		rc |= curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)call->body_len);
+		rc |= curl_easy_setopt(h, CURLOPT_POSTFIELDS, call->body);
+	}
+	rc |= curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
+	rc |= curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout);
+	rc |= curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_write);
+	rc |= curl_easy_setopt(h, CURLOPT_WRITEDATA, ctx);
+	/* the handle is reused: always set */
+	if (call->stop != NULL || call->idle_timeout_ms > 0) {
+		rc |= curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+		rc |= curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+		rc |= curl_easy_setopt(h, CURLOPT_XFERINFODATA, (void *)ctx);
+	} else {
+		rc |= curl_easy_setopt(h, CURLOPT_NOPROGRESS, 1L);
+	}
+	return rc;
+}
+
+/* What a performed request (curl's rc) amounts to: *out, or an error with
+ * *http_status and *retry_after_ms for the retry loop. */
+static int call_result(struct sc_kube_client *c, const struct sc_kube_call *call, CURLcode rc,
+		       struct call_ctx *ctx, json_t **out, long long *retry_after_ms,
+		       long *http_status, sc_error_t *err)
+{
+	CURL *h = c->curl;
+	long status = 0;
+	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+	*http_status = status;
+	if (rc == CURLE_WRITE_ERROR && ctx->write_err != NULL) {
+		/* Our own callback refused: body cap or stream error. */
+		*err = steal_pointer(&ctx->write_err);
+		if (!ctx->streaming)
+			return sc_error_wrap(err, "%s %s: response body", call->method, call->path);
+		return sc_error_wrap(err, "%s %s", call->method, call->path);
+	}
+	if (rc == CURLE_ABORTED_BY_CALLBACK && ctx->idle_expired)
+		return sc_error_make(err, ETIMEDOUT, "%s %s%s: no data for %ld ms", call->method,
+				     c->cfg->server, call->path, call->idle_timeout_ms);
+	if (rc != CURLE_OK)
+		return transport_error(c, call, rc, err);
+	if (status < 200 || status > 299) {
+		struct curl_header *ra = NULL;
+		if (curl_easy_header(h, "Retry-After", 0, CURLH_HEADER, -1, &ra) == CURLHE_OK)
+			*retry_after_ms = sc_kube_retry_after_ms(status, ra->value);
+		return sc_kube_status_error(err, call->method, call->path, status, ctx->body.data,
+					    ctx->body.len);
+	}
+	if (out != NULL && !ctx->streaming) {
+		if (ctx->body.len == 0)
+			*out = json_null();
+		else if (sc_json_parse(ctx->body.data, ctx->body.len, out, err) < 0)
+			return sc_error_wrap(err, "%s %s: response", call->method, call->path);
+	}
+	return 0;
+}
+
 static int call_locked(struct sc_kube_client *c, const struct sc_kube_call *call, json_t **out,
 		       long long *retry_after_ms, long *http_status, sc_error_t *err)
 {
@@ -844,89 +902,18 @@ static int call_locked(struct sc_kube_client *c, const struct sc_kube_call *call
 		sc_buf_append_str(&url, call->query, NULL);
 	}
 
-	struct curl_slist *headers = NULL;
-	headers = curl_slist_append(headers, "Accept: application/json");
-	/* curl would send "Expect: 100-continue" for large bodies and wait
-	 * for an answer the API server never needs. */
-	headers = curl_slist_append(headers, "Expect:");
-	if (call->body != NULL) {
-		cleanup_free char *ct =
-		    sc_xasprintf("Content-Type: %s",
-				 call->content_type ? call->content_type : "application/json");
-		headers = curl_slist_append(headers, ct);
-	}
 	char *auth = NULL;
-	if (c->token != NULL) {
-		auth = sc_xasprintf("Authorization: Bearer %s", c->token);
-		headers = curl_slist_append(headers, auth);
-	}
-
+	struct curl_slist *headers = request_headers(c, call, &auth);
 	struct call_ctx ctx = {
 	    .c = c, .call = call, .body = SC_BUF_INIT(c->max_body), .idle_since_ms = sc_now_ms()};
-	long timeout = call->timeout_ms == 0 ? c->request_timeout_ms
-					     : (call->timeout_ms < 0 ? 0 : call->timeout_ms);
 	c->errbuf[0] = '\0';
-	CURLcode rc = CURLE_OK;
-	rc |= curl_easy_setopt(h, CURLOPT_URL, url.data);
-	rc |= curl_easy_setopt(h, CURLOPT_HTTPGET, 1L); /* resets any earlier body */
-	if (strcmp(call->method, "GET") != 0)
-		rc |= curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, call->method);
-	else
-		rc |= curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, (char *)NULL);
-	if (call->body != NULL) {
-		rc |= curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)call->body_len);
-		rc |= curl_easy_setopt(h, CURLOPT_POSTFIELDS, call->body);
-	}
-	rc |= curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
-	rc |= curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout);
-	rc |= curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_write);
-	rc |= curl_easy_setopt(h, CURLOPT_WRITEDATA, &ctx);
-	/* the handle is reused: always set */
-	if (call->stop != NULL || call->idle_timeout_ms > 0) {
-		rc |= curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
-		rc |= curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
-		rc |= curl_easy_setopt(h, CURLOPT_XFERINFODATA, (void *)&ctx);
-	} else {
-		rc |= curl_easy_setopt(h, CURLOPT_NOPROGRESS, 1L);
-	}
-	int r = 0;
-	if (rc != CURLE_OK) {
+	int r;
+	if (set_request(c, call, url.data, headers, &ctx) != CURLE_OK)
 		r = sc_error_make(err, EINVAL, "%s %s: configuring the request failed",
 				  call->method, call->path);
-	} else {
-		rc = curl_easy_perform(h);
-		long status = 0;
-		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-		*http_status = status;
-		if (rc == CURLE_WRITE_ERROR && ctx.write_err != NULL) {
-			/* Our own callback refused: body cap or stream error. */
-			*err = steal_pointer(&ctx.write_err);
-			if (!ctx.streaming)
-				r = sc_error_wrap(err, "%s %s: response body", call->method,
-						  call->path);
-			else
-				r = sc_error_wrap(err, "%s %s", call->method, call->path);
-		} else if (rc == CURLE_ABORTED_BY_CALLBACK && ctx.idle_expired) {
-			r = sc_error_make(err, ETIMEDOUT, "%s %s%s: no data for %ld ms",
-					  call->method, c->cfg->server, call->path,
-					  call->idle_timeout_ms);
-		} else if (rc != CURLE_OK) {
-			r = transport_error(c, call, rc, err);
-		} else if (status < 200 || status > 299) {
-			struct curl_header *ra = NULL;
-			if (curl_easy_header(h, "Retry-After", 0, CURLH_HEADER, -1, &ra) ==
-			    CURLHE_OK)
-				*retry_after_ms = sc_kube_retry_after_ms(status, ra->value);
-			r = sc_kube_status_error(err, call->method, call->path, status,
-						 ctx.body.data, ctx.body.len);
-		} else if (out != NULL && !ctx.streaming) {
-			if (ctx.body.len == 0) {
-				*out = json_null();
-			} else if (sc_json_parse(ctx.body.data, ctx.body.len, out, err) < 0) {
-				r = sc_error_wrap(err, "%s %s: response", call->method, call->path);
-			}
-		}
-	}
+	else
+		r = call_result(c, call, curl_easy_perform(h), &ctx, out, retry_after_ms,
+				http_status, err);
 	/* Do not leave pointers to this call's memory in the handle. */
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, (struct curl_slist *)NULL);
 	curl_easy_setopt(h, CURLOPT_POSTFIELDS, (char *)NULL);

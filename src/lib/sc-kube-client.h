@@ -30,11 +30,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "sc-api.h"
-#include "sc-buf.h"
-#include "sc-error.h"
-#include "sc-kubeconfig.h"
-#include "sc-metrics.h"
+#include "lib/sc-api.h"
+#include "lib/sc-buf.h"
+#include "lib/sc-error.h"
+#include "lib/sc-kubeconfig.h"
+#include "lib/sc-metrics.h"
 
 #define SC_KUBE_DEFAULT_MAX_BODY           (64u << 20)
 #define SC_KUBE_DEFAULT_CONNECT_TIMEOUT_MS 10000L

@@ -1,4 +1,4 @@
-#include "sc-kubeconfig.h"
+#include "lib/sc-kubeconfig.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -9,8 +9,8 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "sc-buf.h"
-#include "sc-json.h"
+#include "lib/sc-buf.h"
+#include "lib/sc-json.h"
 
 /* One loaded kubeconfig file. */
 struct kc_file {

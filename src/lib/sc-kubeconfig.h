@@ -28,7 +28,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "sc-error.h"
+#include "lib/sc-error.h"
 
 /* Kubeconfig files are small; the cap keeps a wrong path (a log file, a
  * device) from eating memory. */

@@ -1,4 +1,4 @@
-#include "sc-log.h"
+#include "lib/sc-log.h"
 
 #include <jansson.h>
 #include <string.h>

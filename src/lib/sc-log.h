@@ -13,7 +13,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 
-#include "sc-util.h"
+#include "lib/sc-util.h"
 
 enum sc_log_level {
 	SC_LOG_LEVEL_ERROR = 0,

@@ -1,4 +1,4 @@
-#include "sc-metrics.h"
+#include "lib/sc-metrics.h"
 
 #include <math.h>
 #include <pthread.h>

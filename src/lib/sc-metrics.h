@@ -12,7 +12,7 @@
 
 #include <stddef.h>
 
-#include "sc-buf.h"
+#include "lib/sc-buf.h"
 
 struct sc_metrics;
 struct sc_metric;

@@ -1,4 +1,4 @@
-#include "sc-shutdown.h"
+#include "lib/sc-shutdown.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -6,7 +6,7 @@
 
 #include <stdatomic.h>
 
-#include "sc-error.h"
+#include "lib/sc-error.h"
 
 int sc_shutdown_install(sc_error_t *err);
 /* Blocks until SIGTERM or SIGINT arrived. */

@@ -1,4 +1,4 @@
-#include "sc-ticker.h"
+#include "lib/sc-ticker.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "sc-util.h"
+#include "lib/sc-util.h"
 
 struct sc_ticker {
 	long long period_ms;

@@ -12,7 +12,7 @@
 #ifndef SC_TICKER_H
 #define SC_TICKER_H
 
-#include "sc-error.h"
+#include "lib/sc-error.h"
 
 struct sc_ticker;
 

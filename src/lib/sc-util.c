@@ -1,4 +1,4 @@
-#include "sc-util.h"
+#include "lib/sc-util.h"
 
 #include <errno.h>
 #include <limits.h>

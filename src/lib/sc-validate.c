@@ -1,4 +1,4 @@
-#include "sc-validate.h"
+#include "lib/sc-validate.h"
 
 #include <errno.h>
 #include <string.h>

@@ -7,7 +7,7 @@
 
 #include <stdbool.h>
 
-#include "sc-error.h"
+#include "lib/sc-error.h"
 
 /* RFC 1123 label: 1-63 of [a-z0-9-], starting and ending alphanumeric.
  * Namespaces and our object names are labels. */

@@ -1,4 +1,4 @@
-#include "sc-watch.h"
+#include "lib/sc-watch.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -8,8 +8,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "sc-json.h"
-#include "sc-log.h"
+#include "lib/sc-json.h"
+#include "lib/sc-log.h"
 
 /* ---- events and framing ---- */
 

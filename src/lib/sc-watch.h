@@ -20,9 +20,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "sc-buf.h"
-#include "sc-error.h"
-#include "sc-kube-client.h"
+#include "lib/sc-buf.h"
+#include "lib/sc-error.h"
+#include "lib/sc-kube-client.h"
 
 #define SC_WATCH_DEFAULT_MAX_LINE        (16u << 20)
 #define SC_WATCH_DEFAULT_TIMEOUT_SECONDS 300L

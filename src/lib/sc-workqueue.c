@@ -1,4 +1,4 @@
-#include "sc-workqueue.h"
+#include "lib/sc-workqueue.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -6,7 +6,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "sc-util.h"
+#include "lib/sc-util.h"
 
 /* A key waiting for its add_after time. Entries are never removed from the
  * middle of the heap: when a key's time moves earlier a new entry is pushed

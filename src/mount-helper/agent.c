@@ -1,26 +1,26 @@
-#include "agent.h"
+#include "mount-helper/agent.h"
 
 #include <errno.h>
 #include <pthread.h>
 #include <string.h>
 #include <time.h>
 
-#include "sc-api.h"
-#include "sc-cgroup.h"
-#include "sc-imageconfig.h"
-#include "sc-informer.h"
-#include "sc-inject.h"
-#include "sc-json.h"
-#include "sc-kernel.h"
-#include "sc-kube-client.h"
-#include "sc-log.h"
-#include "sc-mountinfo.h"
-#include "sc-overlay.h"
-#include "sc-proc.h"
-#include "sc-statedir.h"
-#include "sc-ticker.h"
-#include "sc-validate.h"
-#include "sc-workqueue.h"
+#include "lib/sc-api.h"
+#include "lib/sc-informer.h"
+#include "lib/sc-json.h"
+#include "lib/sc-kube-client.h"
+#include "lib/sc-log.h"
+#include "lib/sc-ticker.h"
+#include "lib/sc-validate.h"
+#include "lib/sc-workqueue.h"
+#include "node/sc-cgroup.h"
+#include "node/sc-imageconfig.h"
+#include "node/sc-inject.h"
+#include "node/sc-kernel.h"
+#include "node/sc-mountinfo.h"
+#include "node/sc-overlay.h"
+#include "node/sc-proc.h"
+#include "node/sc-statedir.h"
 
 struct sc_agent {
 	struct sc_agent_options opts;

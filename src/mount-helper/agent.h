@@ -14,8 +14,8 @@
 #include <jansson.h>
 #include <stdbool.h>
 
-#include "sc-kubeconfig.h"
-#include "sc-metrics.h"
+#include "lib/sc-kubeconfig.h"
+#include "lib/sc-metrics.h"
 
 #define SC_AGENT_FIELD_MANAGER "sc-mount-helper"
 

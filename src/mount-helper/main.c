@@ -11,15 +11,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "agent.h"
-#include "sc-api.h"
-#include "sc-httpd.h"
-#include "sc-kernel.h"
-#include "sc-kube-client.h"
-#include "sc-kubeconfig.h"
-#include "sc-log.h"
-#include "sc-shutdown.h"
-#include "sc-validate.h"
+#include "lib/sc-api.h"
+#include "lib/sc-httpd.h"
+#include "lib/sc-kube-client.h"
+#include "lib/sc-kubeconfig.h"
+#include "lib/sc-log.h"
+#include "lib/sc-shutdown.h"
+#include "lib/sc-validate.h"
+#include "mount-helper/agent.h"
+#include "node/sc-kernel.h"
 
 static const char usage[] =
     "Usage: sc-mount-helper --node-name NODE [OPTIONS]\n"

@@ -14,7 +14,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define SC_PAUSE_VERSION "0.1.0"
+/* SC_VERSION is the meson project version (a project-wide define).
+ * hack/cluster/cluster.sh also compiles this one file on its own for the
+ * local cluster's sandbox image; there it has no version. */
+#ifndef SC_VERSION
+#define SC_VERSION "0.0.0"
+#endif
 
 /* Copies this executable to dest (mode 0555). The provider pod's init
  * container runs `sc-pause --install /.sc-bin/sc-pause` from our scratch image,
@@ -94,7 +99,7 @@ int main(int argc, char **argv)
 {
 	if (argc > 1) {
 		if (strcmp(argv[1], "-v") == 0 || strcmp(argv[1], "--version") == 0) {
-			printf("sc-pause %s\n", SC_PAUSE_VERSION);
+			printf("sc-pause %s\n", SC_VERSION);
 			return 0;
 		}
 		if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {

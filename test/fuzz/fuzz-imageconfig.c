@@ -12,8 +12,8 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "sc-imageconfig.h"
-#include "sc-json.h"
+#include "lib/sc-json.h"
+#include "node/sc-imageconfig.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -5,7 +5,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "sc-kubeconfig.h"
+#include "lib/sc-kubeconfig.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -4,7 +4,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "sc-mountinfo.h"
+#include "node/sc-mountinfo.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -4,8 +4,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "sc-kube-client.h"
-#include "sc-watch.h"
+#include "lib/sc-kube-client.h"
+#include "lib/sc-watch.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

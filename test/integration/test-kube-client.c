@@ -12,12 +12,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "sc-informer.h"
-#include "sc-json.h"
-#include "sc-kube-client.h"
-#include "sc-kubeconfig.h"
+#include "lib/sc-informer.h"
+#include "lib/sc-json.h"
+#include "lib/sc-kube-client.h"
+#include "lib/sc-kubeconfig.h"
+#include "lib/sc-watch.h"
 #include "sc-test.h"
-#include "sc-watch.h"
 
 static struct sc_kube_config *cfg;
 static struct sc_kube_client *client;

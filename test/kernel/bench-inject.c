@@ -19,9 +19,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "sc-inject.h"
+#include "node/sc-inject.h"
+#include "node/sc-overlay.h"
 #include "sc-ktest.h"
-#include "sc-overlay.h"
 
 static bool polling(void *arg)
 {

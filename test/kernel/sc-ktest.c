@@ -17,8 +17,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "sc-kernel.h"
-#include "sc-mountinfo.h"
+#include "node/sc-kernel.h"
+#include "node/sc-mountinfo.h"
 
 char *sc_ktest_dir;
 bool sc_ktest_classic;

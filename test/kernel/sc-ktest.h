@@ -19,7 +19,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
-#include "sc-util.h"
+#include "lib/sc-util.h"
 
 extern char *sc_ktest_dir; /* the scratch directory (on a tmpfs) */
 /* SC_KTEST_CLASSIC_OVERLAY=1 in the environment: overlays are mounted with

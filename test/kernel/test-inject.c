@@ -15,12 +15,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "sc-inject.h"
+#include "node/sc-inject.h"
+#include "node/sc-mountinfo.h"
+#include "node/sc-overlay.h"
+#include "node/sc-proc.h"
+#include "node/sc-syscall.h"
 #include "sc-ktest.h"
-#include "sc-mountinfo.h"
-#include "sc-overlay.h"
-#include "sc-proc.h"
-#include "sc-syscall.h"
 #include "sc-test.h"
 
 #define must(call, errp)                                                                   \

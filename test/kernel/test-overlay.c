@@ -8,10 +8,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "sc-kernel.h"
+#include "node/sc-kernel.h"
+#include "node/sc-mountinfo.h"
+#include "node/sc-overlay.h"
 #include "sc-ktest.h"
-#include "sc-mountinfo.h"
-#include "sc-overlay.h"
 #include "sc-test.h"
 
 struct env {

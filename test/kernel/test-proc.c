@@ -12,8 +12,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "node/sc-proc.h"
 #include "sc-ktest.h"
-#include "sc-proc.h"
 #include "sc-test.h"
 
 #define POD  "6b0f3c1e-8d2a-4f5b-9c3d-2e1a0b9c8d7f"

@@ -13,10 +13,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "sc-inject.h"
+#include "node/sc-inject.h"
+#include "node/sc-overlay.h"
+#include "node/sc-proc.h"
 #include "sc-ktest.h"
-#include "sc-overlay.h"
-#include "sc-proc.h"
 #include "sc-test.h"
 
 #define must(call, errp)                                                                   \

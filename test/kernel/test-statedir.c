@@ -8,9 +8,9 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "node/sc-overlay.h"
+#include "node/sc-statedir.h"
 #include "sc-ktest.h"
-#include "sc-overlay.h"
-#include "sc-statedir.h"
 #include "sc-test.h"
 
 #define UID1 "3d4c5b6a-7988-4a1b-9c2d-3e4f5a6b7c8d"

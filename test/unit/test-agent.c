@@ -1,8 +1,8 @@
 /* The mount-helper's pure status helpers (src/mount-helper/agent.c): what it
  * applies to an instance's status, and whether a write is needed at all. */
-#include "agent.h"
-#include "sc-api.h"
-#include "sc-json.h"
+#include "lib/sc-api.h"
+#include "lib/sc-json.h"
+#include "mount-helper/agent.h"
 #include "sc-test.h"
 
 #define NODE     "node-a"

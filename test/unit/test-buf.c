@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "sc-buf.h"
+#include "lib/sc-buf.h"
 #include "sc-test.h"
 
 SC_TEST(append_and_terminate)

@@ -3,9 +3,9 @@
 #include <errno.h>
 #include <string.h>
 
-#include "sc-buf.h"
-#include "sc-cgroup.h"
-#include "sc-proc.h"
+#include "lib/sc-buf.h"
+#include "node/sc-cgroup.h"
+#include "node/sc-proc.h"
 #include "sc-test.h"
 
 #define POD_A "6b0f3c1e-8d2a-4f5b-9c3d-2e1a0b9c8d7f"

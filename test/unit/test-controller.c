@@ -2,9 +2,9 @@
 #include <jansson.h>
 #include <stdlib.h>
 
-#include "decide.h"
-#include "model.h"
-#include "pods.h"
+#include "controller/decide.h"
+#include "controller/model.h"
+#include "controller/pods.h"
 #include "sc-test.h"
 
 #define NOW          "2026-11-28T12:00:00Z"

@@ -1,6 +1,6 @@
 #include <errno.h>
 
-#include "sc-error.h"
+#include "lib/sc-error.h"
 #include "sc-test.h"
 
 static int fails_with_errno(sc_error_t *err)

@@ -1,4 +1,4 @@
-/* The image configuration of a provider's image (src/mount-helper/
+/* The image configuration of a provider's image (src/node/
  * sc-imageconfig.c): from the pod status imageID through an index or
  * manifest list, a manifest and the config blob to ENTRYPOINT, CMD, ENV,
  * WORKDIR and USER.
@@ -21,10 +21,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "sc-imageconfig.h"
-#include "sc-json.h"
+#include "lib/sc-json.h"
+#include "lib/sc-util.h"
+#include "node/sc-imageconfig.h"
 #include "sc-test.h"
-#include "sc-util.h"
 
 /* 64-character digests from a repeated one- or two-character pattern. */
 #define R2(x)     x x

@@ -4,8 +4,8 @@
 #include <errno.h>
 #include <string.h>
 
-#include "sc-informer.h"
-#include "sc-json.h"
+#include "lib/sc-informer.h"
+#include "lib/sc-json.h"
 #include "sc-test.h"
 
 static json_t *obj(const char *ns, const char *name, const char *rv)

@@ -1,8 +1,8 @@
 #include <errno.h>
 #include <string.h>
 
-#include "sc-informer.h"
-#include "sc-json.h"
+#include "lib/sc-informer.h"
+#include "lib/sc-json.h"
 #include "sc-test.h"
 
 static json_t *yaml(const char *s, unsigned flags)

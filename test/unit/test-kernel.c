@@ -4,7 +4,7 @@
 #include <string.h>
 #include <sys/utsname.h>
 
-#include "sc-kernel.h"
+#include "node/sc-kernel.h"
 #include "sc-test.h"
 
 SC_TEST(this_kernel_is_supported_and_described)

@@ -7,9 +7,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "sc-httpd.h"
-#include "sc-json.h"
-#include "sc-kube-client.h"
+#include "lib/sc-httpd.h"
+#include "lib/sc-json.h"
+#include "lib/sc-kube-client.h"
 #include "sc-test.h"
 
 SC_TEST(escape_keeps_only_unreserved)

@@ -7,7 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "sc-kubeconfig.h"
+#include "lib/sc-kubeconfig.h"
 #include "sc-test.h"
 
 static const char *data_dir(void)

@@ -4,10 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
-#include "sc-json.h"
+#include "kubectl-sc/cli.h"
+#include "kubectl-sc/yaml-out.h"
+#include "lib/sc-json.h"
 #include "sc-test.h"
-#include "yaml-out.h"
 
 enum { T_IMAGE = SC_OPT_COMMAND, T_ENV, T_WAIT, T_STDIN, T_TTY, T_LEVEL };
 

@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kubectl-sc.h"
-#include "sc-json.h"
+#include "kubectl-sc/kubectl-sc.h"
+#include "lib/sc-json.h"
 #include "sc-test.h"
 
 #define ARGV(...)                                            \

@@ -2,7 +2,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "sc-log.h"
+#include "lib/sc-log.h"
 #include "sc-test.h"
 
 /* Capture one log line through a pipe and parse it back as JSON. */

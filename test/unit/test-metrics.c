@@ -1,7 +1,7 @@
 #include <curl/curl.h>
 
-#include "sc-httpd.h"
-#include "sc-metrics.h"
+#include "lib/sc-httpd.h"
+#include "lib/sc-metrics.h"
 #include "sc-test.h"
 
 static char *render(struct sc_metrics *reg)

@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sc-buf.h"
-#include "sc-mountinfo.h"
+#include "lib/sc-buf.h"
+#include "node/sc-mountinfo.h"
 #include "sc-test.h"
 
 #define SNAP "/var/lib/containerd/io.containerd.snapshotter.v1.overlayfs/snapshots"

@@ -3,9 +3,9 @@
 #include <stdatomic.h>
 #include <time.h>
 
+#include "lib/sc-ticker.h"
+#include "lib/sc-util.h"
 #include "sc-test.h"
-#include "sc-ticker.h"
-#include "sc-util.h"
 
 static atomic_int calls;
 

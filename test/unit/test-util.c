@@ -1,8 +1,8 @@
 #include <errno.h>
 #include <limits.h>
 
+#include "lib/sc-util.h"
 #include "sc-test.h"
-#include "sc-util.h"
 
 SC_TEST(parse_long_accepts_whole_numbers)
 {

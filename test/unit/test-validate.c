@@ -1,5 +1,5 @@
+#include "lib/sc-validate.h"
 #include "sc-test.h"
-#include "sc-validate.h"
 
 #define VALID(fn, v)                                                                          \
 	do {                                                                                  \

@@ -5,9 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sc-json.h"
+#include "lib/sc-json.h"
+#include "lib/sc-watch.h"
 #include "sc-test.h"
-#include "sc-watch.h"
 
 struct seen {
 	int n;

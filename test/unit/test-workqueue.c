@@ -4,9 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/sc-util.h"
+#include "lib/sc-workqueue.h"
 #include "sc-test.h"
-#include "sc-util.h"
-#include "sc-workqueue.h"
 
 static char *must_get(struct sc_workqueue *q, long long *queued)
 {

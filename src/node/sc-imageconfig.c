@@ -1,10 +1,10 @@
-#include "sc-imageconfig.h"
+#include "node/sc-imageconfig.h"
 
 #include <errno.h>
 #include <string.h>
 
-#include "sc-buf.h"
-#include "sc-json.h"
+#include "lib/sc-buf.h"
+#include "lib/sc-json.h"
 
 static bool is_hex64(const char *s, size_t len)
 {

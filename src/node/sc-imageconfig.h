@@ -12,7 +12,7 @@
 
 #include <jansson.h>
 
-#include "sc-error.h"
+#include "lib/sc-error.h"
 
 #define SC_IMAGE_BLOB_MAX (4u << 20)
 

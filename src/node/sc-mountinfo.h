@@ -12,7 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "sc-error.h"
+#include "lib/sc-error.h"
 
 /* Caps on what a mountinfo file may contain. A node with a few hundred pods
  * has a few thousand mounts; an overlay line with 128 layers of 200-byte paths

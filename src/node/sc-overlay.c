@@ -1,4 +1,4 @@
-#include "sc-overlay.h"
+#include "node/sc-overlay.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -8,13 +8,13 @@
 #include <sys/mount.h>
 #include <unistd.h>
 
-#include "sc-buf.h"
-#include "sc-kernel.h"
-#include "sc-mountinfo.h"
-#include "sc-proc.h"
-#include "sc-syscall.h"
-#include "sc-util.h"
-#include "sc-validate.h"
+#include "lib/sc-buf.h"
+#include "lib/sc-util.h"
+#include "lib/sc-validate.h"
+#include "node/sc-kernel.h"
+#include "node/sc-mountinfo.h"
+#include "node/sc-proc.h"
+#include "node/sc-syscall.h"
 
 const char *const sc_overlay_options[][2] = {
     {"index", "off"}, {"metacopy", "off"}, {"redirect_dir", "off"}, {"xino", "auto"}, {NULL, NULL},

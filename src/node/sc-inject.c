@@ -1,4 +1,4 @@
-#include "sc-inject.h"
+#include "node/sc-inject.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -10,11 +10,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "sc-mountinfo.h"
-#include "sc-proc.h"
-#include "sc-syscall.h"
-#include "sc-util.h"
-#include "sc-validate.h"
+#include "lib/sc-util.h"
+#include "lib/sc-validate.h"
+#include "node/sc-mountinfo.h"
+#include "node/sc-proc.h"
+#include "node/sc-syscall.h"
 
 #define SC_INJECT_MAX_PATHS 256u
 

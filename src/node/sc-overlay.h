@@ -19,7 +19,7 @@
 #ifndef SC_OVERLAY_H
 #define SC_OVERLAY_H
 
-#include "sc-error.h"
+#include "lib/sc-error.h"
 
 /* The options every overlay of ours is mounted with, as fsconfig key/value. */
 extern const char *const sc_overlay_options[][2];

@@ -29,7 +29,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
-#include "sc-error.h"
+#include "lib/sc-error.h"
 
 /* The container paths cloned by default, in order. */
 extern const char *const sc_inject_default_paths[];

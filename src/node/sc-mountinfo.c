@@ -1,11 +1,11 @@
-#include "sc-mountinfo.h"
+#include "node/sc-mountinfo.h"
 
 #include <errno.h>
 #include <string.h>
 
-#include "sc-buf.h"
-#include "sc-util.h"
-#include "sc-validate.h"
+#include "lib/sc-buf.h"
+#include "lib/sc-util.h"
+#include "lib/sc-validate.h"
 
 static bool is_octal(char c)
 {
@@ -471,15 +471,12 @@ static bool is_clean_relative(const char *p)
 	}
 }
 
-int sc_mount_overlay_layers(const struct sc_mount *m, struct sc_overlay_layers *out,
-			    sc_error_t *err)
+/* The layer options of overlay mount m into l: one lowerdir= (split on
+ * unescaped ':') or one lowerdir+= per layer, upperdir= and workdir=; sets
+ * *np to the number of lowerdirs. */
+static int overlay_options(const struct sc_mount *m, struct sc_overlay_layers *l, size_t *np,
+			   sc_error_t *err)
 {
-	memset(out, 0, sizeof(*out));
-	if (strcmp(m->fstype, "overlay") != 0)
-		return sc_error_make(err, EINVAL, "mount %d at %s is %s, not overlay", m->id,
-				     m->mount_point, m->fstype);
-	cleanup_overlay_layers struct sc_overlay_layers l = {0};
-	l.lowerdirs = sc_xzalloc(sizeof(char *));
 	size_t n = 0;
 	bool legacy = false, added = false;
 	for (size_t i = 0; m->super_options[i] != NULL; i++) {
@@ -493,9 +490,9 @@ int sc_mount_overlay_layers(const struct sc_mount *m, struct sc_overlay_layers *
 			cleanup_strv char **parts = NULL;
 			if (sc_overlay_split_lowerdir(o + 9, &parts, err) < 0)
 				return sc_error_wrap(err, "overlay at %s", m->mount_point);
-			sc_strv_free(l.lowerdirs);
-			l.lowerdirs = steal_pointer(&parts);
-			n = sc_strv_len(l.lowerdirs);
+			sc_strv_free(l->lowerdirs);
+			l->lowerdirs = steal_pointer(&parts);
+			n = sc_strv_len(l->lowerdirs);
 		} else if (sc_str_has_prefix(o, "lowerdir+=")) {
 			if (legacy)
 				return sc_error_make(
@@ -509,41 +506,40 @@ int sc_mount_overlay_layers(const struct sc_mount *m, struct sc_overlay_layers *
 				return sc_error_make(err, E2BIG,
 						     "overlay at %s: more than %u layers",
 						     m->mount_point, SC_OVERLAY_MAX_LAYERS);
-			l.lowerdirs = sc_xrealloc(l.lowerdirs, (n + 2) * sizeof(char *));
-			l.lowerdirs[n++] = sc_xstrdup(o + 10);
-			l.lowerdirs[n] = NULL;
+			l->lowerdirs = sc_xrealloc(l->lowerdirs, (n + 2) * sizeof(char *));
+			l->lowerdirs[n++] = sc_xstrdup(o + 10);
+			l->lowerdirs[n] = NULL;
 		} else if (sc_str_has_prefix(o, "datadir+=")) {
 			return sc_error_make(err, ENOTSUP,
 					     "overlay at %s: data-only layers are not supported",
 					     m->mount_point);
 		} else if (sc_str_has_prefix(o, "upperdir=")) {
-			if (l.upperdir != NULL)
+			if (l->upperdir != NULL)
 				return sc_error_make(err, EINVAL,
 						     "overlay at %s: upperdir given twice",
 						     m->mount_point);
-			l.upperdir = overlay_unescape(o + 9);
+			l->upperdir = overlay_unescape(o + 9);
 		} else if (sc_str_has_prefix(o, "workdir=")) {
-			if (l.workdir != NULL)
+			if (l->workdir != NULL)
 				return sc_error_make(err, EINVAL,
 						     "overlay at %s: workdir given twice",
 						     m->mount_point);
-			l.workdir = overlay_unescape(o + 8);
+			l->workdir = overlay_unescape(o + 8);
 		}
 	}
-	if (n == 0)
-		return sc_error_make(err, EINVAL, "overlay at %s has no lowerdir", m->mount_point);
-	if ((l.upperdir == NULL) != (l.workdir == NULL))
-		return sc_error_make(err, EINVAL,
-				     "overlay at %s: upperdir and workdir must come together",
-				     m->mount_point);
-	if (l.upperdir != NULL) {
-		if (sc_validate_abs_path("overlay upperdir", l.upperdir, err) < 0 ||
-		    sc_validate_abs_path("overlay workdir", l.workdir, err) < 0)
-			return sc_error_wrap(err, "overlay at %s", m->mount_point);
-	}
+	*np = n;
+	return 0;
+}
+
+/* Every relative lowerdir of l made absolute: against the mount's source
+ * (our own overlays) or the snapshots directory above upperdir
+ * (containerd's); every lowerdir validated. */
+static int resolve_lowerdirs(const struct sc_mount *m, struct sc_overlay_layers *l, size_t n,
+			     sc_error_t *err)
+{
 	cleanup_free char *snapshots = NULL;
 	for (size_t i = 0; i < n; i++) {
-		char *d = l.lowerdirs[i];
+		char *d = l->lowerdirs[i];
 		if (d[0] == '/') {
 			if (sc_validate_abs_path("overlay lowerdir", d, err) < 0)
 				return sc_error_wrap(err, "overlay at %s", m->mount_point);
@@ -565,17 +561,17 @@ int sc_mount_overlay_layers(const struct sc_mount *m, struct sc_overlay_layers *
 			    strcmp(m->source, "/") == 0 ? sc_xstrdup("") : sc_xstrdup(m->source);
 		}
 		if (snapshots == NULL) {
-			if (l.upperdir == NULL)
+			if (l->upperdir == NULL)
 				return sc_error_make(err, EINVAL,
 						     "overlay at %s: relative lowerdir \"%s\" "
 						     "but no upperdir to resolve it against",
 						     m->mount_point, d);
-			snapshots = snapshot_root_of(l.upperdir);
+			snapshots = snapshot_root_of(l->upperdir);
 			if (snapshots == NULL)
 				return sc_error_make(err, EINVAL,
 						     "overlay at %s: relative lowerdir \"%s\" but "
 						     "upperdir \"%s\" is not <snapshots>/<id>/fs",
-						     m->mount_point, d, l.upperdir);
+						     m->mount_point, d, l->upperdir);
 		}
 		char *abs = sc_xasprintf("%s/%s", snapshots, d);
 		if (sc_validate_abs_path("overlay lowerdir", abs, err) < 0) {
@@ -583,8 +579,36 @@ int sc_mount_overlay_layers(const struct sc_mount *m, struct sc_overlay_layers *
 			return sc_error_wrap(err, "overlay at %s", m->mount_point);
 		}
 		free(d);
-		l.lowerdirs[i] = abs;
+		l->lowerdirs[i] = abs;
 	}
+	return 0;
+}
+
+int sc_mount_overlay_layers(const struct sc_mount *m, struct sc_overlay_layers *out,
+			    sc_error_t *err)
+{
+	memset(out, 0, sizeof(*out));
+	if (strcmp(m->fstype, "overlay") != 0)
+		return sc_error_make(err, EINVAL, "mount %d at %s is %s, not overlay", m->id,
+				     m->mount_point, m->fstype);
+	cleanup_overlay_layers struct sc_overlay_layers l = {0};
+	l.lowerdirs = sc_xzalloc(sizeof(char *));
+	size_t n = 0;
+	if (overlay_options(m, &l, &n, err) < 0)
+		return -1;
+	if (n == 0)
+		return sc_error_make(err, EINVAL, "overlay at %s has no lowerdir", m->mount_point);
+	if ((l.upperdir == NULL) != (l.workdir == NULL))
+		return sc_error_make(err, EINVAL,
+				     "overlay at %s: upperdir and workdir must come together",
+				     m->mount_point);
+	if (l.upperdir != NULL) {
+		if (sc_validate_abs_path("overlay upperdir", l.upperdir, err) < 0 ||
+		    sc_validate_abs_path("overlay workdir", l.workdir, err) < 0)
+			return sc_error_wrap(err, "overlay at %s", m->mount_point);
+	}
+	if (resolve_lowerdirs(m, &l, n, err) < 0)
+		return -1;
 	*out = l;
 	memset(&l, 0, sizeof(l));
 	return 0;

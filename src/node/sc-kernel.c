@@ -1,4 +1,4 @@
-#include "sc-kernel.h"
+#include "node/sc-kernel.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -10,9 +10,9 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
-#include "sc-proc.h"
-#include "sc-syscall.h"
-#include "sc-util.h"
+#include "lib/sc-util.h"
+#include "node/sc-proc.h"
+#include "node/sc-syscall.h"
 
 static struct sc_kernel kernel;
 static bool force_classic;

@@ -18,7 +18,7 @@
 
 #include <stdbool.h>
 
-#include "sc-error.h"
+#include "lib/sc-error.h"
 
 struct sc_kernel {
 	char release[65];       /* uname -r */

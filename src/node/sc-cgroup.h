@@ -15,7 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "sc-error.h"
+#include "lib/sc-error.h"
 
 #define SC_CGROUP_MAX_BYTES (64u * 1024)
 #define SC_CGROUP_MAX_LINES 64u

@@ -15,8 +15,8 @@
 #ifndef SC_STATEDIR_H
 #define SC_STATEDIR_H
 
-#include "sc-api.h"
-#include "sc-error.h"
+#include "lib/sc-api.h"
+#include "lib/sc-error.h"
 
 /* Refuse requested unless it is exactly one of the allowed prefixes (a
  * NULL-terminated list; NULL means just the default). Both must be absolute,

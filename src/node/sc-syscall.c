@@ -1,4 +1,4 @@
-#include "sc-syscall.h"
+#include "node/sc-syscall.h"
 
 #include <errno.h>
 #include <fcntl.h>

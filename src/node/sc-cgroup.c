@@ -1,10 +1,10 @@
-#include "sc-cgroup.h"
+#include "node/sc-cgroup.h"
 
 #include <errno.h>
 #include <string.h>
 
-#include "sc-util.h"
-#include "sc-validate.h"
+#include "lib/sc-util.h"
+#include "lib/sc-validate.h"
 
 void sc_cgroup_free(struct sc_cgroup *cg)
 {

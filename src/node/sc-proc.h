@@ -11,7 +11,7 @@
 
 #include <sys/types.h>
 
-#include "sc-error.h"
+#include "lib/sc-error.h"
 
 struct sc_container_process {
 	pid_t pid;                     /* in the mount-helper's PID namespace */

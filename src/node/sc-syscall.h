@@ -13,7 +13,7 @@
 #include <sys/types.h>
 #include <unistd.h>
 
-#include "sc-error.h"
+#include "lib/sc-error.h"
 
 #ifndef SYS_openat2
 #define SYS_openat2 437

@@ -1,4 +1,4 @@
-#include "sc-statedir.h"
+#include "node/sc-statedir.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -9,10 +9,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "sc-mountinfo.h"
-#include "sc-syscall.h"
-#include "sc-util.h"
-#include "sc-validate.h"
+#include "lib/sc-util.h"
+#include "lib/sc-validate.h"
+#include "node/sc-mountinfo.h"
+#include "node/sc-syscall.h"
 
 /* Deepest directory nesting the removal walks. The walk holds one fd whatever
  * the depth (it climbs back with ".."), so this only bounds memory and time. */
@@ -315,18 +315,105 @@ static int scan_dir(int fd, dev_t root_dev, const char *what, char **subdir, sc_
 	return ret;
 }
 
+/* The walk of sc_remove_tree_contents: the directories from the top one
+ * (lv[0]) down to the current one (lv[depth], open as cur). */
+struct walk {
+	struct level *lv;
+	size_t alloc, depth;
+	int cur;
+	dev_t dev; /* the top directory's filesystem: never left */
+	const char *what;
+};
+
+/* Into subdirectory sub (taken) of the current directory. */
+static int descend(struct walk *w, char *sub, sc_error_t *err)
+{
+	if (w->depth + 1 >= SC_REMOVE_MAX_DEPTH) {
+		free(sub);
+		return sc_error_make(err, ELOOP, "%s is nested deeper than %u levels", w->what,
+				     SC_REMOVE_MAX_DEPTH);
+	}
+	/* O_NOFOLLOW + RESOLVE_NO_SYMLINKS: if the entry was swapped for a
+	 * symlink since the scan, this fails; RESOLVE_NO_XDEV: a mount point
+	 * fails too. */
+	int child = sc_sys_openat2(w->cur, sub, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0,
+				   SC_RESOLVE_OWNED);
+	if (child < 0) {
+		int ret = sc_error_make_errno(err, "opening %s in %s", sub, w->what);
+		free(sub);
+		return ret;
+	}
+	struct stat cst;
+	if (fstat(child, &cst) < 0 || cst.st_dev != w->dev) {
+		close(child);
+		int ret = sc_error_make(err, EXDEV, "%s: %s crosses a mount", w->what, sub);
+		free(sub);
+		return ret;
+	}
+	if (w->depth + 2 > w->alloc) {
+		w->alloc *= 2;
+		w->lv = sc_xrealloc(w->lv, w->alloc * sizeof(*w->lv));
+	}
+	w->depth++;
+	w->lv[w->depth].name = sub;
+	w->lv[w->depth].dev = cst.st_dev;
+	w->lv[w->depth].ino = cst.st_ino;
+	close(w->cur);
+	w->cur = child;
+	return 0;
+}
+
+/* Back up from the (emptied) current directory, removing it. */
+static int climb(struct walk *w, sc_error_t *err)
+{
+	struct level *lv = w->lv;
+	size_t depth = w->depth;
+	/* Climb back with "..", then make sure we landed where we came from:
+	 * if a directory was moved meanwhile, stop rather than delete in a
+	 * place we did not walk into. */
+	int parent = sc_sys_openat2(w->cur, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0,
+				    RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV);
+	struct stat pst;
+	if (parent < 0 || fstat(parent, &pst) < 0 || pst.st_dev != lv[depth - 1].dev ||
+	    pst.st_ino != lv[depth - 1].ino) {
+		if (parent >= 0)
+			close(parent);
+		return sc_error_make(err, ESTALE,
+				     "%s: a directory moved while it was being removed", w->what);
+	}
+	struct stat est;
+	if (fstatat(parent, lv[depth].name, &est, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    S_ISDIR(est.st_mode) && est.st_dev == lv[depth].dev && est.st_ino == lv[depth].ino) {
+		if (unlinkat(parent, lv[depth].name, AT_REMOVEDIR) < 0 && errno != ENOENT &&
+		    errno != ENOTEMPTY) {
+			int ret = sc_error_make_errno(err, "removing directory %s in %s",
+						      lv[depth].name, w->what);
+			close(parent);
+			return ret;
+		}
+		/* ENOTEMPTY: something was added meanwhile; the parent's next
+		 * scan finds it again. */
+	}
+	free(lv[depth].name);
+	lv[depth].name = NULL;
+	w->depth--;
+	close(w->cur);
+	w->cur = parent;
+	return 0;
+}
+
 int sc_remove_tree_contents(int dirfd, const char *what, sc_error_t *err)
 {
 	struct stat rst;
 	if (fstat(dirfd, &rst) < 0)
 		return sc_error_make_errno(err, "stat %s", what);
-	size_t alloc = 16, depth = 0;
-	struct level *lv = sc_xzalloc(alloc * sizeof(*lv));
-	lv[0].dev = rst.st_dev;
-	lv[0].ino = rst.st_ino;
-	int cur = fcntl(dirfd, F_DUPFD_CLOEXEC, 3);
-	if (cur < 0) {
-		free_levels(lv, 1);
+	struct walk w = {.alloc = 16, .dev = rst.st_dev, .what = what};
+	w.lv = sc_xzalloc(w.alloc * sizeof(*w.lv));
+	w.lv[0].dev = rst.st_dev;
+	w.lv[0].ino = rst.st_ino;
+	w.cur = fcntl(dirfd, F_DUPFD_CLOEXEC, 3);
+	if (w.cur < 0) {
+		free_levels(w.lv, 1);
 		return sc_error_make_errno(err, "dup");
 	}
 	int ret = 0;
@@ -337,88 +424,26 @@ int sc_remove_tree_contents(int dirfd, const char *what, sc_error_t *err)
 			break;
 		}
 		char *sub = NULL;
-		if (scan_dir(cur, rst.st_dev, what, &sub, err) < 0) {
+		if (scan_dir(w.cur, rst.st_dev, what, &sub, err) < 0) {
 			ret = -1;
 			break;
 		}
 		if (sub != NULL) {
-			if (depth + 1 >= SC_REMOVE_MAX_DEPTH) {
-				free(sub);
-				ret =
-				    sc_error_make(err, ELOOP, "%s is nested deeper than %u levels",
-						  what, SC_REMOVE_MAX_DEPTH);
+			if (descend(&w, sub, err) < 0) {
+				ret = -1;
 				break;
 			}
-			/* O_NOFOLLOW + RESOLVE_NO_SYMLINKS: if the entry was
-			 * swapped for a symlink since the scan, this fails;
-			 * RESOLVE_NO_XDEV: a mount point fails too. */
-			int child = sc_sys_openat2(cur, sub,
-						   O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC,
-						   0, SC_RESOLVE_OWNED);
-			if (child < 0) {
-				ret = sc_error_make_errno(err, "opening %s in %s", sub, what);
-				free(sub);
-				break;
-			}
-			struct stat cst;
-			if (fstat(child, &cst) < 0 || cst.st_dev != rst.st_dev) {
-				close(child);
-				ret =
-				    sc_error_make(err, EXDEV, "%s: %s crosses a mount", what, sub);
-				free(sub);
-				break;
-			}
-			if (depth + 2 > alloc) {
-				alloc *= 2;
-				lv = sc_xrealloc(lv, alloc * sizeof(*lv));
-			}
-			depth++;
-			lv[depth].name = sub;
-			lv[depth].dev = cst.st_dev;
-			lv[depth].ino = cst.st_ino;
-			close(cur);
-			cur = child;
 			continue;
 		}
-		if (depth == 0)
+		if (w.depth == 0)
 			break;
-		/* Climb back with "..", then make sure we landed where we came
-		 * from: if a directory was moved meanwhile, stop rather than
-		 * delete in a place we did not walk into. */
-		int parent =
-		    sc_sys_openat2(cur, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0,
-				   RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV);
-		struct stat pst;
-		if (parent < 0 || fstat(parent, &pst) < 0 || pst.st_dev != lv[depth - 1].dev ||
-		    pst.st_ino != lv[depth - 1].ino) {
-			if (parent >= 0)
-				close(parent);
-			ret = sc_error_make(
-			    err, ESTALE, "%s: a directory moved while it was being removed", what);
+		if (climb(&w, err) < 0) {
+			ret = -1;
 			break;
 		}
-		struct stat est;
-		if (fstatat(parent, lv[depth].name, &est, AT_SYMLINK_NOFOLLOW) == 0 &&
-		    S_ISDIR(est.st_mode) && est.st_dev == lv[depth].dev &&
-		    est.st_ino == lv[depth].ino) {
-			if (unlinkat(parent, lv[depth].name, AT_REMOVEDIR) < 0 && errno != ENOENT &&
-			    errno != ENOTEMPTY) {
-				ret = sc_error_make_errno(err, "removing directory %s in %s",
-							  lv[depth].name, what);
-				close(parent);
-				break;
-			}
-			/* ENOTEMPTY: something was added meanwhile; the
-			 * parent's next scan finds it again. */
-		}
-		free(lv[depth].name);
-		lv[depth].name = NULL;
-		depth--;
-		close(cur);
-		cur = parent;
 	}
-	close(cur);
-	free_levels(lv, depth + 1);
+	close(w.cur);
+	free_levels(w.lv, w.depth + 1);
 	return ret;
 }
 

@@ -1,4 +1,4 @@
-#include "sc-proc.h"
+#include "node/sc-proc.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -13,10 +13,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "sc-buf.h"
-#include "sc-cgroup.h"
-#include "sc-syscall.h"
-#include "sc-util.h"
+#include "lib/sc-buf.h"
+#include "lib/sc-util.h"
+#include "node/sc-cgroup.h"
+#include "node/sc-syscall.h"
 
 #define SC_STAT_MAX_BYTES 4096u
 
