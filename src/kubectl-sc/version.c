@@ -48,7 +48,7 @@ static int run(const struct sc_command *cmd, int argc, char **argv)
 	if (r == 0 && !res.help && res.n_positional > 0)
 		r = sc_error_make(&err, EINVAL, "version takes no arguments");
 	if (r == 0 && !res.help)
-		r = sc_no_all_namespaces(&o.g, &err);
+		r = sc_no_all_namespaces(&o.g, "version", &err);
 	int rc = sc_parse_outcome(cmd, r, &res, &err);
 	if (rc >= 0)
 		return rc;
