@@ -405,6 +405,7 @@ t_create_applies() {
 	expect_rc 0
 	expect_contains "$out" "stoppablecontainer/applied unchanged"
 	# the field manager is ours, as kubectl apply's is kubectl's
+	o=$(kn get "$RES" applied -o json --show-managed-fields)
 	[[ $(jq -r '[.metadata.managedFields[] | select(.manager == "kubectl-sc" and .operation == "Apply")] | length' <<<"$o") == 1 ]] ||
 		fail "managedFields: $(jq -c '[.metadata.managedFields[] | [.manager, .operation]]' <<<"$o")"
 }
