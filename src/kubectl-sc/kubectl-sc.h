@@ -273,8 +273,9 @@ int sc_exec_parse(bool is_logs, int argc, char **argv, struct sc_exec_opts *o,
 		  struct sc_cli_result *res, sc_error_t *err);
 /* -c NAME: the workload container is the only one a user can reach. It is
  * "workload" in the pod, and the template may give it a name of its own
- * (spec.template.container.name); either is accepted, anything else is
- * refused with the names that are. */
+ * (spec.template.container.name, or the name of the one container of a
+ * Pod-shaped template, spec.template.spec.containers); either is accepted,
+ * anything else is refused with the names that are. */
 int sc_exec_check_container(const json_t *obj, const char *container, sc_error_t *err);
 /* The kubectl command line exec/logs run (NULL-terminated, owned). */
 char **sc_exec_kubectl_argv(const struct sc_exec_opts *o, const char *kubectl, const char *ns,

@@ -710,6 +710,14 @@ SC_TEST(exec_container_names)
 	sc_error_release(&err);
 	SC_ASSERT_INT_EQ(sc_exec_check_container(named, "nginx2", &err), -1);
 	SC_ASSERT_STR_CONTAINS(sc_error_message(err), "its one container is \"nginx\"");
+	sc_error_release(&err);
+	cleanup_json json_t *pod_shaped =
+	    parse_json("{\"metadata\":{\"name\":\"p\"},\"spec\":{\"template\":{\"spec\":"
+		       "{\"containers\":[{\"name\":\"app\",\"image\":\"x\"}]}}}}");
+	SC_ASSERT_INT_EQ(sc_exec_check_container(pod_shaped, "app", &err), 0);
+	SC_ASSERT_INT_EQ(sc_exec_check_container(pod_shaped, "workload", &err), 0);
+	SC_ASSERT_INT_EQ(sc_exec_check_container(pod_shaped, "db", &err), -1);
+	SC_ASSERT_STR_CONTAINS(sc_error_message(err), "its one container is \"app\"");
 }
 
 SC_TEST(logs_parse)
