@@ -173,7 +173,7 @@ const struct sc_command sc_cmd_completion = {
 	"which is installed beside kubectl-sc (it must be on PATH too).\n",
     .examples = "  source <(kubectl sc completion bash)\n"
 		"  kubectl sc completion zsh > \"${fpath[1]}/_kubectl-sc\"\n"
-		"  kubectl sc completion fish > ~/.config/fish/completions/kubectl-sc.fish\n"
+		"  kubectl sc completion fish | source\n"
 		"  kubectl sc completion powershell | Out-String | Invoke-Expression\n",
     .run = run_completion,
 };
