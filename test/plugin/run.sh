@@ -36,6 +36,9 @@ if [[ -z ${KUBECTL:-} ]]; then
 fi
 export KUBECTL # exec/logs hand over to it
 SC=${KUBECTL_SC:-$root/build/src/kubectl-sc/kubectl-sc}
+# A relative KUBECTL_SC is relative to where the script was started (the
+# tests symlink it from elsewhere).
+[[ $SC == /* ]] || SC=$OLDPWD/$SC
 IMAGE=${SC_TEST_IMAGE:-sc-test/busybox:1}
 GROUP=stoppablecontainer.xtlsoft.top
 RES=stoppablecontainers.$GROUP
