@@ -349,7 +349,7 @@ AGE = col("Age", ".metadata.creationTimestamp", "date")
 
 CRDS = {
     "stoppablecontainer.xtlsoft.top_stoppablecontainers.yaml": crd(
-        "StoppableContainer", "stoppablecontainers", "stoppablecontainer", "sc", SC_SCHEMA, [
+        "StoppableContainer", "stoppablecontainers", "stoppablecontainer", "stc", SC_SCHEMA, [
             col("Running", ".spec.running", "boolean"),
             col("Phase", ".status.phase"),
             col("Node", ".status.nodeName"),
@@ -359,7 +359,7 @@ CRDS = {
         ]),
     "stoppablecontainer.xtlsoft.top_stoppablecontainerinstances.yaml": crd(
         "StoppableContainerInstance", "stoppablecontainerinstances", "stoppablecontainerinstance",
-        "sci", SCI_SCHEMA, [
+        "stci", SCI_SCHEMA, [
             col("Running", ".spec.running", "boolean"),
             col("Phase", ".status.phase"),
             col("Node", ".status.nodeName"),
@@ -473,11 +473,6 @@ def render_docs():
         out += [f"## {names['kind']}", "",
                 f"Short name `{names['shortNames'][0]}`, plural `{names['plural']}`. "
                 + schema["description"], "",
-                *(["> `sc` is also the built-in short name of StorageClass, and kubectl "
-                   "prefers built-in resources: `kubectl get sc` lists StorageClasses (with "
-                   "a warning). Use `kubectl get stoppablecontainers` (or the singular), "
-                   "`kubectl get sc.stoppablecontainer.xtlsoft.top`, or `kubectl sc list`.", ""]
-                  if names["shortNames"][0] == "sc" else []),
                 "Printer columns: " + ", ".join(
                     f"{c['name'].upper()} (`{c['jsonPath']}`{', wide' if c.get('priority') else ''})"
                     for c in ver["additionalPrinterColumns"]) + ".", "",

@@ -232,6 +232,13 @@ int sc_cli_parse(int argc, char *const argv[], int first, const struct sc_cli_op
 		 sc_cli_set_fn set, void *ctx, struct sc_global_opts *global,
 		 struct sc_cli_result *out, sc_error_t *err)
 {
+	return sc_cli_parse_until(argc, argv, first, 0, options, set, ctx, global, out, err);
+}
+
+int sc_cli_parse_until(int argc, char *const argv[], int first, size_t max_positional,
+		       const struct sc_cli_option *options, sc_cli_set_fn set, void *ctx,
+		       struct sc_global_opts *global, struct sc_cli_result *out, sc_error_t *err)
+{
 	*out = (struct sc_cli_result){0};
 	push(&out->positional, &out->n_positional, NULL);
 	out->n_positional = 0;
@@ -249,6 +256,10 @@ int sc_cli_parse(int argc, char *const argv[], int first, const struct sc_cli_op
 			r = parse_long_flag(argc, argv, &i, options, set, ctx, global, out, err);
 		} else if (a[0] == '-' && a[1] != '\0') {
 			r = parse_short_flags(argc, argv, &i, options, set, ctx, global, out, err);
+		} else if (max_positional > 0 && out->n_positional == max_positional) {
+			for (int k = i; k < argc; k++)
+				push(&out->rest, &out->n_rest, argv[k]);
+			break;
 		} else {
 			push(&out->positional, &out->n_positional, a);
 		}

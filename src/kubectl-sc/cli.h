@@ -87,6 +87,13 @@ void sc_cleanup_cli_resultp(struct sc_cli_result *r);
 int sc_cli_parse(int argc, char *const argv[], int first, const struct sc_cli_option *options,
 		 sc_cli_set_fn set, void *ctx, struct sc_global_opts *global,
 		 struct sc_cli_result *out, sc_error_t *err);
+/* The same, but after max_positional positional arguments the next
+ * positional word and everything after it are the rest, as if "--" came
+ * before it (has_dashdash stays false): `exec NAME ls -la` keeps the
+ * command's own flags. 0: no limit (sc_cli_parse). */
+int sc_cli_parse_until(int argc, char *const argv[], int first, size_t max_positional,
+		       const struct sc_cli_option *options, sc_cli_set_fn set, void *ctx,
+		       struct sc_global_opts *global, struct sc_cli_result *out, sc_error_t *err);
 
 /* Go's strconv.ParseBool: 1 t T TRUE true True, 0 f F FALSE false False. */
 int sc_cli_parse_bool(const char *what, const char *s, bool *out, sc_error_t *err);

@@ -6,6 +6,7 @@
 
 #include "kubectl-sc/kubectl-sc.h"
 #include "kubectl-sc/yaml-out.h"
+#include "lib/sc-buf.h"
 #include "lib/sc-json.h"
 #include "lib/sc-log.h"
 #include "lib/sc-util.h"
@@ -65,7 +66,9 @@ void sc_main_help(FILE *f)
 	}
 	fputs("\nGlobal flags:\n", f);
 	sc_cli_print_options(f, sc_global_options);
-	fputs("\nRun 'kubectl sc COMMAND --help' for the flags of a command.\n", f);
+	fputs("\nRun 'kubectl sc COMMAND --help' for the flags of a command;\n"
+	      "'kubectl sc --version' prints the plugin's version.\n",
+	      f);
 }
 
 static const struct sc_cli_option *global_long(const char *name, size_t len)
@@ -97,6 +100,12 @@ int sc_find_command(int argc, char *const argv[], int *index, sc_error_t *err)
 			const char *eq = strchr(a + 2, '=');
 			size_t len = eq ? (size_t)(eq - a - 2) : strlen(a + 2);
 			const struct sc_cli_option *o = global_long(a + 2, len);
+			/* `kubectl sc --version` (cobra's root flag): it stands
+			 * for the command word. */
+			if (o == NULL && eq == NULL && strcmp(a + 2, "version") == 0) {
+				*index = i;
+				return 0;
+			}
 			if (o == NULL)
 				return sc_error_make(err, EINVAL, "unknown flag: --%.*s", (int)len,
 						     a + 2);
@@ -152,24 +161,33 @@ int sc_parse_outcome(const struct sc_command *cmd, int r, const struct sc_cli_re
 	return -1;
 }
 
-int sc_no_all_namespaces(const struct sc_global_opts *g, sc_error_t *err)
+int sc_no_all_namespaces(const struct sc_global_opts *g, const char *cmd, sc_error_t *err)
 {
 	if (g->all_namespaces)
-		return sc_error_make(err, EINVAL, "--all-namespaces (-A) is only valid for list");
+		return sc_error_make(
+		    err, EINVAL,
+		    "--all-namespaces (-A) does not apply to %s, which acts in one "
+		    "namespace: give it with -n NAMESPACE (-A works with list, "
+		    "status and logs)",
+		    cmd);
 	return 0;
 }
 
 int sc_parse_in_namespace(int argc, char **argv, const struct sc_cli_option *options,
-			  sc_cli_set_fn set, void *ctx, struct sc_global_opts *g, bool refuse_rest,
+			  sc_cli_set_fn set, void *ctx, struct sc_global_opts *g, unsigned flags,
 			  struct sc_cli_result *res, sc_error_t *err)
 {
-	if (sc_cli_parse(argc, argv, 1, options, set, ctx, g, res, err) < 0)
+	size_t max_positional = (flags & SC_PARSE_COMMAND_AFTER_NAME) ? 1 : 0;
+	if (sc_cli_parse_until(argc, argv, 1, max_positional, options, set, ctx, g, res, err) < 0)
 		return -1;
 	if (res->help)
 		return 0;
-	if (sc_no_all_namespaces(g, err) < 0)
+	if (!(flags & SC_PARSE_ALL_NAMESPACES) && sc_no_all_namespaces(g, argv[0], err) < 0)
 		return -1;
-	if (refuse_rest && res->has_dashdash)
+	if (g->all_namespaces && g->namespace != NULL)
+		return sc_error_make(err, EINVAL,
+				     "give either -n NAMESPACE or --all-namespaces (-A), not both");
+	if ((flags & SC_PARSE_REFUSE_REST) && res->has_dashdash)
 		return sc_error_make(err, EINVAL, "%s takes no command after --", argv[0]);
 	return 0;
 }
@@ -275,6 +293,8 @@ int sc_session_open(const struct sc_global_opts *g, struct sc_session *s, sc_err
 
 void sc_session_close(struct sc_session *s)
 {
+	free(s->ns_found);
+	s->ns_found = NULL;
 	sc_kube_client_free(s->client);
 	sc_kube_config_free(s->cfg);
 	s->client = NULL;
@@ -348,6 +368,47 @@ int sc_not_found_error(struct sc_session *s, const char *name, sc_error_t *err)
 	return sc_error_make_http(err, 404, "NotFound",
 				  "stoppablecontainer \"%s\" not found in namespace \"%s\"", name,
 				  s->ns);
+}
+
+int sc_find_namespace(struct sc_session *s, const char *name, sc_error_t *err)
+{
+	cleanup_free char *selector = sc_xasprintf("metadata.name=%s", name);
+	struct sc_kube_list_options lo = {.field_selector = selector};
+	cleanup_json json_t *list = NULL;
+	if (sc_kube_list(s->client, &sc_kube_stoppablecontainers, NULL, &lo, &list, err) < 0) {
+		sc_api_missing_error(s, err);
+		return -1;
+	}
+	json_t *items = json_object_get(list, "items");
+	size_t n = json_array_size(items);
+	if (n == 0)
+		return sc_error_make_http(err, 404, "NotFound",
+					  "stoppablecontainer \"%s\" not found in any namespace",
+					  name);
+	if (n > 1) {
+		struct sc_buf b = SC_BUF_INIT((size_t)-2);
+		size_t i;
+		json_t *item;
+		json_array_foreach (items, i, item) {
+			const char *ns = sc_json_namespace(item);
+			sc_buf_printf(&b, NULL, "%s%s", i ? ", " : "", ns ? ns : "?");
+		}
+		cleanup_free char *names = sc_buf_steal(&b);
+		return sc_error_make(
+		    err, EEXIST,
+		    "stoppablecontainer \"%s\" exists in %zu namespaces (%s): pick "
+		    "one with -n NAMESPACE",
+		    name, n, names);
+	}
+	const char *ns = sc_json_namespace(json_array_get(items, 0));
+	if (ns == NULL)
+		return sc_error_make(err, EPROTO, "the server listed \"%s\" without a namespace",
+				     name);
+	free(s->ns_found);
+	s->ns_found = sc_xstrdup(ns);
+	s->ns = s->ns_found;
+	sc_debug(1, "-A: stoppablecontainer %s is in namespace %s", name, ns);
+	return 0;
 }
 
 int sc_get_container(struct sc_session *s, const char *name, json_t **out, sc_error_t *err)

@@ -1,4 +1,4 @@
-/* kubectl sc completion bash|zsh, kubectl sc help [COMMAND], and the hidden
+/* kubectl sc completion bash|zsh|fish|powershell, kubectl sc help [COMMAND], and the hidden
  * `__complete` that both shell scripts and kubectl itself call.
  *
  * kubectl (1.26 and later) completes `kubectl sc <TAB>` by running an
@@ -64,6 +64,79 @@ static const char zsh_script[] =
     "\tcompdef _kubectl_sc kubectl-sc\n"
     "fi\n";
 
+static const char fish_script[] =
+    "# fish completion for kubectl-sc; load with: kubectl sc completion fish | source\n"
+    "# (`kubectl sc <TAB>` itself goes through kubectl_complete-sc, installed beside\n"
+    "# kubectl-sc, with kubectl 1.26 or later.)\n"
+    "function __kubectl_sc_complete\n"
+    "    set -l words (commandline -opc)\n"
+    "    set -e words[1]\n"
+    "    set -l cur (commandline -ct)\n"
+    "    set -l out (kubectl-sc __complete $words \"$cur\" 2>/dev/null)\n"
+    "    or return\n"
+    "    set -l directive 0\n"
+    "    set -l cands\n"
+    "    for line in $out\n"
+    "        if string match -q -- ':*' $line\n"
+    "            set directive (string sub -s 2 -- $line)\n"
+    "        else\n"
+    "            set -a cands (string split -m 1 \\t -- $line)[1]\n"
+    "        end\n"
+    "    end\n"
+    "    if test (count $cands) -gt 0\n"
+    "        printf '%s\\n' $cands\n"
+    "    else if test \"$directive\" != 4\n"
+    "        __fish_complete_path \"$cur\"\n"
+    "    end\n"
+    "end\n"
+    "complete -c kubectl-sc -f -a '(__kubectl_sc_complete)'\n";
+
+/* Windows PowerShell and PowerShell before 7.3 drop an empty argument on
+ * the way to a native command; '""' is how an empty word gets there. */
+static const char powershell_script[] =
+    "# PowerShell completion for kubectl-sc; load with:\n"
+    "#   kubectl sc completion powershell | Out-String | Invoke-Expression\n"
+    "# (`kubectl sc <TAB>` itself goes through kubectl_complete-sc, installed beside\n"
+    "# kubectl-sc, with kubectl 1.26 or later.)\n"
+    "Register-ArgumentCompleter -Native -CommandName 'kubectl-sc' -ScriptBlock {\n"
+    "    param($WordToComplete, $CommandAst, $CursorPosition)\n"
+    "    $words = @($CommandAst.CommandElements |\n"
+    "        Where-Object { $_.Extent.EndOffset -le $CursorPosition } |\n"
+    "        ForEach-Object { $_.ToString() })\n"
+    "    $words = @($words | Select-Object -Skip 1)\n"
+    "    if ($WordToComplete -ne '' -and $words.Count -gt 0) {\n"
+    "        $words = @($words | Select-Object -SkipLast 1)\n"
+    "    }\n"
+    "    $cur = $WordToComplete\n"
+    "    if ($cur -eq '' -and $PSVersionTable.PSVersion -lt [version]'7.3') { $cur = '\"\"' }\n"
+    "    $out = @(& kubectl-sc __complete @words $cur 2>$null)\n"
+    "    $directive = 0\n"
+    "    $cands = @()\n"
+    "    foreach ($line in $out) {\n"
+    "        if ($line.StartsWith(':')) { $directive = [int]$line.Substring(1) }\n"
+    "        else { $cands += ($line -split \"`t\", 2)[0] }\n"
+    "    }\n"
+    "    # Nothing: an empty string keeps PowerShell from completing file names\n"
+    "    # (directive 4, NoFileComp); no output at all lets it.\n"
+    "    if ($cands.Count -eq 0) {\n"
+    "        if (($directive -band 4) -ne 0) { '' }\n"
+    "        return\n"
+    "    }\n"
+    "    foreach ($c in $cands) {\n"
+    "        [System.Management.Automation.CompletionResult]::new($c, $c, 'ParameterValue', $c)\n"
+    "    }\n"
+    "}\n";
+
+static const struct {
+	const char *shell;
+	const char *script;
+} scripts[] = {
+    {"bash", bash_script},
+    {"zsh", zsh_script},
+    {"fish", fish_script},
+    {"powershell", powershell_script},
+};
+
 static int run_completion(const struct sc_command *cmd, int argc, char **argv)
 {
 	struct sc_global_opts g = {0};
@@ -71,41 +144,60 @@ static int run_completion(const struct sc_command *cmd, int argc, char **argv)
 	cleanup_error sc_error_t err = NULL;
 	int r = sc_cli_parse(argc, argv, 1, NULL, NULL, NULL, &g, &res, &err);
 	if (r == 0 && !res.help && res.n_positional != 1)
-		r = sc_error_make(&err, EINVAL, "expected one shell: bash or zsh");
-	if (r == 0 && !res.help && strcmp(res.positional[0], "bash") != 0 &&
-	    strcmp(res.positional[0], "zsh") != 0)
-		r = sc_error_make(&err, EINVAL, "unsupported shell \"%s\": expected bash or zsh",
-				  res.positional[0]);
+		r = sc_error_make(&err, EINVAL,
+				  "expected one shell: bash, zsh, fish or powershell");
+	const char *script = NULL;
+	for (size_t i = 0; r == 0 && !res.help && i < SC_ARRAY_SIZE(scripts); i++) {
+		if (strcmp(res.positional[0], scripts[i].shell) == 0)
+			script = scripts[i].script;
+	}
+	if (r == 0 && !res.help && script == NULL)
+		r = sc_error_make(
+		    &err, EINVAL,
+		    "unsupported shell \"%s\": expected bash, zsh, fish or powershell",
+		    res.positional[0]);
 	int rc = sc_parse_outcome(cmd, r, &res, &err);
 	if (rc >= 0)
 		return rc;
-	fputs(strcmp(res.positional[0], "bash") == 0 ? bash_script : zsh_script, stdout);
+	fputs(script, stdout);
 	return SC_EXIT_OK;
 }
 
 const struct sc_command sc_cmd_completion = {
     .name = "completion",
-    .summary = "Print a shell completion script (bash or zsh)",
-    .usage = "completion bash|zsh",
+    .summary = "Print a shell completion script (bash, zsh, fish or powershell)",
+    .usage = "completion bash|zsh|fish|powershell",
     .description =
 	"Prints a script that completes kubectl-sc's commands, flags, namespaces and\n"
 	"container names. For `kubectl sc <TAB>`, kubectl 1.26+ runs kubectl_complete-sc,\n"
 	"which is installed beside kubectl-sc (it must be on PATH too).\n",
     .examples = "  source <(kubectl sc completion bash)\n"
-		"  kubectl sc completion zsh > \"${fpath[1]}/_kubectl-sc\"\n",
+		"  kubectl sc completion zsh > \"${fpath[1]}/_kubectl-sc\"\n"
+		"  kubectl sc completion fish | source\n"
+		"  kubectl sc completion powershell | Out-String | Invoke-Expression\n",
     .run = run_completion,
 };
 
 static int run_help(const struct sc_command *cmd, int argc, char **argv)
 {
-	(void)cmd;
-	if (argc < 2) {
+	struct sc_global_opts g = {0};
+	cleanup_cli_result struct sc_cli_result res = {0};
+	cleanup_error sc_error_t err = NULL;
+	int r = sc_cli_parse(argc, argv, 1, NULL, NULL, NULL, &g, &res, &err);
+	if (r == 0 && !res.help && res.n_positional > 1)
+		r = sc_error_make(&err, EINVAL, "help takes one COMMAND, got %zu",
+				  res.n_positional);
+	/* `help --help` (and `help -h`): the help of help. */
+	int rc = sc_parse_outcome(cmd, r, &res, &err);
+	if (rc >= 0)
+		return rc;
+	if (res.n_positional == 0) {
 		sc_main_help(stdout);
 		return SC_EXIT_OK;
 	}
-	const struct sc_command *c = sc_command_find(argv[1]);
-	if (c == NULL)
-		return sc_usage_error(NULL, "unknown command \"%s\" for \"%s\"", argv[1],
+	const struct sc_command *c = sc_command_find(res.positional[0]);
+	if (c == NULL || c->hidden)
+		return sc_usage_error(NULL, "unknown command \"%s\" for \"%s\"", res.positional[0],
 				      SC_PROGRAM);
 	sc_command_help(c, stdout);
 	return SC_EXIT_OK;
@@ -115,6 +207,10 @@ const struct sc_command sc_cmd_help = {
     .name = "help",
     .summary = "Help about a command",
     .usage = "help [COMMAND]",
+    .description = "Prints the list of commands, or the help of COMMAND (the same as\n"
+		   "`kubectl sc COMMAND --help`).\n",
+    .examples = "  kubectl sc help\n"
+		"  kubectl sc help create\n",
     .run = run_help,
 };
 
@@ -229,6 +325,8 @@ static int run_complete(const struct sc_command *self, int argc, char **argv)
 			static const char *const formats[] = {"json", "yaml", "wide", "name"};
 			for (size_t i = 0; i < SC_ARRAY_SIZE(formats); i++)
 				candidate(cur, formats[i]);
+		} else if (strcmp(pending->long_name, "container") == 0) {
+			candidate(cur, SC_WORKLOAD_CONTAINER);
 		} else if (strcmp(pending->long_name, "image-pull-policy") == 0) {
 			candidate(cur, "Always");
 			candidate(cur, "IfNotPresent");
@@ -251,15 +349,15 @@ static int run_complete(const struct sc_command *self, int argc, char **argv)
 				candidate(cur, sc_commands[i]->name);
 		}
 	} else if (cmd == &sc_cmd_completion) {
-		if (positionals == 0) {
-			candidate(cur, "bash");
-			candidate(cur, "zsh");
-		}
+		for (size_t i = 0; positionals == 0 && i < SC_ARRAY_SIZE(scripts); i++)
+			candidate(cur, scripts[i].shell);
 	} else if (cmd == &sc_cmd_help) {
 		for (size_t i = 0; positionals == 0 && sc_commands[i] != NULL; i++) {
 			if (!sc_commands[i]->hidden)
 				candidate(cur, sc_commands[i]->name);
 		}
+	} else if (cmd == &sc_cmd_exec && positionals >= 1) {
+		directive = DIRECTIVE_DEFAULT; /* the command and its arguments */
 	} else if (cmd == &sc_cmd_create || cmd == &sc_cmd_version) {
 		/* a new name, or nothing */
 	} else if (positionals == 0 || cmd == &sc_cmd_delete || cmd == &sc_cmd_list) {

@@ -1,4 +1,9 @@
-/* kubectl sc create NAME --image=IMAGE [flags] [-- COMMAND [ARG...]] */
+/* kubectl sc create NAME --image=IMAGE [flags] [-- COMMAND [ARG...]]
+ *
+ * Applies the object (server-side apply, field manager "kubectl-sc"): a new
+ * NAME is created, an existing one updated to the spec given, as the
+ * reference's `kubectl apply` did. */
+#include <ctype.h>
 #include <errno.h>
 #include <string.h>
 
@@ -24,7 +29,10 @@ enum {
 	OPT_TIMEOUT,
 	OPT_OUTPUT,
 	OPT_DRY_RUN,
+	OPT_LABELS,
 };
+
+#define FIELD_MANAGER "kubectl-sc"
 
 static const struct sc_cli_option options[] = {
     {OPT_IMAGE, "image", 0, SC_CLI_REQUIRED, "IMAGE", NULL,
@@ -50,10 +58,13 @@ static const struct sc_cli_option options[] = {
      "Wait until it is Running (or Stopped with --running=false), printing phases"},
     {OPT_TIMEOUT, "timeout", 0, SC_CLI_REQUIRED, "DURATION", NULL,
      "How long --wait waits, e.g. 30s, 2m, 1h (default 5m)"},
+    {OPT_LABELS, "labels", 'l', SC_CLI_REQUIRED, "KEY=VALUE,...", NULL,
+     "Labels for the StoppableContainer and its workload pod (for a Service's selector)", true},
     {OPT_OUTPUT, "output", 'o', SC_CLI_REQUIRED, "FORMAT", NULL,
-     "Print the created object: json, yaml or name"},
-    {OPT_DRY_RUN, "dry-run", 0, SC_CLI_BOOL, NULL, NULL,
-     "Only print the object that would be created (as YAML unless -o); change nothing"},
+     "Print the applied object: json, yaml or name"},
+    {OPT_DRY_RUN, "dry-run", 0, SC_CLI_OPTIONAL, "none|client|server", "client",
+     "Only print the object (YAML unless -o), change nothing: client builds it here,\n"
+     "server has the API server check and default it without storing it"},
     {0},
 };
 
@@ -175,8 +186,21 @@ static int set_option(void *ctx, const struct sc_cli_option *opt, const char *va
 					   SC_OUTPUT_BIT(SC_OUTPUT_NAME),
 				       &o->output, err);
 	case OPT_DRY_RUN:
-		o->dry_run = yes;
+		/* kubectl's values, and the booleans an older --dry-run took. */
+		if (strcmp(value, "client") == 0 || strcmp(value, "true") == 0)
+			o->dry_run = SC_DRY_RUN_CLIENT;
+		else if (strcmp(value, "server") == 0)
+			o->dry_run = SC_DRY_RUN_SERVER;
+		else if (strcmp(value, "none") == 0 || strcmp(value, "false") == 0)
+			o->dry_run = SC_DRY_RUN_NONE;
+		else
+			return sc_error_make(err, EINVAL,
+					     "invalid --dry-run \"%s\": expected none, client or "
+					     "server",
+					     value);
 		return 0;
+	case OPT_LABELS:
+		return sc_parse_labels(value, o, err);
 	default:
 		return sc_error_make(err, EINVAL, "internal error: option %d", opt->id);
 	}
@@ -227,8 +251,96 @@ void sc_create_opts_free(struct sc_create_opts *o)
 {
 	free(o->env);
 	free(o->ports);
+	for (size_t i = 0; i < o->n_labels; i++) {
+		free((char *)o->labels[i].key);
+		free((char *)o->labels[i].value);
+	}
+	free(o->labels);
 	o->env = NULL;
 	o->ports = NULL;
+	o->labels = NULL;
+	o->n_labels = 0;
+}
+
+/* A label name or value: at most 63 of [A-Za-z0-9-_.], alphanumeric at both
+ * ends; a value may be empty. */
+static bool label_name_valid(const char *s, size_t n, bool may_be_empty)
+{
+	if (n == 0)
+		return may_be_empty;
+	if (n > 63 || !isalnum((unsigned char)s[0]) || !isalnum((unsigned char)s[n - 1]))
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (!isalnum(c) && c != '-' && c != '_' && c != '.')
+			return false;
+	}
+	return true;
+}
+
+static int parse_label(const char *item, size_t len, struct sc_create_opts *o, sc_error_t *err)
+{
+	cleanup_free char *text = sc_xstrndup(item, len);
+	char *eq = strchr(text, '=');
+	if (eq == NULL || eq == text)
+		return sc_error_make(err, EINVAL, "invalid --labels \"%s\": expected KEY=VALUE",
+				     text);
+	*eq = '\0';
+	const char *key = text, *value = eq + 1;
+	const char *slash = strchr(key, '/');
+	const char *name = slash ? slash + 1 : key;
+	if (slash != NULL) {
+		cleanup_free char *prefix = sc_xstrndup(key, (size_t)(slash - key));
+		cleanup_error sc_error_t e = NULL;
+		if (sc_validate_dns1123_subdomain("prefix", prefix, &e) < 0)
+			return sc_error_make(err, EINVAL,
+					     "invalid --labels key \"%s\": the prefix before '/' "
+					     "must be a DNS subdomain (e.g. example.com)",
+					     key);
+		if (strcmp(prefix, SC_KUBE_GROUP) == 0)
+			return sc_error_make(
+			    err, EINVAL,
+			    "invalid --labels key \"%s\": the prefix " SC_KUBE_GROUP
+			    "/ is the operator's own",
+			    key);
+	}
+	if (!label_name_valid(name, strlen(name), false))
+		return sc_error_make(
+		    err, EINVAL,
+		    "invalid --labels key \"%s\": the name must be 1-63 letters, "
+		    "digits, '-', '_' or '.', starting and ending with a letter or "
+		    "digit",
+		    key);
+	if (!label_name_valid(value, strlen(value), true))
+		return sc_error_make(
+		    err, EINVAL,
+		    "invalid --labels value \"%s\" for %s: at most 63 letters, "
+		    "digits, '-', '_' or '.', starting and ending with a letter or "
+		    "digit",
+		    value, key);
+	for (size_t i = 0; i < o->n_labels; i++) {
+		if (strcmp(o->labels[i].key, key) == 0)
+			return sc_error_make(err, EINVAL, "invalid --labels: %s is set twice", key);
+	}
+	o->labels = sc_xrealloc(o->labels, (o->n_labels + 1) * sizeof(*o->labels));
+	o->labels[o->n_labels++] = (struct sc_label){sc_xstrdup(key), sc_xstrdup(value)};
+	return 0;
+}
+
+int sc_parse_labels(const char *value, struct sc_create_opts *o, sc_error_t *err)
+{
+	if (*value == '\0')
+		return sc_error_make(err, EINVAL, "invalid --labels \"\": expected KEY=VALUE,...");
+	const char *p = value;
+	for (;;) {
+		const char *comma = strchr(p, ',');
+		size_t len = comma ? (size_t)(comma - p) : strlen(p);
+		if (parse_label(p, len, o, err) < 0)
+			return -1;
+		if (comma == NULL)
+			return 0;
+		p = comma + 1;
+	}
 }
 
 static const char *base_name(const char *path)
@@ -338,13 +450,25 @@ json_t *sc_create_object(const struct sc_create_opts *o, const char *ns)
 	json_t *metadata = json_pack("{s:s}", "name", o->name);
 	if (ns != NULL)
 		json_object_set_new(metadata, "namespace", json_string(ns));
-	return json_pack("{s:s, s:s, s:o, s:{s:b, s:{s:o}}}", "apiVersion",
+	json_t *template = json_pack("{s:o}", "container", container);
+	if (o->n_labels > 0) {
+		/* On the object (list -l finds it) and on the workload pod (a
+		 * Service selects it; the provider pod does not get them). */
+		json_t *labels = json_object();
+		for (size_t i = 0; i < o->n_labels; i++)
+			json_object_set_new(labels, o->labels[i].key,
+					    json_string(o->labels[i].value));
+		json_object_set_new(metadata, "labels", json_deep_copy(labels));
+		json_object_set_new(template, "metadata", json_pack("{s:o}", "labels", labels));
+	}
+	return json_pack("{s:s, s:s, s:o, s:{s:b, s:o}}", "apiVersion",
 			 SC_KUBE_GROUP "/" SC_KUBE_VERSION, "kind", "StoppableContainer",
-			 "metadata", metadata, "spec", "running", o->running, "template",
-			 "container", container);
+			 "metadata", metadata, "spec", "running", o->running, "template", template);
 }
 
-static int print_result(json_t *obj, const struct sc_create_opts *o, sc_error_t *err)
+/* verb: "created", "configured" or "unchanged", as kubectl apply says. */
+static int print_result(json_t *obj, const struct sc_create_opts *o, const char *verb,
+			sc_error_t *err)
 {
 	switch (o->output) {
 	case SC_OUTPUT_JSON:
@@ -357,7 +481,58 @@ static int print_result(json_t *obj, const struct sc_create_opts *o, sc_error_t 
 	case SC_OUTPUT_WIDE:
 		break;
 	}
-	printf("stoppablecontainer/%s created\n", o->name);
+	printf("stoppablecontainer/%s %s\n", o->name, verb);
+	return 0;
+}
+
+static int print_dry_run(json_t *obj, const struct sc_create_opts *o, sc_error_t *err)
+{
+	if (o->output == SC_OUTPUT_NAME) {
+		printf("stoppablecontainer.%s/%s\n", SC_KUBE_GROUP, o->name);
+		return 0;
+	}
+	return sc_print_object(stdout, obj,
+			       o->output == SC_OUTPUT_JSON ? SC_OUTPUT_JSON : SC_OUTPUT_YAML, err);
+}
+
+/* Create or update: server-side apply of the whole object, our fields taken
+ * over from whoever set them (force), so the spec is the one given. */
+static int apply(struct sc_session *s, const struct sc_create_opts *o, json_t *obj, bool dry_run,
+		 const char **verb, json_t **out, sc_error_t *err)
+{
+	cleanup_json json_t *before = NULL;
+	if (sc_kube_get(s->client, &sc_kube_stoppablecontainers, s->ns, o->name, &before, err) <
+	    0) {
+		if (!sc_error_is_not_found(*err) || sc_api_missing_error(s, err))
+			return -1;
+		sc_error_release(err);
+	}
+	if (before != NULL && sc_json_path_str(before, "metadata.deletionTimestamp") != NULL)
+		return sc_error_make(
+		    err, EBUSY,
+		    "stoppablecontainer \"%s\" in namespace \"%s\" is being deleted; "
+		    "wait until it is gone (kubectl sc delete waits) and create it "
+		    "again",
+		    o->name, s->ns);
+	struct sc_kube_write_options wo = {
+	    .field_manager = FIELD_MANAGER,
+	    .force = true,
+	    .dry_run = dry_run,
+	};
+	if (sc_kube_patch(s->client, &sc_kube_stoppablecontainers, s->ns, o->name,
+			  SC_KUBE_PATCH_APPLY, obj, &wo, out, err) < 0) {
+		/* A 404: no such namespace. */
+		sc_api_missing_error(s, err);
+		return -1;
+	}
+	if (before == NULL)
+		*verb = "created";
+	else if (!dry_run && sc_json_resource_version(before) != NULL &&
+		 sc_json_resource_version(*out) != NULL &&
+		 strcmp(sc_json_resource_version(before), sc_json_resource_version(*out)) == 0)
+		*verb = "unchanged";
+	else
+		*verb = "configured";
 	return 0;
 }
 
@@ -374,8 +549,9 @@ static int run(const struct sc_command *cmd, int argc, char **argv)
 	}
 	cleanup_session struct sc_session s = {0};
 	cleanup_json json_t *obj = NULL;
-	cleanup_json json_t *created = NULL;
-	if (o.dry_run) {
+	cleanup_json json_t *applied = NULL;
+	const char *verb = "created";
+	if (o.dry_run == SC_DRY_RUN_CLIENT) {
 		/* Namespace as kubectl resolves it, without talking to the
 		 * server; "default" when no kubeconfig can be read. */
 		const char *ns = o.g.namespace;
@@ -383,9 +559,7 @@ static int run(const struct sc_command *cmd, int argc, char **argv)
 			ns = s.ns;
 		sc_error_release(&err);
 		obj = sc_create_object(&o, ns ? ns : "default");
-		if (sc_print_object(stdout, obj,
-				    o.output == SC_OUTPUT_JSON ? SC_OUTPUT_JSON : SC_OUTPUT_YAML,
-				    &err) < 0)
+		if (print_dry_run(obj, &o, &err) < 0)
 			rc = sc_report_error(NULL, &err);
 		else
 			rc = SC_EXIT_OK;
@@ -395,34 +569,33 @@ static int run(const struct sc_command *cmd, int argc, char **argv)
 	if (sc_session_open(&o.g, &s, &err) < 0)
 		goto fail;
 	obj = sc_create_object(&o, s.ns);
-	if (sc_kube_create(s.client, &sc_kube_stoppablecontainers, s.ns, obj, NULL, &created,
-			   &err) < 0) {
-		if (sc_error_is_conflict(err)) {
-			sc_error_release(&err);
-			sc_error_make_http(&err, 409, "AlreadyExists",
-					   "stoppablecontainer \"%s\" already exists in namespace "
-					   "\"%s\"",
-					   o.name, s.ns);
-		} else {
-			/* A 404: no such namespace, or no such API. */
-			sc_api_missing_error(&s, &err);
-		}
+	if (apply(&s, &o, obj, o.dry_run == SC_DRY_RUN_SERVER, &verb, &applied, &err) < 0)
 		goto fail;
+	if (o.dry_run == SC_DRY_RUN_SERVER) {
+		if (print_dry_run(applied, &o, &err) < 0)
+			goto fail;
+		sc_create_opts_free(&o);
+		return SC_EXIT_OK;
 	}
-	if (print_result(created, &o, &err) < 0)
+	if (print_result(applied, &o, verb, &err) < 0)
 		goto fail;
 	if (o.wait) {
-		json_t *gen = sc_json_path(created, "metadata.generation");
+		json_t *gen = sc_json_path(applied, "metadata.generation");
+		FILE *progress = o.output == SC_OUTPUT_DEFAULT ? stdout : stderr;
 		struct sc_wait_options wo = {
 		    .name = o.name,
 		    .target = o.running ? SC_WAIT_RUNNING : SC_WAIT_STOPPED,
 		    .generation = json_is_integer(gen) ? json_integer_value(gen) : 0,
 		    .timeout_ms = o.timeout_ms,
-		    .progress = o.output == SC_OUTPUT_DEFAULT ? stdout : stderr,
+		    .progress = progress,
 		};
 		fflush(stdout);
-		if (sc_wait(&s, &wo, created, &err) < 0)
+		if (sc_wait(&s, &wo, applied, &err) < 0)
 			goto fail;
+		/* The state reached, in so many words (stderr when stdout
+		 * carries -o output). */
+		fprintf(progress, "stoppablecontainer/%s is %s\n", o.name,
+			o.running ? "running" : "stopped");
 	}
 	sc_create_opts_free(&o);
 	return SC_EXIT_OK;
@@ -433,11 +606,23 @@ fail:
 
 const struct sc_command sc_cmd_create = {
     .name = "create",
-    .summary = "Create a StoppableContainer (running by default)",
+    .summary = "Create a StoppableContainer, or update one to the spec given (running by default)",
     .usage = "create NAME --image=IMAGE [flags] [-- COMMAND [ARG...]]",
     .description =
 	"Creates a StoppableContainer named NAME in the namespace. Its root filesystem starts\n"
 	"as IMAGE's and keeps every change across stop and start.\n"
+	"\n"
+	"When NAME exists, it is updated to the spec given, as `kubectl apply` does (a\n"
+	"server-side apply by field manager kubectl-sc): fields an earlier create set and\n"
+	"this one leaves out are removed, and it prints \"configured\" (or \"unchanged\").\n"
+	"A change to a running container's template takes effect at its next start.\n"
+	"\n"
+	"--labels KEY=VALUE,... go on the StoppableContainer and on its workload pod (not\n"
+	"the provider pod), so a Service can select the workload by them.\n"
+	"\n"
+	"--wait ends with a line saying the state reached (\"stoppablecontainer/NAME is\n"
+	"running\"). --dry-run[=client] prints the object and sends nothing;\n"
+	"--dry-run=server has the API server check and default it, storing nothing.\n"
 	"\n"
 	"The words after -- become the container's command (replacing the image's\n"
 	"ENTRYPOINT and CMD); without them the image's own ENTRYPOINT and CMD run.\n"
@@ -458,7 +643,10 @@ const struct sc_command sc_cmd_create = {
 		"--memory=256Mi\n"
 		"\n"
 		"  # Create it stopped, and see what would be sent first\n"
-		"  kubectl sc create later --image=alpine:3.20 --running=false --dry-run\n",
+		"  kubectl sc create later --image=alpine:3.20 --running=false --dry-run=client\n"
+		"\n"
+		"  # Labels a Service can select the workload pod by\n"
+		"  kubectl sc create api --image=nginx:1.27 -p 80:http --labels=app=api,tier=web\n",
     .options = options,
     .run = run,
 };

@@ -1,4 +1,4 @@
-/* kubectl sc delete NAME... [--force] [--wait] [--timeout=DURATION] [--ignore-not-found] */
+/* kubectl sc delete NAME... [--force] [--wait=false] [--timeout=DURATION] [--ignore-not-found] */
 #include <errno.h>
 #include <string.h>
 
@@ -20,10 +20,11 @@ enum {
 static const struct sc_cli_option options[] = {
     {OPT_FORCE, "force", 0, SC_CLI_BOOL, NULL, NULL,
      "Delete with grace period 0 and kill its pods at once (see above)"},
-    {OPT_WAIT, "wait", 0, SC_CLI_BOOL, NULL, NULL,
-     "Wait until it is gone (its rootfs removed from the node)"},
+    {OPT_WAIT, "wait", 'w', SC_CLI_BOOL, NULL, NULL,
+     "Wait until it is gone, its rootfs removed from the node (default true;\n"
+     "--wait=false returns once the deletion is accepted)"},
     {OPT_TIMEOUT, "timeout", 0, SC_CLI_REQUIRED, "DURATION", NULL,
-     "How long --wait waits, e.g. 30s, 2m (default 5m)"},
+     "How long to wait, e.g. 30s, 2m (default 5m)"},
     {OPT_IGNORE_NOT_FOUND, "ignore-not-found", 0, SC_CLI_BOOL, NULL, NULL,
      "A NAME that does not exist is not an error"},
     {0},
@@ -54,8 +55,9 @@ static int set_option(void *ctx, const struct sc_cli_option *opt, const char *va
 int sc_delete_parse(int argc, char **argv, struct sc_delete_opts *o, struct sc_cli_result *res,
 		    sc_error_t *err)
 {
-	*o = (struct sc_delete_opts){.timeout_ms = SC_DEFAULT_TIMEOUT_MS};
-	if (sc_parse_in_namespace(argc, argv, options, set_option, o, &o->g, true, res, err) < 0)
+	*o = (struct sc_delete_opts){.timeout_ms = SC_DEFAULT_TIMEOUT_MS, .wait = true};
+	if (sc_parse_in_namespace(argc, argv, options, set_option, o, &o->g, SC_PARSE_REFUSE_REST,
+				  res, err) < 0)
 		return -1;
 	if (res->help)
 		return 0;
@@ -173,12 +175,13 @@ const struct sc_command sc_cmd_delete = {
     .name = "delete",
     .aliases = {"rm", "remove", NULL},
     .summary = "Delete StoppableContainers and their kept rootfs",
-    .usage = "delete NAME... [--force] [--wait] [--timeout=DURATION] [--ignore-not-found]",
+    .usage = "delete NAME... [--force] [--wait=false] [--timeout=DURATION] [--ignore-not-found]",
     .description =
 	"Deletes each NAME. The controller then stops the workload, and the node agent\n"
 	"removes the persistent root filesystem from the node: this is the one operation\n"
-	"that loses the container's files. With --wait it waits until the object is gone,\n"
-	"which happens only after that cleanup (the finalizers are removed).\n"
+	"that loses the container's files. It waits until the object is gone, which happens\n"
+	"only after that cleanup (the finalizers are removed), so `delete x && create x`\n"
+	"works; --wait=false returns as soon as the deletion is accepted.\n"
 	"\n"
 	"--force deletes with grace period 0 and also deletes the container's pods (those\n"
 	"labelled " SC_LABEL_INSTANCE "=NAME) with grace period 0, so the\n"
@@ -187,7 +190,7 @@ const struct sc_command sc_cmd_delete = {
 	"\n"
 	"A NAME that does not exist is reported (exit 1) and the others are still deleted.\n",
     .examples = "  kubectl sc delete my-app\n"
-		"  kubectl sc rm my-app other --wait\n",
+		"  kubectl sc rm my-app other --wait=false\n",
     .options = options,
     .run = run,
 };

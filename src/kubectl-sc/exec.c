@@ -1,5 +1,5 @@
-/* kubectl sc exec NAME [-i] [-t] -- COMMAND [ARG...]
- * kubectl sc logs NAME [-f] [--tail=N] [--timestamps] [-p] [--since=DURATION]
+/* kubectl sc exec NAME [-i] [-t] [-c CONTAINER] [--] COMMAND [ARG...]
+ * kubectl sc logs NAME [-f] [--tail=N] [--timestamps] [-p] [--since=DURATION] [-c CONTAINER]
  *
  * Both hand over to kubectl on the consumer pod (named like the container,
  * docs/architecture.md), container "workload": kubectl already does streams,
@@ -15,6 +15,7 @@
 #include "lib/sc-json.h"
 #include "lib/sc-log.h"
 #include "lib/sc-util.h"
+#include "lib/sc-validate.h"
 
 /* Longer than kubectl's 1m: right after a create the first start pulls the
  * image and prepares the rootfs, and the quick example execs at once. */
@@ -29,6 +30,7 @@ enum {
 	OPT_PREVIOUS,
 	OPT_SINCE,
 	OPT_POD_RUNNING_TIMEOUT,
+	OPT_CONTAINER,
 };
 
 #define POD_RUNNING_TIMEOUT_OPTION                                                               \
@@ -36,10 +38,16 @@ enum {
 		OPT_POD_RUNNING_TIMEOUT, "pod-running-timeout", 0, SC_CLI_REQUIRED, "DURATION",  \
 		    NULL, "How long to wait for a starting container to be Running (default 5m)" \
 	}
+#define CONTAINER_OPTION                                                                         \
+	{                                                                                        \
+		OPT_CONTAINER, "container", 'c', SC_CLI_REQUIRED, "NAME", NULL,                  \
+		    "The workload's container (the only one; see above), for kubectl's -c habit" \
+	}
 
 static const struct sc_cli_option exec_options[] = {
     {OPT_STDIN, "stdin", 'i', SC_CLI_BOOL, NULL, NULL, "Pass stdin to the command"},
     {OPT_TTY, "tty", 't', SC_CLI_BOOL, NULL, NULL, "Run the command in a terminal"},
+    CONTAINER_OPTION,
     POD_RUNNING_TIMEOUT_OPTION,
     {0},
 };
@@ -53,6 +61,7 @@ static const struct sc_cli_option logs_options[] = {
      "The previous run of the workload in the same pod (after a crash)"},
     {OPT_SINCE, "since", 0, SC_CLI_REQUIRED, "DURATION", NULL,
      "Only lines newer than this, e.g. 10m"},
+    CONTAINER_OPTION,
     POD_RUNNING_TIMEOUT_OPTION,
     {0},
 };
@@ -91,6 +100,11 @@ static int set_option(void *ctx, const struct sc_cli_option *opt, const char *va
 			return sc_error_wrap(err, "--since");
 		o->since = value;
 		return 0;
+	case OPT_CONTAINER:
+		if (sc_validate_dns1123_label("container name", value, err) < 0)
+			return sc_error_wrap(err, "-c/--container");
+		o->container = value;
+		return 0;
 	case OPT_POD_RUNNING_TIMEOUT:
 		if (sc_parse_duration(value, &o->pod_running_timeout_ms, err) < 0)
 			return sc_error_wrap(err, "--pod-running-timeout");
@@ -108,23 +122,53 @@ int sc_exec_parse(bool is_logs, int argc, char **argv, struct sc_exec_opts *o,
 	    .tail = -1,
 	    .pod_running_timeout_ms = SC_DEFAULT_POD_RUNNING_TIMEOUT_MS,
 	};
+	/* exec NAME COMMAND ARG...: the first word after NAME starts the
+	 * command, "--" or not, so the command's own flags stay its own. */
+	unsigned flags =
+	    is_logs ? SC_PARSE_REFUSE_REST | SC_PARSE_ALL_NAMESPACES : SC_PARSE_COMMAND_AFTER_NAME;
 	if (sc_parse_in_namespace(argc, argv, is_logs ? logs_options : exec_options, set_option, o,
-				  &o->g, false, res, err) < 0)
+				  &o->g, flags, res, err) < 0)
 		return -1;
 	if (res->help)
 		return 0;
-	if (!is_logs && res->n_positional > 1)
-		return sc_error_make(err, EINVAL, "put the command after --: exec %s -- %s ...",
-				     res->positional[0], res->positional[1]);
 	if (sc_one_name(res, is_logs ? "logs" : "exec", err) < 0)
 		return -1;
-	if (is_logs && res->has_dashdash)
-		return sc_error_make(err, EINVAL, "logs takes no command after --");
+	if (!is_logs && res->has_dashdash && res->n_rest == 0)
+		return sc_error_make(err, EINVAL,
+				     "no command after --: exec %s -- COMMAND [ARG...]",
+				     res->positional[0]);
 	if (!is_logs && res->n_rest == 0)
 		return sc_error_make(err, EINVAL,
-				     "a command is required: exec %s -- COMMAND [ARG...]",
+				     "a command is required: exec %s [--] COMMAND [ARG...]",
 				     res->positional[0]);
+	if (!is_logs && res->rest[0][0] == '\0')
+		return sc_error_make(err, EINVAL, "the command must not be empty");
 	return 0;
+}
+
+int sc_exec_check_container(const json_t *obj, const char *container, sc_error_t *err)
+{
+	if (container == NULL || strcmp(container, SC_WORKLOAD_CONTAINER) == 0)
+		return 0;
+	const char *own = sc_json_path_str(obj, "spec.template.container.name");
+	/* A template in the Pod shape (spec.template.spec.containers) with one
+	 * container: that one is the workload. */
+	json_t *containers = sc_json_path(obj, "spec.template.spec.containers");
+	if (own == NULL && json_array_size(containers) == 1)
+		own = json_string_value(json_object_get(json_array_get(containers, 0), "name"));
+	if (own != NULL && strcmp(container, own) == 0)
+		return 0;
+	const char *name = sc_json_name(obj);
+	if (own != NULL && *own != '\0' && strcmp(own, SC_WORKLOAD_CONTAINER) != 0)
+		return sc_error_make(
+		    err, EINVAL,
+		    "container \"%s\" is not in stoppablecontainer \"%s\": its one "
+		    "container is \"%s\" (\"" SC_WORKLOAD_CONTAINER "\" in its pod)",
+		    container, name ? name : "?", own);
+	return sc_error_make(err, EINVAL,
+			     "container \"%s\" is not in stoppablecontainer \"%s\": its one "
+			     "container is \"" SC_WORKLOAD_CONTAINER "\"",
+			     container, name ? name : "?");
 }
 
 static void push(char ***v, size_t *n, char *s)
@@ -182,6 +226,8 @@ static int check_running(struct sc_session *s, const struct sc_exec_opts *o, con
 	cleanup_json json_t *obj = NULL;
 	if (sc_get_container(s, name, &obj, err) < 0)
 		return -1;
+	if (sc_exec_check_container(obj, o->container, err) < 0)
+		return -2; /* the command line was wrong: exit 2 */
 	if (!json_is_true(sc_json_path(obj, "spec.running"))) {
 		cleanup_free char *ns_flag =
 		    o->g.namespace ? sc_xasprintf(" -n %s", o->g.namespace) : sc_xstrdup("");
@@ -226,7 +272,16 @@ static int run(const struct sc_command *cmd, int argc, char **argv)
 	const char *name = res.positional[0];
 	cleanup_session struct sc_session s = {0};
 	cleanup_json json_t *obj = NULL;
-	if (sc_session_open(&o.g, &s, &err) < 0 || check_running(&s, &o, name, &obj, &err) < 0)
+	if (sc_session_open(&o.g, &s, &err) < 0 ||
+	    (o.g.all_namespaces && sc_find_namespace(&s, name, &err) < 0))
+		return sc_report_error(&s, &err);
+	r = check_running(&s, &o, name, &obj, &err);
+	if (r == -2) {
+		rc = sc_usage_error(cmd, "%s", sc_error_message(err));
+		sc_error_release(&err);
+		return rc;
+	}
+	if (r < 0)
 		return sc_report_error(&s, &err);
 	const char *pod = sc_json_path_str(obj, "status.consumerPodName");
 	if (pod == NULL || *pod == '\0')
@@ -256,17 +311,21 @@ static int run(const struct sc_command *cmd, int argc, char **argv)
 const struct sc_command sc_cmd_exec = {
     .name = "exec",
     .summary = "Run a command inside a running StoppableContainer's rootfs",
-    .usage = "exec NAME [-i] [-t] -- COMMAND [ARG...]",
+    .usage = "exec NAME [-i] [-t] [-c CONTAINER] [--] COMMAND [ARG...]",
     .description =
 	"Runs COMMAND in the workload's root filesystem, through `kubectl exec` on its pod\n"
 	"(container \"workload\"); whatever it changes is kept across stop and start.\n"
+	"The first word after NAME starts COMMAND, so `exec my-app ls -la` works without\n"
+	"--; flags for exec itself go before it. -c takes the one container there is\n"
+	"(\"workload\", or the name the template gives it) and refuses any other (exit 2).\n"
 	"\n"
 	"A stopped container is refused with the command that starts it (exit 1). One that\n"
 	"is starting is waited for (--pod-running-timeout). --kubeconfig, --context, the\n"
 	"namespace and -v are passed on to kubectl; the KUBECTL environment variable names\n"
 	"the kubectl binary (default: kubectl on PATH).\n",
     .examples = "  kubectl sc exec my-app -- apt-get install -y python3\n"
-		"  kubectl sc exec -it my-app -- /bin/bash\n",
+		"  kubectl sc exec -it my-app -- /bin/bash\n"
+		"  kubectl sc exec my-app ls -la /\n",
     .options = exec_options,
     .run = run,
 };
@@ -274,11 +333,13 @@ const struct sc_command sc_cmd_exec = {
 const struct sc_command sc_cmd_logs = {
     .name = "logs",
     .summary = "Print the output of a StoppableContainer's workload",
-    .usage = "logs NAME [-f] [--tail=N] [--timestamps] [-p] [--since=DURATION]",
+    .usage = "logs NAME [-f] [--tail=N] [--timestamps] [-p] [--since=DURATION] [-c CONTAINER] [-A]",
     .description = "Prints the workload's output through `kubectl logs` on its pod (container\n"
 		   "\"workload\"). Logs belong to the pod, so they start afresh with each start.\n"
 		   "A stopped container is refused with the command that starts it (exit 1). The\n"
-		   "flags, --kubeconfig, --context, the namespace and KUBECTL work as for exec.\n",
+		   "flags, --kubeconfig, --context, the namespace, -c and KUBECTL work as for\n"
+		   "exec. With -A, NAME is looked up in every namespace (an error when more\n"
+		   "than one has it).\n",
     .examples = "  kubectl sc logs my-app --tail=20\n"
 		"  kubectl sc logs -f my-app\n",
     .options = logs_options,

@@ -48,7 +48,8 @@ const struct sc_command *sc_command_find(const char *word);
 void sc_command_help(const struct sc_command *cmd, FILE *f);
 void sc_main_help(FILE *f);
 /* Find the command word in argv, stepping over global flags (and their
- * values) that come before it. *index is 0 when there is none. */
+ * values) that come before it. *index is 0 when there is none. A
+ * "--version" there counts as the command word (main runs version --client). */
 int sc_find_command(int argc, char *const argv[], int *index, sc_error_t *err);
 
 /* What to do after a command's parse function: on a usage error print it
@@ -61,14 +62,22 @@ int sc_parse_outcome(const struct sc_command *cmd, int r, const struct sc_cli_re
 int sc_usage_error(const struct sc_command *cmd, const char *fmt, ...) SC_PRINTF(2, 3);
 /* Exactly one positional NAME, a valid object name. */
 int sc_one_name(const struct sc_cli_result *res, const char *cmd, sc_error_t *err);
-/* -A is for list only: a usage error for the others. */
-int sc_no_all_namespaces(const struct sc_global_opts *g, sc_error_t *err);
-/* The parse prologue of the commands that act in one namespace:
- * sc_cli_parse() from argv[1], then, unless --help was given (res->help:
- * the caller returns 0 and its help is printed), -A refused and, with
- * refuse_rest, a "--" refused ("CMD takes no command after --"). */
+/* -A where it does not apply (a command that changes objects acts in one
+ * namespace): a usage error naming the command and what to give instead. */
+int sc_no_all_namespaces(const struct sc_global_opts *g, const char *cmd, sc_error_t *err);
+
+/* What sc_parse_in_namespace() allows beyond flags and NAMEs. */
+enum {
+	SC_PARSE_REFUSE_REST = 1 << 0,        /* "--" refused: CMD takes no command after -- */
+	SC_PARSE_ALL_NAMESPACES = 1 << 1,     /* -A allowed: NAME is looked up in every namespace */
+	SC_PARSE_COMMAND_AFTER_NAME = 1 << 2, /* the word after NAME starts the command (exec) */
+};
+/* The parse prologue of the commands that act on objects: sc_cli_parse()
+ * from argv[1], then, unless --help was given (res->help: the caller returns
+ * 0 and its help is printed), -A refused unless SC_PARSE_ALL_NAMESPACES, and
+ * the other flags above. */
 int sc_parse_in_namespace(int argc, char **argv, const struct sc_cli_option *options,
-			  sc_cli_set_fn set, void *ctx, struct sc_global_opts *g, bool refuse_rest,
+			  sc_cli_set_fn set, void *ctx, struct sc_global_opts *g, unsigned flags,
 			  struct sc_cli_result *res, sc_error_t *err);
 
 /* ---- output formats ---- */
@@ -95,6 +104,7 @@ struct sc_session {
 	struct sc_kube_config *cfg;
 	struct sc_kube_client *client;
 	const char *ns; /* -n, else the context's namespace, else "default" */
+	char *ns_found; /* -A: the namespace NAME was found in (s->ns points here) */
 };
 
 /* Load the kubeconfig and make a client. */
@@ -118,6 +128,10 @@ int sc_report_error(const struct sc_session *s, sc_error_t *err);
  * namespace "y"` (still a 404 error), or, when the group itself is missing,
  * that the CRDs are not installed. */
 int sc_get_container(struct sc_session *s, const char *name, json_t **out, sc_error_t *err);
+/* -A with a NAME: find the one namespace that has a StoppableContainer NAME
+ * and make it the session's. None: not found "in any namespace"; several:
+ * an error listing them (pick one with -n). */
+int sc_find_namespace(struct sc_session *s, const char *name, sc_error_t *err);
 /* Turn a 404 from a request about NAME into the messages above. */
 int sc_not_found_error(struct sc_session *s, const char *name, sc_error_t *err);
 /* The second half alone: on a 404 whose cause is the missing API group,
@@ -167,6 +181,17 @@ struct sc_port {
 	const char *name; /* NULL: none */
 };
 
+enum sc_dry_run {
+	SC_DRY_RUN_NONE = 0,
+	SC_DRY_RUN_CLIENT, /* print the object, send nothing */
+	SC_DRY_RUN_SERVER, /* send it with dryRun=All: the server checks, stores nothing */
+};
+
+struct sc_label {
+	const char *key; /* owned copies */
+	const char *value;
+};
+
 struct sc_create_opts {
 	struct sc_global_opts g;
 	const char *name;
@@ -186,11 +211,18 @@ struct sc_create_opts {
 	bool wait;
 	long long timeout_ms;
 	enum sc_output output;
-	bool dry_run;
+	enum sc_dry_run dry_run;
+	struct sc_label *labels; /* --labels, in order; keys unique */
+	size_t n_labels;
 };
 int sc_create_parse(int argc, char **argv, struct sc_create_opts *o, struct sc_cli_result *res,
 		    sc_error_t *err);
 void sc_create_opts_free(struct sc_create_opts *o);
+/* --labels "k=v,k2=v2": label keys (an optional DNS-subdomain prefix and a
+ * name) and values as Kubernetes wants them; no key twice; none under our
+ * own prefix (stoppablecontainer.xtlsoft.top/, the operator's). Appends to
+ * o->labels. */
+int sc_parse_labels(const char *value, struct sc_create_opts *o, sc_error_t *err);
 /* Is this command an interactive shell (needs stdin and a tty to stay up)? */
 bool sc_command_is_interactive_shell(const char *const *command, size_t n);
 /* The StoppableContainer to create (namespace may be NULL: left out). */
@@ -232,12 +264,19 @@ struct sc_exec_opts {
 	bool stdin, tty;
 	/* logs */
 	bool follow, timestamps, previous;
-	long tail; /* -1: all */
+	long tail;             /* -1: all */
+	const char *container; /* -c; NULL: the workload's */
 	const char *since;
 	long long pod_running_timeout_ms;
 };
 int sc_exec_parse(bool is_logs, int argc, char **argv, struct sc_exec_opts *o,
 		  struct sc_cli_result *res, sc_error_t *err);
+/* -c NAME: the workload container is the only one a user can reach. It is
+ * "workload" in the pod, and the template may give it a name of its own
+ * (spec.template.container.name, or the name of the one container of a
+ * Pod-shaped template, spec.template.spec.containers); either is accepted,
+ * anything else is refused with the names that are. */
+int sc_exec_check_container(const json_t *obj, const char *container, sc_error_t *err);
 /* The kubectl command line exec/logs run (NULL-terminated, owned). */
 char **sc_exec_kubectl_argv(const struct sc_exec_opts *o, const char *kubectl, const char *ns,
 			    const char *pod, const char *const *command, size_t n_command);

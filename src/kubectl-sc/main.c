@@ -38,6 +38,22 @@ int main(int argc, char **argv)
 		sc_main_help(stdout);
 		return SC_EXIT_OK;
 	}
+	if (strcmp(argv[index], "--version") == 0) {
+		/* The plugin's own version, as `version --client`; the other
+		 * flags (-o json) still apply. */
+		char **args = sc_xzalloc(((size_t)argc + 2) * sizeof(char *));
+		int n = 0;
+		args[n++] = (char *)"version";
+		args[n++] = (char *)"--client";
+		for (int i = 1; i < argc; i++) {
+			if (i != index)
+				args[n++] = argv[i];
+		}
+		int rc = sc_cmd_version.run(&sc_cmd_version, n, args);
+		free(args);
+		fflush(stdout);
+		return rc;
+	}
 	const struct sc_command *cmd = sc_command_find(argv[index]);
 	if (cmd == NULL)
 		return sc_usage_error(NULL, "unknown command \"%s\" for \"%s\"", argv[index],

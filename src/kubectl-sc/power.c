@@ -15,7 +15,7 @@ enum {
 };
 
 static const struct sc_cli_option options[] = {
-    {OPT_WAIT, "wait", 0, SC_CLI_BOOL, NULL, NULL,
+    {OPT_WAIT, "wait", 'w', SC_CLI_BOOL, NULL, NULL,
      "Wait until the phase is reached, printing each phase as it happens"},
     {OPT_TIMEOUT, "timeout", 0, SC_CLI_REQUIRED, "DURATION", NULL,
      "How long to wait, e.g. 30s, 2m, 1h (default 5m)"},
@@ -41,7 +41,8 @@ int sc_power_parse(int argc, char **argv, struct sc_power_opts *o, struct sc_cli
 		   sc_error_t *err)
 {
 	*o = (struct sc_power_opts){.timeout_ms = SC_DEFAULT_TIMEOUT_MS};
-	if (sc_parse_in_namespace(argc, argv, options, set_option, o, &o->g, true, res, err) < 0)
+	if (sc_parse_in_namespace(argc, argv, options, set_option, o, &o->g, SC_PARSE_REFUSE_REST,
+				  res, err) < 0)
 		return -1;
 	if (res->help)
 		return 0;
@@ -135,7 +136,7 @@ static int run(const struct sc_command *cmd, int argc, char **argv)
 const struct sc_command sc_cmd_start = {
     .name = "start",
     .summary = "Start a stopped StoppableContainer on its kept rootfs",
-    .usage = "start NAME [--wait] [--timeout=DURATION]",
+    .usage = "start NAME [-w|--wait] [--timeout=DURATION]",
     .description = "Sets spec.running to true: the workload starts again on the same root\n"
 		   "filesystem, with everything it changed before. The target phase is "
 		   "Running.\n" POWER_DESCRIPTION_TAIL,
@@ -148,12 +149,12 @@ const struct sc_command sc_cmd_start = {
 const struct sc_command sc_cmd_stop = {
     .name = "stop",
     .summary = "Stop a StoppableContainer, keeping its rootfs",
-    .usage = "stop NAME [--wait] [--timeout=DURATION]",
+    .usage = "stop NAME [-w|--wait] [--timeout=DURATION]",
     .description = "Sets spec.running to false: the workload is stopped (its pod is deleted) and\n"
 		   "its root filesystem is kept for the next start. The target phase is "
 		   "Stopped.\n" POWER_DESCRIPTION_TAIL,
     .examples = "  kubectl sc stop my-app\n"
-		"  kubectl sc stop my-app --wait\n",
+		"  kubectl sc stop my-app -w\n",
     .options = options,
     .run = run,
 };
@@ -161,7 +162,7 @@ const struct sc_command sc_cmd_stop = {
 const struct sc_command sc_cmd_restart = {
     .name = "restart",
     .summary = "Stop a StoppableContainer, wait until it is stopped, then start it",
-    .usage = "restart NAME [--wait] [--timeout=DURATION]",
+    .usage = "restart NAME [-w|--wait] [--timeout=DURATION]",
     .description = "Stops the container and always waits for phase Stopped (printing phases),\n"
 		   "then starts it; --wait also waits for Running. --timeout applies to each\n"
 		   "of the two waits.\n",

@@ -39,7 +39,8 @@ int sc_status_parse(int argc, char **argv, struct sc_status_opts *o, struct sc_c
 		    sc_error_t *err)
 {
 	*o = (struct sc_status_opts){0};
-	if (sc_parse_in_namespace(argc, argv, options, set_option, o, &o->g, true, res, err) < 0)
+	if (sc_parse_in_namespace(argc, argv, options, set_option, o, &o->g,
+				  SC_PARSE_REFUSE_REST | SC_PARSE_ALL_NAMESPACES, res, err) < 0)
 		return -1;
 	if (res->help)
 		return 0;
@@ -303,7 +304,9 @@ static int run(const struct sc_command *cmd, int argc, char **argv)
 	const char *name = res.positional[0];
 	cleanup_session struct sc_session s = {0};
 	cleanup_json json_t *obj = NULL;
-	if (sc_session_open(&o.g, &s, &err) < 0 || sc_get_container(&s, name, &obj, &err) < 0)
+	if (sc_session_open(&o.g, &s, &err) < 0 ||
+	    (o.g.all_namespaces && sc_find_namespace(&s, name, &err) < 0) ||
+	    sc_get_container(&s, name, &obj, &err) < 0)
 		return sc_report_error(&s, &err);
 	if (o.output == SC_OUTPUT_JSON || o.output == SC_OUTPUT_YAML) {
 		if (sc_print_object(stdout, obj, o.output, &err) < 0)
@@ -321,13 +324,14 @@ const struct sc_command sc_cmd_status = {
     .name = "status",
     .aliases = {"describe", NULL},
     .summary = "Show the state of a StoppableContainer",
-    .usage = "status NAME [-o json|yaml|wide]",
+    .usage = "status NAME [-o json|yaml|wide] [-A]",
     .description =
 	"Prints a summary: the image and command, whether it should run (Running) and what\n"
 	"the controller last reported (Phase, Message), its node, pods and host path, its\n"
 	"conditions with their reasons and messages, and the last events about it and its\n"
 	"pods. -o wide adds the template's environment, ports, resources and generation;\n"
-	"-o json and -o yaml print the whole object instead.\n",
+	"-o json and -o yaml print the whole object instead. With -A, NAME is looked up in\n"
+	"every namespace (an error when more than one has it).\n",
     .examples = "  kubectl sc status my-app\n"
 		"  kubectl sc status my-app -o yaml\n",
     .options = options,

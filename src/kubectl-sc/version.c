@@ -47,8 +47,10 @@ static int run(const struct sc_command *cmd, int argc, char **argv)
 	int r = sc_cli_parse(argc, argv, 1, options, set_option, &o, &o.g, &res, &err);
 	if (r == 0 && !res.help && res.n_positional > 0)
 		r = sc_error_make(&err, EINVAL, "version takes no arguments");
-	if (r == 0 && !res.help)
-		r = sc_no_all_namespaces(&o.g, &err);
+	if (r == 0 && !res.help && o.g.all_namespaces)
+		r = sc_error_make(&err, EINVAL,
+				  "--all-namespaces (-A) does not apply to version, which reads no "
+				  "namespace");
 	int rc = sc_parse_outcome(cmd, r, &res, &err);
 	if (rc >= 0)
 		return rc;

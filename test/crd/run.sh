@@ -121,6 +121,33 @@ EOF
 	expect_contains "$(sed -n 2p <<<"$out")" "false" "table row"
 }
 
+# The short names clash with nothing built in: `kubectl get sc` is still
+# StorageClass's, with no warning about a second match, and `stc`/`stci` are
+# ours. A fresh discovery cache, as a new user's kubectl has.
+t_short_names() {
+	local cache sc_name out err
+	cache=$(mktemp -d)
+	sc_name=sc-crd-test-$$
+	k apply -f - >/dev/null <<EOF
+apiVersion: storage.k8s.io/v1
+kind: StorageClass
+metadata: {name: $sc_name}
+provisioner: kubernetes.io/no-provisioner
+EOF
+	out=$(k --cache-dir "$cache" get sc 2>"$cache/err")
+	err=$(<"$cache/err")
+	k delete storageclass "$sc_name" --wait=false >/dev/null 2>&1
+	rm -rf "$cache"
+	[[ -z $err ]] || fail "kubectl get sc wrote to stderr: $err"
+	[[ $(head -n1 <<<"$out") == NAME*PROVISIONER* ]] || fail "kubectl get sc is not StorageClasses: $out"
+	expect_contains "$out" "$sc_name" "kubectl get sc"
+	out=$(k -n "$ns" get stc columns -o name)
+	[[ $out == stoppablecontainer.stoppablecontainer.xtlsoft.top/columns ]] || fail "get stc: $out"
+	out=$(k api-resources --api-group=stoppablecontainer.xtlsoft.top --no-headers)
+	[[ $out =~ (^|$'\n')stoppablecontainers\ +stc\  ]] || fail "api-resources: $out"
+	[[ $out =~ (^|$'\n')stoppablecontainerinstances\ +stci\  ]] || fail "api-resources: $out"
+}
+
 # create_named NAME: server-side dry-run create of a StoppableContainer NAME.
 create_named() {
 	k -n "$ns" apply --dry-run=server -o name -f - <<EOF
@@ -178,6 +205,7 @@ run_test "names: 63 characters and dots accepted; 64, or ending in -provider, re
 run_test "hostPathPrefix cannot be changed once set" t_prefix_immutable
 run_test "an unknown phase is refused on the status subresource" t_unknown_phase
 run_test "printer columns show NAME RUNNING PHASE NODE AGE" t_printer_columns
+run_test "short names stc and stci; kubectl get sc stays StorageClass's, no warning" t_short_names
 
 # Objects go with the namespace; no finalizer holds them (no controller here).
 k delete namespace "$ns" --wait=false >/dev/null 2>&1

@@ -36,10 +36,14 @@ if [[ -z ${KUBECTL:-} ]]; then
 fi
 export KUBECTL # exec/logs hand over to it
 SC=${KUBECTL_SC:-$root/build/src/kubectl-sc/kubectl-sc}
+# A relative KUBECTL_SC is relative to where the script was started (the
+# tests symlink it from elsewhere).
+[[ $SC == /* ]] || SC=$OLDPWD/$SC
 IMAGE=${SC_TEST_IMAGE:-sc-test/busybox:1}
 GROUP=stoppablecontainer.xtlsoft.top
 RES=stoppablecontainers.$GROUP
 ns=sc-plugin-e2e-$$-$RANDOM
+ns2=$ns-b # a second namespace, for -A with a NAME in two of them
 tmp=$(mktemp -d)
 
 # ---- the harness (like test/lib.sh, plus skips) ----
@@ -156,6 +160,16 @@ wait_until() {
 	done
 }
 
+# spec_is NAME VALUE: spec.running is VALUE (the plugin's own patch landed).
+spec_is() {
+	[[ $(field "$1" .spec.running) == "$2" ]]
+}
+
+# file_has FILE TEXT: FILE contains TEXT (a background command printed it).
+file_has() {
+	grep -qF -- "$2" "$1"
+}
+
 # A kubeconfig like the admin one with another server, namespace or context.
 kubeconfig_copy() { # FILE
 	cp "$KUBECONFIG" "$1"
@@ -164,17 +178,19 @@ kubeconfig_copy() { # FILE
 
 cleanup() {
 	# Our objects may carry finalizers of a controller that is not (or no
-	# longer) there; this namespace is ours, so let them go.
-	if k get namespace "$ns" >/dev/null 2>&1; then
-		kn delete "$RES" --all --wait=false >/dev/null 2>&1
+	# longer) there; these namespaces are ours, so let them go.
+	local n
+	for n in "$ns" "$ns2"; do
+		k get namespace "$n" >/dev/null 2>&1 || continue
+		k -n "$n" delete "$RES" --all --wait=false >/dev/null 2>&1
 		for r in "$RES" "stoppablecontainerinstances.$GROUP"; do
-			for o in $(kn get "$r" -o name 2>/dev/null); do
-				kn patch "$o" --type=merge -p '{"metadata":{"finalizers":null}}' \
+			for o in $(k -n "$n" get "$r" -o name 2>/dev/null); do
+				k -n "$n" patch "$o" --type=merge -p '{"metadata":{"finalizers":null}}' \
 					>/dev/null 2>&1
 			done
 		done
-		k delete namespace "$ns" --wait=false >/dev/null 2>&1
-	fi
+		k delete namespace "$n" --wait=false >/dev/null 2>&1
+	done
 	rm -rf "$tmp"
 }
 
@@ -254,6 +270,15 @@ t_version() {
 	sc_raw version -o json
 	expect_rc 0
 	[[ $(jq -r .serverVersion.major <<<"$out") == 1 ]] || fail "no serverVersion: $out"
+	[[ $(jq -r .pluginVersion <<<"$out") == "$(sed -n 's/^Plugin version: //p' <<<"$(
+		"$SC" version --client
+	)")" ]] || fail "pluginVersion: $out"
+	# cobra's root --version, as the reference's users type it
+	sc_raw --version
+	expect_rc 0
+	[[ $out =~ ^Plugin\ version:\ [0-9]+\.[0-9]+ ]] || fail "--version: $out"
+	expect_not_contains "$out" "Server version"
+	[[ -z $err ]] || fail "--version wrote to stderr: $err"
 }
 
 t_help_everywhere() {
@@ -271,6 +296,13 @@ t_help_everywhere() {
 	sc_raw help stop
 	expect_rc 0
 	expect_contains "$out" "kubectl sc stop NAME"
+	local h
+	for h in --help -h; do
+		sc_raw help "$h"
+		expect_rc 0
+		expect_contains "$out" "kubectl sc help [COMMAND]" "help $h"
+		[[ -z $err ]] || fail "help $h wrote to stderr: $err"
+	done
 }
 
 t_kubectl_finds_the_plugin() {
@@ -330,18 +362,76 @@ t_create_stopped_and_output() {
 }
 
 t_create_dry_run_changes_nothing() {
-	sc create dry --image="$IMAGE" --dry-run -- /bin/bash
+	local f
+	for f in --dry-run --dry-run=client; do
+		sc create dry --image="$IMAGE" "$f" --labels=app=dry -- /bin/bash
+		expect_rc 0
+		expect_contains "$out" "kind: StoppableContainer" "$f"
+		expect_contains "$out" "namespace: $ns" "$f"
+		expect_contains "$out" "tty: true" "$f"
+		expect_contains "$out" "app: dry" "$f"
+		gone dry || fail "$f created the object"
+	done
+	# server: the API server checks and defaults it, and stores nothing
+	sc create dry --image="$IMAGE" --dry-run=server -o json
 	expect_rc 0
-	expect_contains "$out" "kind: StoppableContainer"
-	expect_contains "$out" "namespace: $ns"
-	expect_contains "$out" "tty: true"
-	gone dry || fail "--dry-run created the object"
+	[[ $(jq -r .spec.hostPathPrefix <<<"$out") == /* ]] || fail "no server defaults: $out"
+	gone dry || fail "--dry-run=server created the object"
+	# on an existing object: nothing changes either
+	sc create my-app --image=other:1 --dry-run=server
+	expect_rc 0
+	[[ $(field my-app .spec.template.container.image) == "$IMAGE" ]] || fail "dry run changed my-app"
+	sc create dry --image="$IMAGE" --dry-run=maybe
+	expect_rc 2
+	expect_contains "$err" "invalid --dry-run \"maybe\": expected none, client or server"
 }
 
-t_create_duplicate() {
-	sc create my-app --image="$IMAGE"
-	expect_rc 1
-	expect_contains "$err" "stoppablecontainer \"my-app\" already exists in namespace \"$ns\""
+t_create_applies() {
+	# An existing NAME is updated to the spec given, as the reference's
+	# kubectl apply did; what the first create set and the second leaves
+	# out is gone.
+	sc create applied --image="$IMAGE" --running=false -e A=1 -p 8080 -- sleep 3600
+	expect_rc 0
+	expect_contains "$out" "stoppablecontainer/applied created"
+	sc create applied --image="$IMAGE" --running=false -e B=2 -- sleep 60
+	expect_rc 0
+	expect_contains "$out" "stoppablecontainer/applied configured"
+	local o
+	o=$(kn get "$RES" applied -o json)
+	[[ $(jq -c .spec.template.container.env <<<"$o") == '[{"name":"B","value":"2"}]' ]] ||
+		fail "env after apply: $(jq -c .spec.template.container.env <<<"$o")"
+	[[ $(jq -c .spec.template.container.command <<<"$o") == '["sleep","60"]' ]] ||
+		fail "command after apply: $(jq -c .spec.template.container.command <<<"$o")"
+	[[ $(jq -r .spec.template.container.ports <<<"$o") == null ]] ||
+		fail "ports left from the first create: $(jq -c .spec.template.container.ports <<<"$o")"
+	sc create applied --image="$IMAGE" --running=false -e B=2 -- sleep 60
+	expect_rc 0
+	expect_contains "$out" "stoppablecontainer/applied unchanged"
+	# the field manager is ours, as kubectl apply's is kubectl's
+	o=$(kn get "$RES" applied -o json --show-managed-fields)
+	[[ $(jq -r '[.metadata.managedFields[] | select(.manager == "kubectl-sc" and .operation == "Apply")] | length' <<<"$o") == 1 ]] ||
+		fail "managedFields: $(jq -c '[.metadata.managedFields[] | [.manager, .operation]]' <<<"$o")"
+}
+
+t_create_labels() {
+	sc create lab --image="$IMAGE" --running=false --labels=app=web,tier=front -l example.com/team=a
+	expect_rc 0
+	local o
+	o=$(kn get "$RES" lab -o json)
+	[[ $(jq -c .metadata.labels <<<"$o") == '{"app":"web","example.com/team":"a","tier":"front"}' ]] ||
+		fail "object labels: $(jq -c .metadata.labels <<<"$o")"
+	[[ $(jq -c .spec.template.metadata.labels <<<"$o") == '{"app":"web","example.com/team":"a","tier":"front"}' ]] ||
+		fail "workload pod labels: $(jq -c .spec.template.metadata <<<"$o")"
+	sc list -l app=web -o name
+	expect_rc 0
+	[[ $out == "stoppablecontainer.$GROUP/lab" ]] || fail "list -l app=web: $out"
+	sc create lab2 --image="$IMAGE" --labels=app=web!
+	expect_rc 2
+	expect_contains "$err" 'invalid --labels value "web!" for app'
+	sc create lab2 --image="$IMAGE" --labels="$GROUP/instance=x"
+	expect_rc 2
+	expect_contains "$err" "is the operator's own"
+	gone lab2 || fail "a bad --labels created lab2"
 }
 
 t_create_bad_input_changes_nothing() {
@@ -465,6 +555,38 @@ t_status() {
 	expect_contains "$out" "running: true"
 }
 
+t_all_namespaces_with_a_name() {
+	# -A with a NAME: found in whichever namespace has it
+	sc_raw status my-app -A
+	expect_rc 0
+	expect_contains "$out" "Namespace:      $ns"
+	sc_raw status nope -A
+	expect_rc 1
+	expect_contains "$err" 'stoppablecontainer "nope" not found in any namespace'
+	# in two namespaces: which one is not guessed
+	k create namespace "$ns2" >/dev/null
+	sc_raw -n "$ns2" create my-app --image="$IMAGE" --running=false
+	expect_rc 0
+	sc_raw status my-app -A
+	expect_rc 1
+	expect_contains "$err" "stoppablecontainer \"my-app\" exists in 2 namespaces"
+	expect_contains "$err" "pick one with -n NAMESPACE"
+	sc_raw -n "$ns2" delete my-app
+	expect_rc 0
+	# where it makes no sense it is refused, saying why; nothing changes
+	local c
+	for c in "stop my-app -A" "delete my-app -A" "exec my-app -A -- ls" "create x --image=y -A"; do
+		# shellcheck disable=SC2086
+		sc_raw $c
+		expect_rc 2
+		expect_contains "$err" "does not apply to ${c%% *}, which acts in one namespace" "$c"
+	done
+	sc status my-app -A
+	expect_rc 2
+	expect_contains "$err" "not both"
+	[[ $(field my-app .spec.running) == true ]] || fail "my-app changed"
+}
+
 # ---- start/stop ----
 
 t_stop_start_patch_spec() {
@@ -499,35 +621,37 @@ t_wait_timeout_says_so() {
 
 t_wait_follows_the_status() {
 	# The watch, without a controller: we play the controller and write the
-	# status ourselves, and --wait must follow it as it changes.
+	# status ourselves, and --wait (-w) must follow it as it changes.
 	if [[ $controller_active == 1 ]]; then
 		echo "a controller is acting on this namespace; it would overwrite the status" >&2
 		return 0
 	fi
 	sc create follow --image="$IMAGE" --running=false
 	expect_rc 0
-	"$SC" -n "$ns" start follow --wait --timeout=60s >"$tmp/follow.out" 2>"$tmp/follow.err" &
+	"$SC" -n "$ns" start follow -w --timeout=60s >"$tmp/follow.out" 2>"$tmp/follow.err" &
 	local pid=$! gen
-	sleep 1
+	# The generation to answer is the one of the plugin's own patch: wait
+	# until it has landed, then read it.
+	wait_until 30 "start to set spec.running" spec_is follow true
 	gen=$(field follow .metadata.generation)
 	kn patch "$RES" follow --subresource=status --type=merge \
 		-p "{\"status\":{\"phase\":\"Pending\",\"message\":\"pulling\",\"observedGeneration\":$gen}}" >/dev/null
-	sleep 1
-	kill -0 $pid 2>/dev/null || fail "--wait ended before Running: $(cat "$tmp/follow.out" "$tmp/follow.err")"
+	wait_until 30 "the wait to print Pending" file_has "$tmp/follow.out" "phase: Pending (pulling)"
+	kill -0 $pid 2>/dev/null || fail "--wait ended on Pending: $(cat "$tmp/follow.out" "$tmp/follow.err")"
 	kn patch "$RES" follow --subresource=status --type=merge \
 		-p "{\"status\":{\"phase\":\"Running\",\"message\":\"\",\"observedGeneration\":$gen}}" >/dev/null
 	local rc=0
 	wait $pid || rc=$?
 	local o
 	o=$(cat "$tmp/follow.out")
-	((rc == 0)) || fail "start --wait exited $rc: $o $(cat "$tmp/follow.err")"
+	((rc == 0)) || fail "start -w exited $rc: $o $(cat "$tmp/follow.err")"
 	expect_contains "$o" "phase: Pending (pulling)"
 	expect_contains "$o" "phase: Running"
 	expect_contains "$o" "stoppablecontainer/follow is running"
 	# Failed ends the wait with the message, exit 1
 	"$SC" -n "$ns" stop follow --wait --timeout=60s >"$tmp/follow.out" 2>"$tmp/follow.err" &
 	pid=$!
-	sleep 1
+	wait_until 30 "stop to set spec.running" spec_is follow false
 	gen=$(field follow .metadata.generation)
 	kn patch "$RES" follow --subresource=status --type=merge \
 		-p "{\"status\":{\"phase\":\"Failed\",\"message\":\"disk on fire\",\"observedGeneration\":$gen}}" >/dev/null
@@ -535,6 +659,28 @@ t_wait_follows_the_status() {
 	wait $pid || rc=$?
 	((rc == 1)) || fail "stop --wait on Failed exited $rc"
 	expect_contains "$(cat "$tmp/follow.err")" "failed: disk on fire"
+}
+
+t_create_wait_says_the_state() {
+	# create --wait ends with a line naming the state reached (we play the
+	# controller again).
+	if [[ $controller_active == 1 ]]; then
+		echo "a controller is acting on this namespace; it would overwrite the status" >&2
+		return 0
+	fi
+	"$SC" -n "$ns" create waited --image="$IMAGE" --running=false --wait --timeout=60s \
+		>"$tmp/waited.out" 2>"$tmp/waited.err" &
+	local pid=$! gen rc=0
+	wait_until 30 "create to make waited" bash -c "'$KUBECTL' -n '$ns' get '$RES' waited"
+	gen=$(field waited .metadata.generation)
+	kn patch "$RES" waited --subresource=status --type=merge \
+		-p "{\"status\":{\"phase\":\"Stopped\",\"observedGeneration\":$gen}}" >/dev/null
+	wait $pid || rc=$?
+	((rc == 0)) || fail "create --wait exited $rc: $(cat "$tmp/waited.out" "$tmp/waited.err")"
+	[[ $(tail -n1 "$tmp/waited.out") == "stoppablecontainer/waited is stopped" ]] ||
+		fail "last line: $(cat "$tmp/waited.out")"
+	sc delete waited
+	expect_rc 0
 }
 
 t_exec_hands_over_to_kubectl() {
@@ -562,6 +708,28 @@ EOF
 	KUBECTL=$tmp/fake-kubectl sc logs follow --tail=3 -f
 	expect_rc 0
 	expect_contains "$out" "logs --follow --tail=3 follow --container=workload"
+	# the command without --: its own flags stay its own
+	KUBECTL=$tmp/fake-kubectl sc exec follow ls -la / -n x
+	expect_rc 0
+	expect_contains "$out" "exec follow --container=workload -- ls -la / -n x"
+	# -c: the workload's container is accepted, any other refused
+	KUBECTL=$tmp/fake-kubectl sc exec -c workload follow -- true
+	expect_rc 0
+	expect_contains "$out" "exec follow --container=workload -- true"
+	KUBECTL=$tmp/fake-kubectl sc logs follow -c workload
+	expect_rc 0
+	expect_contains "$out" "logs follow --container=workload"
+	KUBECTL=$tmp/fake-kubectl sc exec follow -c sidecar -- true
+	expect_rc 2
+	expect_contains "$err" 'container "sidecar" is not in stoppablecontainer "follow": its one container is "workload"'
+	[[ -z $out ]] || fail "exec -c sidecar ran kubectl: $out"
+	KUBECTL=$tmp/fake-kubectl sc logs follow -c sidecar
+	expect_rc 2
+	expect_contains "$err" 'container "sidecar" is not in stoppablecontainer'
+	# logs -A finds the namespace
+	KUBECTL=$tmp/fake-kubectl sc_raw logs follow -A
+	expect_rc 0
+	expect_contains "$out" "--namespace=$ns logs follow --container=workload"
 	KUBECTL=$tmp/no-such-kubectl sc exec follow -- true
 	expect_rc 1
 	expect_contains "$err" "set KUBECTL to the path of kubectl"
@@ -584,6 +752,9 @@ EOF
 	sc exec follow -- sh -c 'echo hello from $(hostname); exit 3'
 	expect_rc 3
 	expect_contains "$out" "hello from follow"
+	sc exec follow sh -c 'echo without dashes'
+	expect_rc 0
+	[[ $out == "without dashes" ]] || fail "exec without --: $out"
 	echo piped | "$SC" -n "$ns" exec -i follow -- cat >"$tmp/piped" 2>&1
 	[[ $(cat "$tmp/piped") == piped ]] || fail "exec -i: $(cat "$tmp/piped")"
 	sc logs follow --tail=1
@@ -609,7 +780,7 @@ t_exec_logs_on_stopped() {
 t_not_found_everywhere() {
 	local c
 	for c in "status nope" "start nope" "stop nope" "restart nope" "exec nope -- ls" "logs nope" \
-		"delete nope" "get nope"; do
+		"delete nope" "get nope" "exec nope ls" "stop nope -w" "delete nope -w"; do
 		# shellcheck disable=SC2086
 		sc $c
 		expect_rc 1
@@ -635,10 +806,10 @@ a NAME is required|stop --wait
 invalid duration "abc"|stop my-app --wait --timeout=abc
 unknown output format "xml"|status my-app -o xml
 unknown command "frobnicate"|frobnicate
-only valid for list|status my-app -A
+does not apply to stop|stop my-app -A
 a command is required|exec my-app
 flag needs an argument: --image|create x --image
-unsupported shell "fish"|completion fish
+unsupported shell "tcsh"|completion tcsh
 EOF
 	# nothing changed by any of it
 	[[ $(field my-app .spec.running) == true ]] || fail "my-app changed"
@@ -685,24 +856,51 @@ t_delete() {
 }
 
 t_delete_wait_follows_finalizers() {
-	# A finalizer of our own holds the object; --wait must end exactly when
-	# the object is gone, and time out with the finalizers named otherwise.
+	# A finalizer of our own holds the object; delete waits (by default)
+	# exactly until the object is gone, and times out with the finalizers
+	# named otherwise.
 	sc create held --image="$IMAGE" --running=false
 	expect_rc 0
 	kn patch "$RES" held --type=merge -p '{"metadata":{"finalizers":["test.example/hold"]}}' >/dev/null
-	sc delete held --wait --timeout=2s
+	sc delete held --timeout=2s
 	expect_rc 1
 	expect_contains "$err" "timed out after 2s waiting for stoppablecontainer \"held\" to be deleted"
 	expect_contains "$err" "test.example/hold"
-	"$SC" -n "$ns" remove held --wait --timeout=60s --ignore-not-found >"$tmp/del.out" 2>"$tmp/del.err" &
+	# create on a name being deleted says so
+	sc create held --image="$IMAGE" --running=false
+	expect_rc 1
+	expect_contains "$err" "stoppablecontainer \"held\" in namespace \"$ns\" is being deleted"
+	"$SC" -n "$ns" remove held -w --timeout=60s --ignore-not-found >"$tmp/del.out" 2>"$tmp/del.err" &
 	local pid=$!
-	sleep 2
-	kill -0 $pid 2>/dev/null || fail "delete --wait ended while a finalizer held it: $(cat "$tmp/del.err")"
+	wait_until 30 "delete to say deleted" file_has "$tmp/del.out" 'stoppablecontainer "held" deleted'
+	kill -0 $pid 2>/dev/null || fail "delete ended while a finalizer held it: $(cat "$tmp/del.err")"
 	kn patch "$RES" held --type=merge -p '{"metadata":{"finalizers":null}}' >/dev/null
 	local rc=0
 	wait $pid || rc=$?
-	((rc == 0)) || fail "delete --wait exited $rc: $(cat "$tmp/del.err")"
+	((rc == 0)) || fail "delete -w exited $rc: $(cat "$tmp/del.err")"
 	gone held || fail "held still exists"
+	# --wait=false returns with the finalizer still holding it
+	sc create held2 --image="$IMAGE" --running=false
+	kn patch "$RES" held2 --type=merge -p '{"metadata":{"finalizers":["test.example/hold"]}}' >/dev/null
+	sc delete held2 --wait=false
+	expect_rc 0
+	expect_contains "$out" 'stoppablecontainer "held2" deleted'
+	[[ -n $(field held2 .metadata.deletionTimestamp) ]] || fail "held2 is not being deleted"
+	kn patch "$RES" held2 --type=merge -p '{"metadata":{"finalizers":null}}' >/dev/null
+}
+
+t_delete_then_create() {
+	# delete returns once the object is gone, so the same name can be
+	# created right after.
+	sc create again --image="$IMAGE" --running=false -e V=1
+	expect_rc 0
+	sc delete again
+	expect_rc 0
+	gone again || fail "delete returned before the object was gone"
+	sc create again --image="$IMAGE" --running=false -e V=2
+	expect_rc 0
+	expect_contains "$out" "stoppablecontainer/again created"
+	[[ $(field again '.spec.template.container.env[0].value') == 2 ]] || fail "not the new object"
 }
 
 t_delete_force_kills_pods() {
@@ -734,6 +932,29 @@ t_completion() {
 	if command -v zsh >/dev/null; then
 		zsh -n <<<"$out" || fail "the zsh script does not parse"
 	fi
+	local shell
+	sc_raw completion fish
+	expect_rc 0
+	expect_contains "$out" "complete -c kubectl-sc"
+	if command -v fish >/dev/null; then
+		fish -n <<<"$out" || fail "the fish script does not parse"
+	else
+		echo "note: no fish here; the fish script was not parsed" >&2
+	fi
+	sc_raw completion powershell
+	expect_rc 0
+	expect_contains "$out" "Register-ArgumentCompleter -Native -CommandName 'kubectl-sc'"
+	if command -v pwsh >/dev/null; then
+		# shellcheck disable=SC2016 # PowerShell's own variables
+		pwsh -NoProfile -Command '[System.Management.Automation.Language.Parser]::ParseInput([Console]::In.ReadToEnd(), [ref]$null, [ref]$e) | Out-Null; if ($e.Count) { $e; exit 1 }' <<<"$out" ||
+			fail "the powershell script does not parse"
+	else
+		echo "note: no pwsh here; the powershell script was not parsed" >&2
+	fi
+	sc_raw __complete completion ""
+	for shell in bash zsh fish powershell; do
+		expect_contains "$out" "$shell" "completion candidates"
+	done
 	sc_raw __complete st
 	expect_contains "$out" "start"
 	expect_contains "$out" "status"
@@ -750,6 +971,15 @@ t_completion() {
 	local o
 	o=$(PATH="$tmp/bin:$PATH" k __complete sc -n "$ns" stop "" 2>/dev/null)
 	expect_contains "$o" "my-app" "kubectl __complete sc"
+	# the build directory has kubectl_complete-sc beside kubectl-sc, so the
+	# README's "build/src/kubectl-sc on PATH" completes too
+	[[ -L $(dirname "$SC")/kubectl_complete-sc ]] || fail "no kubectl_complete-sc beside $SC"
+	o=$(PATH="$(dirname "$SC"):$PATH" k __complete sc -n "$ns" stop "" 2>/dev/null)
+	expect_contains "$o" "my-app" "kubectl __complete sc from the build directory"
+	if command -v fish >/dev/null; then
+		o=$(PATH="$tmp/bin:$PATH" fish -c 'kubectl-sc completion fish | source; complete -C "kubectl-sc re"')
+		[[ $o == restart* ]] || fail "fish completion of 're': $o"
+	fi
 	# and through bash itself
 	o=$(PATH="$tmp/bin:$PATH" bash -c '
 		source <(kubectl-sc completion bash)
@@ -765,12 +995,13 @@ op_quick_example() {
 	sc create quick --image="$IMAGE" --wait --timeout=3m -- /bin/sh
 	expect_rc 0
 	expect_contains "$out" "phase: Running"
+	[[ $(tail -n1 <<<"$out") == "stoppablecontainer/quick is running" ]] || fail "last line: $out"
 	sc exec quick -- sh -c 'mkdir -p /opt/tool && echo "#!/bin/sh" >/opt/tool/hello && echo "echo installed" >>/opt/tool/hello && chmod +x /opt/tool/hello'
 	expect_rc 0
 	sc exec quick -- /opt/tool/hello
 	expect_rc 0
 	expect_contains "$out" "installed"
-	sc stop quick --wait --timeout=3m
+	sc stop quick -w --timeout=3m
 	expect_rc 0
 	expect_contains "$out" "phase: Stopped"
 	sc exec quick -- /opt/tool/hello
@@ -809,7 +1040,16 @@ op_exec_waits_for_a_start() {
 }
 
 op_delete_wait() {
-	sc delete quick --wait --timeout=3m
+	# delete waits by default until the node has cleaned up and the object
+	# is gone, so the name can be created again at once
+	sc delete quick --timeout=3m
+	expect_rc 0
+	gone quick || fail "quick still exists"
+	sc create quick --image="$IMAGE" --running=false --wait --timeout=3m -- /bin/sh
+	expect_rc 0
+	expect_contains "$out" "stoppablecontainer/quick created"
+	[[ $(tail -n1 <<<"$out") == "stoppablecontainer/quick is stopped" ]] || fail "last line: $out"
+	sc delete quick -w --timeout=3m
 	expect_rc 0
 	gone quick || fail "quick still exists"
 }
@@ -823,7 +1063,8 @@ run_test create-quick-example t_create_quick_example
 run_test create-every-flag t_create_every_flag
 run_test create-stopped-and-output t_create_stopped_and_output
 run_test create-dry-run t_create_dry_run_changes_nothing
-run_test create-duplicate t_create_duplicate
+run_test create-applies t_create_applies
+run_test create-labels t_create_labels
 run_test create-bad-input-exit-2 t_create_bad_input_changes_nothing
 
 # Is some controller acting on our objects (a Deployment, or one started by
@@ -841,13 +1082,16 @@ run_test list-wide-and-formats t_list_wide_and_formats
 run_test list-empty-namespace t_list_empty_namespace
 run_test namespace-from-kubeconfig t_namespace_from_kubeconfig_context
 run_test status t_status
+run_test all-namespaces-with-a-name t_all_namespaces_with_a_name
 run_test stop-start-patch-spec t_stop_start_patch_spec
 run_test wait-timeout t_wait_timeout_says_so
 if [[ $controller_active == 1 ]]; then
 	skip_test wait-follows-the-status "a controller writes the status in this cluster"
+	skip_test create-wait-says-the-state "a controller writes the status in this cluster (operator-quick-example covers it)"
 	skip_test exec-hands-over-to-kubectl "a controller writes the status in this cluster"
 else
 	run_test wait-follows-the-status t_wait_follows_the_status
+	run_test create-wait-says-the-state t_create_wait_says_the_state
 	run_test exec-hands-over-to-kubectl t_exec_hands_over_to_kubectl
 fi
 run_test exec-logs-on-stopped t_exec_logs_on_stopped
@@ -857,6 +1101,7 @@ run_test unreachable-server-one-line t_unreachable_server_one_line
 run_test verbose-is-plain-text t_verbose_is_plain_text
 run_test delete t_delete
 run_test delete-wait-follows-finalizers t_delete_wait_follows_finalizers
+run_test delete-then-create t_delete_then_create
 run_test delete-force-kills-pods t_delete_force_kills_pods
 run_test completion t_completion
 

@@ -109,6 +109,33 @@ SC_TEST(dashdash_keeps_the_rest_untouched)
 	SC_ASSERT(res_.rest[3] == NULL);
 }
 
+SC_TEST(rest_after_the_positionals)
+{
+	/* exec NAME ls -la: after one positional the next word starts the
+	 * rest, flags and all, as if "--" came before it */
+	char *argv[] = {"cmd", "-i", "x", "-t", "ls", "-la", "--image=no", "--", "y"};
+	struct seen seen = {{0}};
+	struct sc_global_opts g = {0};
+	cleanup_cli_result struct sc_cli_result res = {0};
+	cleanup_error sc_error_t err = NULL;
+	SC_ASSERT_INT_EQ(
+	    sc_cli_parse_until(9, argv, 1, 1, test_options, record, &seen, &g, &res, &err), 0);
+	SC_ASSERT_STR_EQ(seen.log, "stdin=true tty=true");
+	SC_ASSERT_INT_EQ(res.n_positional, 1);
+	SC_ASSERT_STR_EQ(res.positional[0], "x");
+	SC_ASSERT(!res.has_dashdash);
+	SC_ASSERT_INT_EQ(res.n_rest, 5);
+	SC_ASSERT_STR_EQ(res.rest[0], "ls");
+	SC_ASSERT_STR_EQ(res.rest[3], "--");
+	SC_ASSERT(res.rest[5] == NULL);
+	/* with "--" first it is the usual rest */
+	char *argv2[] = {"cmd", "x", "--", "ls"};
+	cleanup_cli_result struct sc_cli_result res2 = {0};
+	SC_ASSERT_INT_EQ(
+	    sc_cli_parse_until(4, argv2, 1, 1, test_options, record, &seen, &g, &res2, &err), 0);
+	SC_ASSERT(res2.has_dashdash);
+	SC_ASSERT_INT_EQ(res2.n_rest, 1);
+}
 SC_TEST(dashdash_with_nothing_after)
 {
 	PARSE(true, "x", "--");

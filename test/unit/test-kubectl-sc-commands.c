@@ -62,6 +62,13 @@ SC_TEST(finds_the_command_after_global_flags)
 	char *c[] = {"kubectl-sc", "-n"};
 	SC_ASSERT_INT_EQ(sc_find_command(2, c, &index, &err), 0);
 	SC_ASSERT_INT_EQ(index, 0);
+	/* --version stands for the command word */
+	char *v[] = {"kubectl-sc", "-n", "x", "--version", "-o", "json"};
+	SC_ASSERT_INT_EQ(sc_find_command(6, v, &index, &err), 0);
+	SC_ASSERT_INT_EQ(index, 3);
+	char *w[] = {"kubectl-sc", "--version=1"};
+	SC_ASSERT_INT_EQ(sc_find_command(2, w, &index, &err), -1);
+	sc_error_release(&err);
 	char *d[] = {"kubectl-sc", "--image=x", "create"};
 	SC_ASSERT_INT_EQ(sc_find_command(3, d, &index, &err), -1);
 	SC_ASSERT_STR_EQ(sc_error_message(err), "unknown flag: --image");
@@ -279,9 +286,69 @@ SC_TEST(create_bad_arguments)
 	BAD("unknown output format", "a", "--image=x", "-o", "wide");
 	BAD("invalid value \"maybe\" for --running", "a", "--image=x", "--running=maybe");
 	BAD("no command after --", "a", "--image=x", "--");
-	BAD("only valid for list", "a", "--image=x", "-A");
+	BAD("does not apply to create", "a", "--image=x", "-A");
+	BAD("expected KEY=VALUE", "a", "--image=x", "--labels=app");
+	BAD("expected KEY=VALUE", "a", "--image=x", "--labels=app=web,,x=y");
+	BAD("expected KEY=VALUE,...", "a", "--image=x", "--labels=");
+	BAD("the name must be 1-63", "a", "--image=x", "--labels=-app=web");
+	BAD("the name must be 1-63", "a", "--image=x", "-l", "example.com/=v");
+	BAD("must be a DNS subdomain", "a", "--image=x", "--labels=Example_com/app=v");
+	BAD("invalid --labels value \"web!\" for app", "a", "--image=x", "--labels=app=web!");
+	BAD("app is set twice", "a", "--image=x", "--labels=app=a", "-l", "app=b");
+	BAD("is the operator's own", "a", "--image=x",
+	    "--labels=stoppablecontainer.xtlsoft.top/instance=a");
+	BAD("expected none, client or server", "a", "--image=x", "--dry-run=maybe");
 	BAD("unknown flag: --replicas", "a", "--image=x", "--replicas=2");
 #undef BAD
+}
+
+SC_TEST(create_labels_and_dry_run)
+{
+	{
+		ARGV("create", "api", "--image=nginx", "--labels=app=api,tier=web", "-l",
+		     "example.com/team=", "--dry-run=client");
+		struct sc_create_opts o;
+		EXPECT_OK(sc_create_parse(argc_, argv_, &o, &res_, &err_));
+		SC_ASSERT_INT_EQ(o.dry_run, SC_DRY_RUN_CLIENT);
+		SC_ASSERT_INT_EQ(o.n_labels, 3);
+		cleanup_json json_t *obj = sc_create_object(&o, "team");
+		assert_json(sc_json_path(obj, "metadata.labels"),
+			    "{\"app\":\"api\",\"tier\":\"web\",\"example.com/team\":\"\"}",
+			    __LINE__);
+		/* the workload pod gets them too, so a Service can select it */
+		assert_json(sc_json_path(obj, "spec.template.metadata"),
+			    "{\"labels\":{\"app\":\"api\",\"tier\":\"web\","
+			    "\"example.com/team\":\"\"}}",
+			    __LINE__);
+		sc_create_opts_free(&o);
+	}
+	{
+		/* no labels: no metadata in the template */
+		ARGV("create", "api", "--image=nginx");
+		struct sc_create_opts o;
+		EXPECT_OK(sc_create_parse(argc_, argv_, &o, &res_, &err_));
+		SC_ASSERT_INT_EQ(o.dry_run, SC_DRY_RUN_NONE);
+		cleanup_json json_t *obj = sc_create_object(&o, NULL);
+		SC_ASSERT(sc_json_path(obj, "spec.template.metadata") == NULL);
+		SC_ASSERT(sc_json_path(obj, "metadata.labels") == NULL);
+		sc_create_opts_free(&o);
+	}
+	/* kubectl's spellings: a bare --dry-run is client; the old booleans */
+	static const struct {
+		const char *flag;
+		enum sc_dry_run want;
+	} cases[] = {
+	    {"--dry-run", SC_DRY_RUN_CLIENT},        {"--dry-run=client", SC_DRY_RUN_CLIENT},
+	    {"--dry-run=server", SC_DRY_RUN_SERVER}, {"--dry-run=none", SC_DRY_RUN_NONE},
+	    {"--dry-run=true", SC_DRY_RUN_CLIENT},   {"--dry-run=false", SC_DRY_RUN_NONE},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		ARGV("create", "a", "--image=x", (char *)cases[i].flag);
+		struct sc_create_opts o;
+		EXPECT_OK(sc_create_parse(argc_, argv_, &o, &res_, &err_));
+		SC_ASSERT_INT_EQ(o.dry_run, cases[i].want);
+		sc_create_opts_free(&o);
+	}
 }
 
 SC_TEST(create_help_needs_nothing_else)
@@ -389,6 +456,13 @@ SC_TEST(status_parse)
 		EXPECT_USAGE(sc_status_parse(argc_, argv_, &o, &res_, &err_), "a NAME is required");
 	}
 	{
+		/* -A: NAME is looked up in every namespace */
+		ARGV("status", "my-app", "-A");
+		struct sc_status_opts o;
+		EXPECT_OK(sc_status_parse(argc_, argv_, &o, &res_, &err_));
+		SC_ASSERT(o.g.all_namespaces);
+	}
+	{
 		ARGV("status", "a", "b");
 		struct sc_status_opts o;
 		EXPECT_USAGE(sc_status_parse(argc_, argv_, &o, &res_, &err_),
@@ -485,6 +559,22 @@ SC_TEST(power_parse)
 		SC_ASSERT_INT_EQ(o.timeout_ms, SC_DEFAULT_TIMEOUT_MS);
 	}
 	{
+		/* -w: the reference's short --wait, for every power command */
+		const char *const cmds[] = {"start", "stop", "restart"};
+		for (size_t i = 0; i < 3; i++) {
+			ARGV((char *)cmds[i], "my-app", "-w");
+			struct sc_power_opts o;
+			EXPECT_OK(sc_power_parse(argc_, argv_, &o, &res_, &err_));
+			SC_ASSERT(o.wait);
+		}
+	}
+	{
+		ARGV("stop", "my-app", "-A");
+		struct sc_power_opts o;
+		EXPECT_USAGE(sc_power_parse(argc_, argv_, &o, &res_, &err_),
+			     "-A) does not apply to stop");
+	}
+	{
 		ARGV("start", "my-app", "--timeout=soon");
 		struct sc_power_opts o;
 		EXPECT_USAGE(sc_power_parse(argc_, argv_, &o, &res_, &err_), "invalid duration");
@@ -554,10 +644,43 @@ SC_TEST(exec_parse)
 			     "a command is required");
 	}
 	{
-		ARGV("exec", "my-app", "ls");
+		/* without --: the word after NAME starts the command, and its
+		 * flags are its own */
+		ARGV("exec", "my-app", "ls", "-la", "-n", "x");
+		struct sc_exec_opts o;
+		EXPECT_OK(sc_exec_parse(false, argc_, argv_, &o, &res_, &err_));
+		SC_ASSERT_INT_EQ(res_.n_positional, 1);
+		SC_ASSERT_INT_EQ(res_.n_rest, 4);
+		SC_ASSERT_STR_EQ(res_.rest[0], "ls");
+		SC_ASSERT_STR_EQ(res_.rest[3], "x");
+		SC_ASSERT(o.g.namespace == NULL);
+	}
+	{
+		ARGV("exec", "-n", "team", "my-app", "-it", "-c", "workload", "bash");
+		struct sc_exec_opts o;
+		EXPECT_OK(sc_exec_parse(false, argc_, argv_, &o, &res_, &err_));
+		SC_ASSERT(o.stdin && o.tty);
+		SC_ASSERT_STR_EQ(o.container, "workload");
+		SC_ASSERT_STR_EQ(o.g.namespace, "team");
+		SC_ASSERT_INT_EQ(res_.n_rest, 1);
+	}
+	{
+		ARGV("exec", "my-app", "--");
 		struct sc_exec_opts o;
 		EXPECT_USAGE(sc_exec_parse(false, argc_, argv_, &o, &res_, &err_),
-			     "put the command after --");
+			     "no command after --");
+	}
+	{
+		ARGV("exec", "my-app", "-c", "Bad_Name", "ls");
+		struct sc_exec_opts o;
+		EXPECT_USAGE(sc_exec_parse(false, argc_, argv_, &o, &res_, &err_),
+			     "-c/--container");
+	}
+	{
+		ARGV("exec", "my-app", "-A", "ls");
+		struct sc_exec_opts o;
+		EXPECT_USAGE(sc_exec_parse(false, argc_, argv_, &o, &res_, &err_),
+			     "does not apply to exec");
 	}
 	{
 		ARGV("exec", "my-app", "-f", "--", "ls");
@@ -567,8 +690,50 @@ SC_TEST(exec_parse)
 	}
 }
 
+SC_TEST(exec_container_names)
+{
+	cleanup_json json_t *plain =
+	    parse_json("{\"metadata\":{\"name\":\"my-app\"},"
+		       "\"spec\":{\"template\":{\"container\":{\"image\":\"x\"}}}}");
+	cleanup_json json_t *named =
+	    parse_json("{\"metadata\":{\"name\":\"web\"},\"spec\":{\"template\":"
+		       "{\"container\":{\"name\":\"nginx\",\"image\":\"x\"}}}}");
+	cleanup_error sc_error_t err = NULL;
+	SC_ASSERT_INT_EQ(sc_exec_check_container(plain, NULL, &err), 0);
+	SC_ASSERT_INT_EQ(sc_exec_check_container(plain, "workload", &err), 0);
+	SC_ASSERT_INT_EQ(sc_exec_check_container(named, "workload", &err), 0);
+	SC_ASSERT_INT_EQ(sc_exec_check_container(named, "nginx", &err), 0);
+	SC_ASSERT_INT_EQ(sc_exec_check_container(plain, "sidecar", &err), -1);
+	SC_ASSERT_STR_EQ(sc_error_message(err),
+			 "container \"sidecar\" is not in stoppablecontainer "
+			 "\"my-app\": its one container is \"workload\"");
+	sc_error_release(&err);
+	SC_ASSERT_INT_EQ(sc_exec_check_container(named, "nginx2", &err), -1);
+	SC_ASSERT_STR_CONTAINS(sc_error_message(err), "its one container is \"nginx\"");
+	sc_error_release(&err);
+	cleanup_json json_t *pod_shaped =
+	    parse_json("{\"metadata\":{\"name\":\"p\"},\"spec\":{\"template\":{\"spec\":"
+		       "{\"containers\":[{\"name\":\"app\",\"image\":\"x\"}]}}}}");
+	SC_ASSERT_INT_EQ(sc_exec_check_container(pod_shaped, "app", &err), 0);
+	SC_ASSERT_INT_EQ(sc_exec_check_container(pod_shaped, "workload", &err), 0);
+	SC_ASSERT_INT_EQ(sc_exec_check_container(pod_shaped, "db", &err), -1);
+	SC_ASSERT_STR_CONTAINS(sc_error_message(err), "its one container is \"app\"");
+}
+
 SC_TEST(logs_parse)
 {
+	{
+		ARGV("logs", "my-app", "-A", "-c", "workload");
+		struct sc_exec_opts o;
+		EXPECT_OK(sc_exec_parse(true, argc_, argv_, &o, &res_, &err_));
+		SC_ASSERT(o.g.all_namespaces);
+		SC_ASSERT_STR_EQ(o.container, "workload");
+	}
+	{
+		ARGV("logs", "my-app", "-A", "-n", "x");
+		struct sc_exec_opts o;
+		EXPECT_USAGE(sc_exec_parse(true, argc_, argv_, &o, &res_, &err_), "not both");
+	}
 	{
 		ARGV("logs", "my-app", "-f", "--tail=20", "--timestamps", "-p", "--since=10m");
 		struct sc_exec_opts o;
@@ -657,6 +822,26 @@ SC_TEST(delete_parse)
 		SC_ASSERT_INT_EQ(res_.n_positional, 2);
 	}
 	{
+		/* waits by default, as the reference's delete does */
+		ARGV("delete", "a");
+		struct sc_delete_opts o;
+		EXPECT_OK(sc_delete_parse(argc_, argv_, &o, &res_, &err_));
+		SC_ASSERT(o.wait);
+	}
+	{
+		ARGV("delete", "a", "--wait=false");
+		struct sc_delete_opts o;
+		EXPECT_OK(sc_delete_parse(argc_, argv_, &o, &res_, &err_));
+		SC_ASSERT(!o.wait);
+	}
+	{
+		ARGV("delete", "a", "-w", "--timeout=10s");
+		struct sc_delete_opts o;
+		EXPECT_OK(sc_delete_parse(argc_, argv_, &o, &res_, &err_));
+		SC_ASSERT(o.wait);
+		SC_ASSERT_INT_EQ(o.timeout_ms, 10000);
+	}
+	{
 		ARGV("delete");
 		struct sc_delete_opts o;
 		EXPECT_USAGE(sc_delete_parse(argc_, argv_, &o, &res_, &err_),
@@ -666,7 +851,7 @@ SC_TEST(delete_parse)
 		ARGV("delete", "a", "-A");
 		struct sc_delete_opts o;
 		EXPECT_USAGE(sc_delete_parse(argc_, argv_, &o, &res_, &err_),
-			     "only valid for list");
+			     "does not apply to delete");
 	}
 	{
 		ARGV("delete", "a", "--grace-period=0");
