@@ -107,8 +107,8 @@ static int reconcile(struct sc_controller *c, const char *key, sc_error_t *err)
 	cleanup_free char *provider_key = sc_xasprintf("%s/%s", ns, provider_name);
 	cleanup_json json_t *sc_stored = sc_informer_get(c->scs, key);
 	cleanup_json json_t *sci_stored = sc_informer_get(c->instances, key);
-	cleanup_json json_t *sc = sc_obj_unpack(sc_stored, "spec.template");
-	cleanup_json json_t *sci = sc_obj_unpack(sci_stored, "spec.template");
+	cleanup_json json_t *sc = NULL, *sci = NULL;
+	sc_obj_unpack_pair(sc_stored, sci_stored, "spec.template", &sc, &sci);
 	cleanup_json json_t *provider = sc_informer_get(c->pods, provider_key);
 	cleanup_json json_t *consumer = sc_informer_get(c->pods, key);
 	/* Only pods this instance created count (our role label and a
@@ -182,8 +182,12 @@ static void *worker(void *data)
 			sc_workqueue_forget(c->queue, key);
 		}
 		sc_workqueue_done(c->queue, key);
-		sc_metric_set(c->m_queue_depth, (double)sc_workqueue_len(c->queue));
+		size_t depth = sc_workqueue_len(c->queue);
+		sc_metric_set(c->m_queue_depth, (double)depth);
 		free(key);
+		/* nothing left to do: what the reconciles freed goes back */
+		if (depth == 0)
+			sc_malloc_release();
 	}
 	return NULL;
 }

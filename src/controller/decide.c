@@ -106,7 +106,9 @@ const char *sc_phase_for_instance_phase(const char *p)
 /* The instance spec the StoppableContainer asks for. */
 static json_t *desired_instance_spec(json_t *sc)
 {
-	json_t *spec = json_deep_copy(sc_json_path(sc, "spec"));
+	/* shallow: only top-level members change, and the template (up to the
+	 * API server's size limit) is shared, not copied */
+	json_t *spec = json_copy(sc_json_path(sc, "spec"));
 	if (!json_is_object(spec)) {
 		json_decref(spec);
 		spec = json_object();

@@ -1,8 +1,10 @@
 #include "lib/sc-json.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <yaml.h>
@@ -96,6 +98,57 @@ static json_t *path_parent(json_t *obj, const char *dotted, const char **leaf)
 	return p;
 }
 
+/* Packed texts, shared: a StoppableContainer's template and its instance's
+ * are the same text as long as no restart is pending, so both stores hold one
+ * string. Keyed by a hash of the text (contents compared on a hit); an entry
+ * only the table still holds is swept when the table has doubled since the
+ * last sweep. */
+static pthread_mutex_t intern_lock = PTHREAD_MUTEX_INITIALIZER;
+static json_t *interned; /* object: hash -> string */
+static size_t intern_swept_at;
+
+static void intern_sweep_locked(void)
+{
+	const char *k;
+	json_t *v;
+	void *tmp;
+	json_object_foreach_safe (interned, tmp, k, v) {
+		if (__atomic_load_n(&v->refcount, __ATOMIC_ACQUIRE) == 1)
+			json_object_del(interned, k);
+	}
+	intern_swept_at = json_object_size(interned);
+}
+
+/* A string with text's bytes: one already held by a store when there is one
+ * (a new reference either way). */
+static json_t *intern_text(const char *text, size_t len)
+{
+	uint64_t h = 14695981039346656037ull; /* FNV-1a */
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (unsigned char)text[i]) * 1099511628211ull;
+	char key[40];
+	snprintf(key, sizeof(key), "%016llx-%zu", (unsigned long long)h, len);
+	pthread_mutex_lock(&intern_lock);
+	if (interned == NULL)
+		interned = json_object();
+	json_t *have = json_object_get(interned, key);
+	json_t *out;
+	if (have != NULL && json_string_length(have) == len &&
+	    memcmp(json_string_value(have), text, len) == 0) {
+		out = json_incref(have);
+	} else {
+		/* jansson's own output: valid UTF-8, no need to check it again */
+		out = json_stringn_nocheck(text, len);
+		if (have == NULL) {
+			json_object_set(interned, key, out);
+			if (json_object_size(interned) > 2 * intern_swept_at + 16)
+				intern_sweep_locked();
+		}
+	}
+	pthread_mutex_unlock(&intern_lock);
+	return out;
+}
+
 void sc_obj_pack(json_t *obj, const char *dotted)
 {
 	const char *leaf;
@@ -105,8 +158,7 @@ void sc_obj_pack(json_t *obj, const char *dotted)
 		return;
 	char *text = sc_json_dumps(v);
 	char *key = sc_xasprintf("%s" SC_JSON_PACKED_SUFFIX, leaf);
-	/* jansson's own output: valid UTF-8, no need to check it again */
-	json_object_set_new(parent, key, json_stringn_nocheck(text, strlen(text)));
+	json_object_set_new(parent, key, intern_text(text, strlen(text)));
 	json_object_del(parent, leaf);
 	free(key);
 	free(text);
@@ -129,21 +181,53 @@ static json_t *copy_unpacked(json_t *node, const char *at, json_t *value, const 
 	return copy;
 }
 
+/* The packed string at a dotted path (borrowed) and the key it is under. */
+static json_t *packed_at(json_t *obj, const char *dotted, char **key)
+{
+	const char *leaf;
+	json_t *parent = path_parent(obj, dotted, &leaf);
+	*key = sc_xasprintf("%s" SC_JSON_PACKED_SUFFIX, leaf);
+	json_t *packed = json_object_get(parent, *key);
+	return json_is_string(packed) ? packed : NULL;
+}
+
+static json_t *parse_packed(json_t *packed)
+{
+	return json_loadb(json_string_value(packed), json_string_length(packed), JSON_DECODE_ANY,
+			  NULL);
+}
+
 json_t *sc_obj_unpack(json_t *obj, const char *dotted)
 {
 	if (obj == NULL)
 		return NULL;
-	const char *leaf;
-	json_t *parent = path_parent(obj, dotted, &leaf);
-	char *key = sc_xasprintf("%s" SC_JSON_PACKED_SUFFIX, leaf);
-	json_t *packed = json_object_get(parent, key);
-	json_t *value = NULL;
-	if (json_is_string(packed))
-		value = json_loadb(json_string_value(packed), json_string_length(packed),
-				   JSON_DECODE_ANY, NULL);
+	char *key;
+	json_t *packed = packed_at(obj, dotted, &key);
+	json_t *value = packed != NULL ? parse_packed(packed) : NULL;
 	json_t *out = value != NULL ? copy_unpacked(obj, dotted, value, key) : json_incref(obj);
 	free(key);
 	return out;
+}
+
+void sc_obj_unpack_pair(json_t *a, json_t *b, const char *dotted, json_t **ua, json_t **ub)
+{
+	char *ka = NULL, *kb = NULL;
+	json_t *pa = a ? packed_at(a, dotted, &ka) : NULL;
+	json_t *pb = b ? packed_at(b, dotted, &kb) : NULL;
+	if (pa != NULL && pb != NULL && json_equal(pa, pb)) {
+		json_t *value = parse_packed(pa);
+		if (value != NULL) {
+			*ua = copy_unpacked(a, dotted, json_incref(value), ka);
+			*ub = copy_unpacked(b, dotted, value, kb);
+			free(ka);
+			free(kb);
+			return;
+		}
+	}
+	free(ka);
+	free(kb);
+	*ua = sc_obj_unpack(a, dotted);
+	*ub = sc_obj_unpack(b, dotted);
 }
 
 /* ---- YAML -> JSON ---- */

@@ -78,7 +78,8 @@ void sc_obj_keep_only(json_t *obj, const char *dotted, const char *const *keys);
 /* Replaces the member at a dotted path ("spec.template") by its compact JSON
  * text, held as one string under the member's name + SC_JSON_PACKED_SUFFIX
  * ("template@packed": a name the API server never sends, as it prunes what
- * a schema does not declare). Nothing happens when the member is missing. */
+ * a schema does not declare). Nothing happens when the member is missing.
+ * Equal texts packed anywhere in the process share one string. */
 #define SC_JSON_PACKED_SUFFIX "@packed"
 void sc_obj_pack(json_t *obj, const char *dotted);
 /* The object with the member at a dotted path parsed back: a new reference,
@@ -86,6 +87,10 @@ void sc_obj_pack(json_t *obj, const char *dotted);
  * changed (only the objects along the path are copied, shallowly), so it may
  * be read from a shared store. NULL only for a NULL object. */
 json_t *sc_obj_unpack(json_t *obj, const char *dotted);
+/* Both unpacked (either may be NULL), parsed once when both hold the same
+ * text (a StoppableContainer and its instance, no restart pending): the two
+ * then share the tree, which neither may change. */
+void sc_obj_unpack_pair(json_t *a, json_t *b, const char *dotted, json_t **ua, json_t **ub);
 
 void sc_cleanup_jsonp(json_t **j);
 #define cleanup_json __attribute__((cleanup(sc_cleanup_jsonp)))

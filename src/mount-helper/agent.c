@@ -364,10 +364,9 @@ static int inject(struct sc_agent *a, json_t *sci, json_t *consumer, const char 
 
 static int reconcile(struct sc_agent *a, const char *key, sc_error_t *err)
 {
-	cleanup_json json_t *stored = sc_informer_get(a->instances, key);
-	if (stored == NULL)
+	cleanup_json json_t *sci = sc_informer_get(a->instances, key);
+	if (sci == NULL)
 		return 0;
-	cleanup_json json_t *sci = sc_obj_unpack(stored, "spec.template");
 	if (sc_json_path_str(sci, "metadata.deletionTimestamp"))
 		return remove_state(a, sci, err);
 
@@ -511,8 +510,24 @@ static void *worker(void *data)
 		}
 		sc_workqueue_done(a->queue, key);
 		free(key);
+		/* nothing left to do: what the reconciles freed goes back */
+		if (sc_workqueue_len(a->queue) == 0)
+			sc_malloc_release();
 	}
 	return NULL;
+}
+
+/* What the store keeps of an instance: no managedFields, and of the template
+ * only the container's volumeMounts (where the volumes are re-attached). The
+ * user's env, command and the rest can be as big as the API server allows,
+ * and the mount-helper on every node watches every instance. */
+static void instance_view(json_t *obj)
+{
+	static const char *const template_keep[] = {"container", NULL};
+	static const char *const container_keep[] = {"volumeMounts", NULL};
+	sc_obj_drop_managed_fields(obj);
+	sc_obj_keep_only(obj, "spec.template", template_keep);
+	sc_obj_keep_only(obj, "spec.template.container", container_keep);
 }
 
 int sc_agent_new(const struct sc_kube_config *cfg, const struct sc_agent_options *opts,
@@ -527,10 +542,10 @@ int sc_agent_new(const struct sc_kube_config *cfg, const struct sc_agent_options
 	}
 	a->queue = sc_workqueue_new(NULL);
 	cleanup_free char *field = sc_xasprintf("spec.nodeName=%s", opts->node);
-	/* Templates kept as text, pods without their spec (the controller
-	 * does the same): a reconcile unpacks its one instance. */
+	/* Of an instance only what the mount-helper reads (instance_view), of
+	 * a pod no spec (the controller does the same). */
 	struct sc_informer_options inst = {.resource = &sc_kube_stoppablecontainerinstances,
-					   .transform = sc_informer_pack_template};
+					   .transform = instance_view};
 	struct sc_informer_options pods = {.resource = &sc_kube_pods,
 					   .label_selector =
 					       "app.kubernetes.io/managed-by=sc-controller",

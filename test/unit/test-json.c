@@ -193,6 +193,45 @@ SC_TEST(pack_and_unpack_a_subtree)
 	SC_ASSERT(sc_obj_unpack(NULL, "spec.template") == NULL);
 }
 
+SC_TEST(equal_packed_texts_are_one_string_and_one_parse)
+{
+	const char *a =
+	    "{\"spec\":{\"template\":{\"env\":[{\"name\":\"A\",\"value\":\"1\"}]}},\"n\":1}";
+	const char *b =
+	    "{\"spec\":{\"template\":{\"env\":[{\"name\":\"A\",\"value\":\"1\"}]}},\"n\":2}";
+	const char *c =
+	    "{\"spec\":{\"template\":{\"env\":[{\"name\":\"A\",\"value\":\"2\"}]}},\"n\":3}";
+	cleanup_json json_t *ja = parse(a), *jb = parse(b), *jc = parse(c);
+	sc_obj_pack(ja, "spec.template");
+	sc_obj_pack(jb, "spec.template");
+	sc_obj_pack(jc, "spec.template");
+	/* the same text: one string held by both */
+	SC_ASSERT(sc_json_path(ja, "spec.template@packed") ==
+		  sc_json_path(jb, "spec.template@packed"));
+	SC_ASSERT(sc_json_path(ja, "spec.template@packed") !=
+		  sc_json_path(jc, "spec.template@packed"));
+	json_t *ua = NULL, *ub = NULL;
+	sc_obj_unpack_pair(ja, jb, "spec.template", &ua, &ub);
+	/* parsed once: the two share the tree */
+	SC_ASSERT(sc_json_path(ua, "spec.template") != NULL);
+	SC_ASSERT(sc_json_path(ua, "spec.template") == sc_json_path(ub, "spec.template"));
+	SC_ASSERT_INT_EQ(json_integer_value(json_object_get(ub, "n")), 2);
+	json_decref(ua);
+	json_decref(ub);
+	/* different texts, or one side missing: each its own */
+	sc_obj_unpack_pair(ja, jc, "spec.template", &ua, &ub);
+	SC_ASSERT_STR_EQ(
+	    sc_json_path_str(json_array_get(sc_json_path(ub, "spec.template.env"), 0), "value"),
+	    "2");
+	SC_ASSERT(sc_json_path(ua, "spec.template") != sc_json_path(ub, "spec.template"));
+	json_decref(ua);
+	json_decref(ub);
+	sc_obj_unpack_pair(NULL, jc, "spec.template", &ua, &ub);
+	SC_ASSERT(ua == NULL);
+	SC_ASSERT(json_is_object(sc_json_path(ub, "spec.template")));
+	json_decref(ub);
+}
+
 SC_TEST(keep_only_some_members)
 {
 	cleanup_json json_t *pod = parse(
