@@ -371,6 +371,7 @@ struct decision {
 	/* consumer stage */
 	struct diagnosis build_failure;
 	bool consumer_created;
+	bool consumer_event; /* decide_consumer said what it does to the workload */
 	/* phase stage */
 	struct diagnosis pd, cd;
 	json_t *rootfs_cond; /* the instance's RootfsReady, owned by the mount-helper */
@@ -439,6 +440,7 @@ static void decide_consumer(struct decision *d)
 			add_delete_pod(d->plan, consumer, grace);
 			add_event(d->plan, "Normal", "Stopping", "stopping the workload (pod %s)",
 				  sc_json_name(consumer));
+			d->consumer_event = true;
 		} else if (sc_pod_terminal(consumer)) {
 			add_delete_pod(d->plan, consumer, 0);
 		} else if (d->node && cnode && strcmp(d->node, cnode) != 0) {
@@ -463,6 +465,7 @@ static void decide_consumer(struct decision *d)
 			add_event(d->plan, "Normal", "Starting", "starting the workload on node %s",
 				  d->node);
 			d->consumer_created = true;
+			d->consumer_event = true;
 		}
 	}
 }
@@ -692,11 +695,15 @@ static void decide_statuses(struct decision *d)
 	sc_status(d, provider_name);
 }
 
-/* One event per phase transition. */
+/* One event per phase transition, unless the consumer's own event of this
+ * reconcile says it already ("Stopping" for phase Stopping, "Starting" for
+ * ConsumerStarting): one event per thing that happened. */
 static void decide_events(struct decision *d)
 {
 	const char *old_phase = sc_json_path_str(d->obs->sci, "status.phase");
-	if (old_phase == NULL || strcmp(old_phase, d->phase) != 0) {
+	bool said = d->consumer_event && (strcmp(d->phase, "Stopping") == 0 ||
+					  strcmp(d->phase, "ConsumerStarting") == 0);
+	if (!said && (old_phase == NULL || strcmp(old_phase, d->phase) != 0)) {
 		bool warn = strcmp(d->phase, "Failed") == 0;
 		add_event(d->plan, warn ? "Warning" : "Normal", d->phase, "%s", d->message);
 	}

@@ -464,6 +464,9 @@ SC_TEST(rootfs_ready_and_running_creates_consumer)
 	SC_ASSERT_STR_EQ(applied(&plan, SC_ACT_APPLY_INSTANCE_STATUS, "status.phase"),
 			 "ConsumerStarting");
 	SC_ASSERT_STR_EQ(applied(&plan, SC_ACT_APPLY_STATUS, "status.phase"), "ProviderReady");
+	/* one event for one start: Starting, not ConsumerStarting as well */
+	SC_ASSERT_INT_EQ(count(&plan, SC_ACT_EVENT), 1);
+	SC_ASSERT_STR_EQ(sc_plan_find(&plan, SC_ACT_EVENT)->reason, "Starting");
 	sc_plan_free(&plan);
 	json_decref(sc);
 	json_decref(sci);
@@ -531,6 +534,9 @@ SC_TEST(stop_deletes_consumer_with_grace)
 	SC_ASSERT_INT_EQ(d->grace_seconds, 7);
 	SC_ASSERT_INT_EQ(count(&plan, SC_ACT_DELETE_POD), 1); /* never the provider */
 	SC_ASSERT_STR_EQ(applied(&plan, SC_ACT_APPLY_INSTANCE_STATUS, "status.phase"), "Stopping");
+	/* one event for one stop (not the action's and the phase's) */
+	SC_ASSERT_INT_EQ(count(&plan, SC_ACT_EVENT), 1);
+	SC_ASSERT_STR_EQ(sc_plan_find(&plan, SC_ACT_EVENT)->reason, "Stopping");
 	sc_plan_free(&plan);
 
 	/* Once the consumer is gone: Stopped, and Ready. */
