@@ -669,11 +669,12 @@ t_mountpoint_symlinks() {
 	[[ $(phase links) != Running ]] || fail "links runs although its mount points are dangling links"
 	[[ $(canary_sum) == "$sum" ]] || fail "the host's canaries changed: $(cd "$can" && find . -printf '%p %m %s\n')"
 	! grep -q " $can" /proc/self/mountinfo || fail "something was mounted on a host canary"
-	# GAP (not asserted, see the closing note of the change): the refusal
-	# is only in the mount-helper's log; the StoppableContainer stays
-	# ProviderReady (instance ConsumerStarting) with no message or
-	# condition naming the path, where Failed or a condition saying which
-	# mount point is a symlink was expected.
+	# GAP, not asserted: the refusal ("mountpoint for /newvol: opening
+	# mountpoint /newvol (a dangling symlink in the image?)") is only in
+	# the mount-helper's log, retried with backoff; the StoppableContainer
+	# stays ProviderReady with the generic "waiting for the mount-helper ...
+	# to stack the rootfs" message, where Failed or a condition naming the
+	# mount point was expected.
 	echo "# refused, status: phase $(phase links), message '$(k get "$SC" links -o jsonpath='{.status.message}')'"
 	# 2. Something at the targets inside the rootfs (written through the
 	# mounted rootfs): the mounts land there, in the rootfs.
