@@ -238,9 +238,11 @@ t_stop_is_prompt() {
 	# marker into the persistent rootfs and exits, long before a 600 s grace
 	# period would have the kubelet SIGKILL it (no trap then, no marker).
 	# The marker is the assertion; the time the stop took is a measurement.
-	make_sc prompt true '      command: ["sh", "-c", "rm -f /term-seen; trap '"'"'echo TERM > /term-seen; exit 0'"'"' TERM; while true; do sleep 1; done"]' \
-		'  template: {terminationGracePeriodSeconds: 600}'
+	make_sc prompt false '      command: ["sh", "-c", "rm -f /term-seen; trap '"'"'echo TERM > /term-seen; exit 0'"'"' TERM; while true; do sleep 1; done"]'
+	k patch "$SC" prompt --type=merge -p '{"spec":{"running":true,"template":{"terminationGracePeriodSeconds":600}}}' >/dev/null
 	wait_phase prompt Running
+	[[ $(k get pod prompt -o jsonpath='{.spec.terminationGracePeriodSeconds}') == 600 ]] ||
+		fail "the workload pod's grace period is not the template's 600 s"
 	exec_in prompt test ! -e /term-seen || fail "the marker is there before the stop"
 	local start=$SECONDS
 	set_running prompt false
