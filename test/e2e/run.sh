@@ -633,14 +633,17 @@ t_mountpoint_symlinks() {
 	# Symlinks to host paths where mounts are re-attached at the next start:
 	# a volume's mount path, planted by the workload itself (root in its
 	# rootfs) before the template gains the volume there, and /etc/hosts,
-	# /etc/resolv.conf and the token directory, planted in the stopped
+	# /etc/resolv.conf, the token directory, /dev, /proc and /sys, planted in the stopped
 	# upper layer (a running workload cannot: they are mount points, busy
 	# to unlink and, in a lower-layer directory, not renamable). The start
 	# either refuses or resolves them inside the rootfs; the host's files at
 	# those paths (canaries) stay untouched either way.
 	local can sum upper rootfs tok=var/run/secrets/kubernetes.io/serviceaccount
 	can=$(mktemp -d /tmp/sc-e2e-canary.XXXXXX)
-	mkdir -p "$can/vol" "$can/token"
+	mkdir -p "$can/vol" "$can/token" "$can/dev" "$can/proc" "$can/sys"
+	echo "canary dev" >"$can/dev/null"
+	echo "canary proc" >"$can/proc/file"
+	echo "canary sys" >"$can/sys/file"
 	echo "canary hosts" >"$can/hosts"
 	echo "canary resolv.conf" >"$can/resolv.conf"
 	echo "canary volume" >"$can/vol/file"
@@ -660,6 +663,11 @@ t_mountpoint_symlinks() {
 	ln -s "$can/hosts" "$upper/etc/hosts"
 	ln -s "$can/resolv.conf" "$upper/etc/resolv.conf"
 	ln -s "$can/token" "$upper/$tok"
+	local d
+	for d in dev proc sys; do
+		rm -rf "${upper:?}/$d"
+		ln -s "$can/$d" "$upper/$d"
+	done
 	k patch "$SC" links --type=merge -p '{"spec":{"running":true,"template":{
 		"container":{"volumeMounts":[{"name":"v","mountPath":"/newvol"}]},
 		"volumes":[{"name":"v","emptyDir":{}}]}}}' >/dev/null
@@ -681,7 +689,7 @@ t_mountpoint_symlinks() {
 	# 2. Something at the targets inside the rootfs (written through the
 	# mounted rootfs): the mounts land there, in the rootfs.
 	[[ -d $rootfs/etc ]] || fail "the rootfs is not mounted at $rootfs"
-	mkdir -p "$rootfs$can/vol" "$rootfs$can/token"
+	mkdir -p "$rootfs$can/vol" "$rootfs$can/token" "$rootfs$can/dev" "$rootfs$can/proc" "$rootfs$can/sys"
 	echo "decoy hosts" >"$rootfs$can/hosts"
 	echo "decoy resolv.conf" >"$rootfs$can/resolv.conf"
 	k delete pod links --wait=false >/dev/null # a new workload container, a new try at once
@@ -693,6 +701,10 @@ t_mountpoint_symlinks() {
 	exec_in links sh -c 'echo from-workload > /newvol/w' || fail "the volume at /newvol is not writable"
 	exec_in links test -s /$tok/token || fail "no token at the token path"
 	exec_in links sh -c "! grep -q 'canary token' /$tok/token" || fail "the token path shows the host's canary"
+	exec_in links test -c /dev/null || fail "/dev/null in the workload is not a device (the canary?)"
+	[[ $(exec_in links cat /proc/1/comm) == sc-exec ]] || fail "/proc in the workload is not the container's"
+	exec_in links test -d /sys/class || fail "/sys in the workload is not a sysfs"
+	exec_in links test ! -e /proc/file -a ! -e /sys/file || fail "/proc or /sys in the workload shows the host's canary"
 	[[ $(canary_sum) == "$sum" ]] || fail "the host's canaries changed: $(cd "$can" && find . -printf '%p %m %s\n')"
 	! grep -q " $can" /proc/self/mountinfo || fail "something was mounted on a host canary"
 	[[ ! -e $can/vol/w ]] || fail "the workload's write went to the host's canary directory"
