@@ -67,16 +67,21 @@ def quantity_map(desc):
         "description": desc,
         "additionalProperties": {
             "anyOf": [{"type": "integer"}, {"type": "string"}],
-            "pattern": r"^(\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))))?$",
+            # No leading "-": a pod refuses a negative quantity, so the
+            # workload would never start.
+            "pattern": r"^\+?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))))?$",
             "x-kubernetes-int-or-string": True,
+            "minimum": 0,
         },
     }
 
 
 def resources(desc):
     return obj(desc, {
-        "limits": quantity_map("Maximum amount of compute resources allowed (cpu, memory, ...)."),
-        "requests": quantity_map("Minimum amount of compute resources required; the scheduler uses it."),
+        "limits": quantity_map("Maximum amount of compute resources allowed (cpu, memory, ...); "
+                               "quantities such as 500m, 1.5 or 64Mi, not negative."),
+        "requests": quantity_map("Minimum amount of compute resources required; the scheduler uses "
+                                 "it. Quantities as in limits."),
     })
 
 
@@ -140,23 +145,52 @@ CONTAINER = obj(
                          obj("configMapRef or secretRef, with an optional prefix.", preserve=True)),
         "resources": resources("Compute resources of the running workload (the consumer pod)."),
         "ports": array("Ports the workload listens on (informational, as for a Pod). Host ports "
-                       "are not available.", obj("A container port.", {
-                           "name": string("Name of the port (IANA_SVC_NAME).", maxLength=15),
+                       "are not available. At most 128; each containerPort and protocol, and "
+                       "each name, at most once.", obj("A container port.", {
+                           "name": string("Name of the port (IANA_SVC_NAME): lowercase letters, "
+                                          "digits and single hyphens, at least one letter.",
+                                          maxLength=15, pattern=r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$",
+                                          **{"x-kubernetes-validations": [{
+                                              "rule": "self.matches('[a-z]')",
+                                              "message": "must contain a letter (IANA_SVC_NAME)",
+                                          }, {
+                                              "rule": "!self.contains('--')",
+                                              "message": "no two hyphens in a row (IANA_SVC_NAME)",
+                                          }]}),
                            "containerPort": integer("Port number.", fmt="int32", minimum=1, maximum=65535),
                            "protocol": string("Protocol.", enum=["TCP", "UDP", "SCTP"], default="TCP"),
-                       }, required=["containerPort"])),
+                       }, required=["containerPort"]),
+                       maxItems=128,
+                       **{"x-kubernetes-list-type": "map",
+                          "x-kubernetes-list-map-keys": ["containerPort", "protocol"],
+                          "x-kubernetes-validations": [{
+                              "rule": "self.all(p, !has(p.name) || "
+                                      "self.filter(q, has(q.name) && q.name == p.name).size() == 1)",
+                              "message": "port names must be unique",
+                          }]}),
         "volumeMounts": array("Volumes mounted into the workload's rootfs (they are not part of "
                               "the persistent rootfs).", obj("A volume mount.", {
                                   "name": string("Name of a volume in template.volumes.", minLength=1),
-                                  "mountPath": string("Absolute path inside the rootfs.", minLength=1,
-                                                      pattern="^/"),
+                                  "mountPath": string(
+                                      "Absolute path inside the rootfs, without empty, '.' or "
+                                      "'..' components and not / itself; each at most once.",
+                                      minLength=1, maxLength=4095,
+                                      # components that are neither empty, "." nor ".."
+                                      pattern=r"^(/([^/.][^/]*|[.][^/.][^/]*|[.][.][^/]+))+$",
+                                      **{"x-kubernetes-validations": [{
+                                          "rule": "self != '/'",
+                                          "message": "must not be /: a volume there would hide "
+                                                     "the persistent rootfs",
+                                      }]}),
                                   "readOnly": boolean("Mount read-only."),
                                   "subPath": string("Sub-path of the volume to mount."),
                                   "subPathExpr": string("Sub-path with $(VAR) expansion."),
                                   "mountPropagation": string("Propagation of mounts; Bidirectional is "
                                                              "not available.",
                                                              enum=["None", "HostToContainer"]),
-                              }, required=["name", "mountPath"])),
+                              }, required=["name", "mountPath"]),
+                              **{"x-kubernetes-list-type": "map",
+                                 "x-kubernetes-list-map-keys": ["mountPath"]}),
         "securityContext": SECURITY_CONTEXT,
         "stdin": boolean("Keep stdin open (for interactive shells with kubectl attach/exec -i)."),
         "stdinOnce": boolean("Close stdin after the first attach session."),

@@ -87,6 +87,71 @@ t_prefix_relative() {
 	refused '  hostPathPrefix: var/lib
   template: {container: {image: busybox}}' 'spec.hostPathPrefix in body should match'
 }
+# ports: ACCEPTED-OR-REFUSED checks on template.container.ports
+ports_sc() { printf '  template: {container: {image: busybox, ports: %s}}' "$1"; }
+t_ports() {
+	apply_sc "$(ports_sc '[{name: http, containerPort: 80}, {name: dns, containerPort: 53, protocol: UDP}, {containerPort: 53}]')" >/dev/null ||
+		fail "valid ports were refused"
+	refused "$(ports_sc '[{containerPort: 0}]')" 'spec.template.container.ports[0].containerPort: Invalid value: 0'
+	refused "$(ports_sc '[{containerPort: 65536}]')" 'spec.template.container.ports[0].containerPort: Invalid value: 65536'
+	refused "$(ports_sc '[{containerPort: -80}]')" 'spec.template.container.ports[0].containerPort: Invalid value: -80'
+	refused "$(ports_sc '[{containerPort: 80, protocol: ICMP}]')" 'spec.template.container.ports[0].protocol: Unsupported value: "ICMP"'
+	refused "$(ports_sc '[{name: web, containerPort: 80}, {name: web, containerPort: 81}]')" \
+		'port names must be unique'
+	refused "$(ports_sc '[{containerPort: 80}, {containerPort: 80}]')" \
+		'spec.template.container.ports[1]: Duplicate value'
+	refused "$(ports_sc '[{name: Web_1, containerPort: 80}]')" 'spec.template.container.ports[0].name'
+	refused "$(ports_sc '[{name: "80", containerPort: 80}]')" 'must contain a letter'
+	refused "$(ports_sc '[{name: a--b, containerPort: 80}]')" 'no two hyphens in a row'
+	refused "$(ports_sc '[{name: a-very-long-name-x, containerPort: 80}]')" 'spec.template.container.ports[0].name: Too long'
+}
+# mounts_sc MOUNT-PATH...: a StoppableContainer with an emptyDir mounted at each path.
+mounts_sc() {
+	local m="" p
+	for p in "$@"; do
+		m+="{name: v, mountPath: \"$p\"}, "
+	done
+	printf '  template:\n    container: {image: busybox, volumeMounts: [%s]}\n    volumes: [{name: v, emptyDir: {}}]' "${m%, }"
+}
+t_mount_paths() {
+	apply_sc "$(mounts_sc /data /srv/a.b /x..y /.hidden /a/..b)" >/dev/null || fail "valid mount paths were refused"
+	refused "$(mounts_sc data)" 'spec.template.container.volumeMounts[0].mountPath in body should match'
+	local p
+	for p in /data/../etc /data/.. /a/./b /a//b /data/ /.. /; do
+		refused "$(mounts_sc "$p")" 'spec.template.container.volumeMounts[0].mountPath'
+	done
+	refused "$(mounts_sc /)" 'must not be /: a volume there would hide the persistent rootfs'
+	refused "$(mounts_sc /data /data)" 'spec.template.container.volumeMounts[1]: Duplicate value'
+}
+t_grace_period() {
+	local out
+	out=$(apply_sc '  template: {terminationGracePeriodSeconds: 0, container: {image: busybox}}') ||
+		fail "a grace period of 0 was refused: $out"
+	out=$(apply_sc '  template: {terminationGracePeriodSeconds: 86400, container: {image: busybox}}') ||
+		fail "a grace period of a day was refused: $out"
+	refused '  template: {terminationGracePeriodSeconds: -1, container: {image: busybox}}' \
+		'spec.template.terminationGracePeriodSeconds: Invalid value: -1'
+	# beyond int64: the API server cannot decode it
+	out=$(apply_sc '  template: {terminationGracePeriodSeconds: 99999999999999999999, container: {image: busybox}}' 2>&1) &&
+		fail "a grace period beyond int64 was accepted: $out"
+	[[ $out == *terminationGracePeriodSeconds* || $out == *"cannot unmarshal number"* || $out == *"out of range"* ]] ||
+		fail "the refusal of a grace period beyond int64 says neither the field nor the range: $out"
+}
+t_quantities() {
+	local q
+	apply_sc '  template: {container: {image: busybox, resources: {requests: {cpu: 100m, memory: 64Mi}, limits: {cpu: "1.5", memory: 1e9, ephemeral-storage: 2Gi}}}}' >/dev/null ||
+		fail "valid quantities were refused"
+	for q in 1.5.5Gi lots 10XB "''" 1Gb; do
+		refused "  template: {container: {image: busybox, resources: {limits: {memory: $q}}}}" \
+			"spec.template.container.resources.limits.memory"
+	done
+	refused '  template: {container: {image: busybox, resources: {requests: {cpu: -100m}}}}' \
+		'spec.template.container.resources.requests.cpu'
+	refused '  template: {container: {image: busybox, resources: {requests: {memory: -1}}}}' \
+		'spec.template.container.resources.requests.memory'
+	refused '  provider: {resources: {limits: {memory: 12XB}}}
+  template: {container: {image: busybox}}' 'spec.provider.resources.limits.memory'
+}
 t_unknown_phase() {
 	k -n "$ns" apply -f - >/dev/null <<EOF
 apiVersion: stoppablecontainer.xtlsoft.top/v1alpha1
@@ -201,6 +266,10 @@ run_test "hostPort is refused" t_host_port_refused
 run_test "Bidirectional propagation is refused" t_bidirectional_refused
 run_test "a hostPathPrefix with .. is refused" t_prefix_dotdot
 run_test "a relative hostPathPrefix is refused" t_prefix_relative
+run_test "ports: out of range, unknown protocol, duplicate or malformed names refused" t_ports
+run_test "mountPath: relative, '.', '..', empty components, /, duplicates refused" t_mount_paths
+run_test "terminationGracePeriodSeconds: negative and beyond int64 refused" t_grace_period
+run_test "resource quantities: malformed and negative refused" t_quantities
 run_test "names: 63 characters and dots accepted; 64, or ending in -provider, refused with why" t_names
 run_test "hostPathPrefix cannot be changed once set" t_prefix_immutable
 run_test "an unknown phase is refused on the status subresource" t_unknown_phase

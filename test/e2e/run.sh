@@ -14,6 +14,7 @@ SC=stoppablecontainers.stoppablecontainer.xtlsoft.top
 SCI=stoppablecontainerinstances.stoppablecontainer.xtlsoft.top
 SYS=stoppablecontainer-system
 IMAGE=sc-test/busybox:1
+APP_IMAGE=sc-test/imageconfig:1
 ns=sc-e2e-$$
 k() { kubectl -n "$ns" "$@"; }
 
@@ -69,6 +70,14 @@ write_tree() {
 tree_sum() {
 	exec_in "$1" sh -c 'cd / && { find /data /etc/myapp -type f | sort | xargs md5sum;
 		ls -ld /data/a; [ -e /bin/vi ] && echo vi-present || echo vi-deleted; } | md5sum'
+}
+
+# workload_pid NAME: the workload's process (sc-exec's child) in its pod's PID namespace.
+workload_pid() {
+	local c
+	c=$(exec_in "$1" sh -c 'cut -d" " -f1 /proc/1/task/1/children') || return 1
+	[[ -n $c ]] || return 1
+	echo "$c"
 }
 
 # stop_start_keeps NAME SUM AFTER: one more stop/start keeps the tree's sum.
@@ -225,21 +234,34 @@ t_user_env_wins() {
 }
 
 t_stop_is_prompt() {
-	# SIGTERM reaches a plain sh workload through sc-exec: the stop finishes
-	# long before a 60 s grace period would force it.
-	make_sc prompt true
-	k patch "$SC" prompt --type=merge -p '{"spec":{"template":{"terminationGracePeriodSeconds":60}}}' >/dev/null
+	# SIGTERM reaches a plain sh workload through sc-exec: its trap writes a
+	# marker into the persistent rootfs and exits, long before a 600 s grace
+	# period would have the kubelet SIGKILL it (no trap then, no marker).
+	# The marker is the assertion; the time the stop took is a measurement.
+	make_sc prompt false '      command: ["sh", "-c", "rm -f /term-seen; trap '"'"'echo TERM > /term-seen; exit 0'"'"' TERM; while true; do sleep 1; done"]'
+	k patch "$SC" prompt --type=merge -p '{"spec":{"running":true,"template":{"terminationGracePeriodSeconds":600}}}' >/dev/null
 	wait_phase prompt Running
+	[[ $(k get pod prompt -o jsonpath='{.spec.terminationGracePeriodSeconds}') == 600 ]] ||
+		fail "the workload pod's grace period is not the template's 600 s"
+	exec_in prompt test ! -e /term-seen || fail "the marker is there before the stop"
 	local start=$SECONDS
 	set_running prompt false
-	wait_until 50 "the consumer pod to go after stop" pod_gone prompt
-	((SECONDS - start < 50)) || fail "stopping took $((SECONDS - start))s: SIGTERM was not forwarded"
+	wait_until 300 "the consumer pod to go after stop" pod_gone prompt
+	echo "# stopping took $((SECONDS - start))s (grace period 600s)"
+	# The marker is read from the upper layer: starting again would run the
+	# command's rm first.
+	local f
+	f=/var/lib/stoppablecontainer/$ns/prompt/$(instance_uid prompt)/upper/term-seen
+	[[ $(cat "$f" 2>&1) == TERM ]] ||
+		fail "the workload's TERM trap did not run (no $f): SIGTERM was not forwarded to it"
+	k delete "$SC" prompt --wait=true --timeout=120s >/dev/null || fail "deleting prompt timed out"
 }
 
 t_provider_recreated() {
+	local sum old before
+	before=$(tree_sum persist)
 	set_running persist false
 	wait_phase persist Stopped
-	local sum old
 	old=$(pod_uid persist-provider)
 	k delete pod persist-provider --wait=true >/dev/null
 	wait_until 120 "a new provider pod" bash -c "u=\$(kubectl -n $ns get pod persist-provider -o jsonpath='{.metadata.uid}' 2>/dev/null); [[ -n \$u && \$u != $old ]]"
@@ -256,22 +278,43 @@ t_provider_recreated() {
 	set_running persist true
 	wait_phase persist Running
 	[[ $(tree_sum persist) == "$sum" ]] || fail "files changed after the provider was recreated"
-	exec_in persist test -f /data/a/b/f49 || fail "files written before the provider was recreated are gone"
+	[[ $sum == "$before" ]] || fail "the files written before the provider was deleted changed"
+}
+
+t_provider_deleted_while_running() {
+	# The provider pod goes while the workload runs: the workload keeps
+	# running on its rootfs, a new provider comes, and the files are the
+	# ones checksummed before the deletion.
+	wait_phase persist Running
+	local sum old consumer started
+	sum=$(tree_sum persist)
+	old=$(pod_uid persist-provider)
+	consumer=$(pod_uid persist)
+	started=$(exec_in persist sh -c 'cut -d" " -f22 /proc/1/stat')
+	k delete pod persist-provider --wait=true >/dev/null
+	wait_until 120 "a new provider pod" bash -c "u=\$(kubectl -n $ns get pod persist-provider -o jsonpath='{.metadata.uid}' 2>/dev/null); [[ -n \$u && \$u != $old ]]"
+	wait_until 240 "persist Running on a rootfs of the new provider" bash -c \
+		"[[ \$(kubectl -n $ns get $SC persist -o jsonpath='{.status.phase}') == Running && -n \$(kubectl -n $ns get $SCI persist -o jsonpath='{.status.rootfs.providerPodUID}') && \$(kubectl -n $ns get $SCI persist -o jsonpath='{.status.rootfs.providerPodUID}') != $old ]]"
+	[[ $(tree_sum persist) == "$sum" ]] || fail "the files changed when the provider was deleted while running"
+	if [[ $(pod_uid persist) == "$consumer" ]]; then
+		[[ $(exec_in persist sh -c 'cut -d" " -f22 /proc/1/stat') == "$started" ]] ||
+			fail "the workload container restarted when the provider was deleted"
+	else
+		echo "# the consumer pod was replaced when the provider was deleted"
+	fi
+	stop_start_keeps persist "$sum" "the provider's deletion while running"
 }
 
 t_mount_helper_restart() {
-	local before
+	local before sum
+	sum=$(tree_sum persist)
 	before=$(exec_in persist sh -c 'cat /proc/1/stat | cut -d" " -f22')
 	kubectl -n $SYS delete pod -l app.kubernetes.io/name=sc-mount-helper --wait=true >/dev/null
 	kubectl -n $SYS rollout status daemonset/sc-mount-helper --timeout=120s >/dev/null
 	[[ $(exec_in persist sh -c 'cat /proc/1/stat | cut -d" " -f22') == "$before" ]] ||
 		fail "the workload restarted when the mount-helper did"
-	exec_in persist test -f /data/a/b/f0 || fail "the rootfs is gone after a mount-helper restart"
-	set_running persist false
-	wait_phase persist Stopped
-	set_running persist true
-	wait_phase persist Running
-	exec_in persist test -f /data/a/b/f0 || fail "stop/start after a mount-helper restart lost files"
+	[[ $(tree_sum persist) == "$sum" ]] || fail "the files changed when the mount-helper restarted"
+	stop_start_keeps persist "$sum" "a mount-helper restart"
 }
 
 t_controller_restart() {
@@ -378,11 +421,9 @@ t_leader_failover() {
 	fi
 	took=$((SECONDS - t0))
 	kill -CONT "$pid"
+	# A measurement, not an assertion (expected: about the lease duration
+	# plus a retry period); the deadline above is only a generous bound.
 	echo "# failover took ${took}s (lease duration ${duration}s)"
-	# Within the lease duration, counted from the last renewal the frozen
-	# leader made (up to one 2 s retry period before the freeze) plus the
-	# standby's 2 s retry period and an API round trip.
-	((took <= duration + 2 + 2 + 3)) || fail "failover took ${took}s, lease duration ${duration}s"
 	wait_phase persist Stopped 60
 	wait_until 60 "the thawed leader to step down and restart" bash -c \
 		"(( \$(kubectl -n $SYS get pod $pod -o jsonpath='{.status.containerStatuses[0].restartCount}') > $restarts ))"
@@ -431,6 +472,244 @@ t_image_defaults() {
 		fail "the image's CMD did not run"
 	[[ $(exec_in imgdefault sh -c 'echo $PATH') == /usr/sbin:/usr/bin:/sbin:/bin ]] ||
 		fail "the image's PATH is not the workload's"
+}
+
+# build_app_image: an image with its own ENTRYPOINT, CMD, ENV, WORKDIR and
+# USER, built as sc-test/busybox is (hack/cluster/cluster.sh: the machine's
+# busybox-static in one layer written by hack/lib/image.sh), imported into
+# the node's containerd with `cluster.sh import-image`. Its entrypoint
+# records what it was started with in /tmp/seen, then waits for SIGTERM.
+build_app_image() {
+	local tree out applet rc
+	tree=$(mktemp -d)
+	out=$(mktemp -d)
+	mkdir -p "$tree"/{bin,sbin,usr/bin,usr/sbin,usr/local/bin,etc,tmp,root,srv/app,home/app}
+	chmod 1777 "$tree/tmp"
+	cp /bin/busybox "$tree/bin/busybox"
+	while read -r applet; do
+		[[ $applet == bin/busybox || -e $tree/$applet ]] && continue
+		ln -s /bin/busybox "$tree/$applet"
+	done < <("$tree/bin/busybox" --list-full)
+	printf 'root:x:0:0:root:/root:/bin/sh\napp:x:1234:2345:app:/home/app:/bin/sh\n' >"$tree/etc/passwd"
+	printf 'root:x:0:\napps:x:2345:\n' >"$tree/etc/group"
+	cat >"$tree/usr/local/bin/entry" <<'SCRIPT'
+#!/bin/sh
+{
+	printf 'args:'
+	for a in "$@"; do printf ' [%s]' "$a"; done
+	echo
+	echo "pwd: $(pwd -P)"
+	echo "cwd: $(readlink /proc/self/cwd)"
+	echo "id: $(id -u):$(id -g)"
+	echo "greeting: $GREETING"
+} >/tmp/seen
+trap 'exit 0' TERM
+while true; do sleep 1; done
+SCRIPT
+	chmod 755 "$tree/usr/local/bin/entry"
+	(
+		source hack/lib/image.sh
+		write_docker_archive "$APP_IMAGE" "$tree" "$out/app.tar" \
+			'{"Entrypoint":["/usr/local/bin/entry","from-entrypoint"],"Cmd":["from-cmd","two words"],
+			  "Env":["PATH=/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin","GREETING=hello from the image"],
+			  "WorkingDir":"/srv/app","User":"app"}'
+	) && hack/cluster/cluster.sh import-image "$out/app.tar" >/dev/null
+	rc=$?
+	rm -rf "$tree" "$out"
+	return $rc
+}
+
+t_image_config() {
+	# No command, no workingDir, no user, no env in the template: the
+	# image's ENTRYPOINT + CMD run, as USER, in WORKDIR, with its ENV.
+	build_app_image || fail "could not build and import $APP_IMAGE"
+	k apply -f - >/dev/null <<EOF
+apiVersion: stoppablecontainer.xtlsoft.top/v1alpha1
+kind: StoppableContainer
+metadata: {name: appcfg}
+spec:
+  running: true
+  template:
+    container: {image: $APP_IMAGE, imagePullPolicy: Never}
+EOF
+	wait_phase appcfg Running 180
+	local pid seen
+	pid=$(workload_pid appcfg) || fail "no workload process under sc-exec"
+	wait_until 30 "the entrypoint to write /tmp/seen" exec_in appcfg test -s /tmp/seen
+	seen=$(exec_in appcfg cat /tmp/seen)
+	# What the process itself saw ...
+	expect_contains "$seen" "args: [from-entrypoint] [from-cmd] [two words]" "the entrypoint's arguments (ENTRYPOINT + CMD)"
+	expect_contains "$seen" "pwd: /srv/app" "the entrypoint's working directory (WORKDIR)"
+	expect_contains "$seen" "cwd: /srv/app" "the entrypoint's working directory (WORKDIR)"
+	expect_contains "$seen" "id: 1234:2345" "the entrypoint's user (USER app, from the rootfs's /etc/passwd)"
+	expect_contains "$seen" "greeting: hello from the image" "the entrypoint's environment (ENV)"
+	# ... and what /proc says of it (its command line is world-readable;
+	# its status and environment are read from the node, as root there:
+	# a kubectl exec session lacks CAP_SYS_PTRACE for another UID).
+	[[ $(exec_in appcfg sh -c "tr '\0' ' ' </proc/$pid/cmdline") == "/bin/sh /usr/local/bin/entry from-entrypoint from-cmd two words " ]] ||
+		fail "the workload's command line is not ENTRYPOINT + CMD: $(exec_in appcfg sh -c "tr '\0' ' ' </proc/$pid/cmdline")"
+	local hpid env
+	hpid=$(pgrep -f '^/bin/sh /usr/local/bin/entry from-entrypoint from-cmd two words$')
+	[[ $hpid =~ ^[0-9]+$ ]] || fail "not exactly one workload process of appcfg on the node: '$hpid'"
+	[[ $(awk '/^Uid:/ {print $2,$3,$4,$5}' "/proc/$hpid/status") == "1234 1234 1234 1234" ]] ||
+		fail "the workload does not run as UID 1234: $(grep -E '^(Uid|Gid):' "/proc/$hpid/status")"
+	[[ $(awk '/^Gid:/ {print $2,$3,$4,$5}' "/proc/$hpid/status") == "2345 2345 2345 2345" ]] ||
+		fail "the workload does not run as GID 2345: $(grep -E '^(Uid|Gid):' "/proc/$hpid/status")"
+	env=$(tr '\0' '\n' <"/proc/$hpid/environ")
+	grep -qx 'GREETING=hello from the image' <<<"$env" || fail "GREETING is not in the workload's environment: $env"
+	grep -qx 'PATH=/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' <<<"$env" || fail "the image's PATH is not the workload's: $env"
+	k delete "$SC" appcfg --wait=true --timeout=120s >/dev/null || fail "deleting appcfg timed out"
+}
+
+t_volumes() {
+	# ConfigMap, Secret and emptyDir volumes and the service-account token,
+	# each read by the workload itself (it copies them into the emptyDir),
+	# and again after a stop/start (re-attached to the new workload).
+	k create configmap vol-cm --from-literal=greeting=from-the-configmap >/dev/null
+	k create secret generic vol-secret --from-literal=password=s3cret-value >/dev/null
+	k apply -f - >/dev/null <<EOF
+apiVersion: stoppablecontainer.xtlsoft.top/v1alpha1
+kind: StoppableContainer
+metadata: {name: vols}
+spec:
+  running: true
+  template:
+    container:
+      image: $IMAGE
+      imagePullPolicy: Never
+      command:
+      - sh
+      - -c
+      - |
+        t=/var/run/secrets/kubernetes.io/serviceaccount
+        cat /etc/cm/greeting >/scratch/cm; cat /etc/secret/password >/scratch/secret
+        cat \$t/namespace >/scratch/ns; cat \$t/token >/scratch/token
+        echo \$\$ >/scratch/done
+        trap 'exit 0' TERM; while true; do sleep 1; done
+      volumeMounts:
+      - {name: cm, mountPath: /etc/cm, readOnly: true}
+      - {name: secret, mountPath: /etc/secret, readOnly: true}
+      - {name: scratch, mountPath: /scratch}
+      - {name: nested, mountPath: /data/vol}
+    volumes:
+    - {name: cm, configMap: {name: vol-cm}}
+    - {name: secret, secret: {secretName: vol-secret}}
+    - {name: scratch, emptyDir: {}}
+    - {name: nested, emptyDir: {}}
+EOF
+	wait_phase vols Running 180
+	local round upper payload
+	upper=/var/lib/stoppablecontainer/$ns/vols/$(instance_uid vols)/upper
+	for round in first restarted; do
+		wait_until 60 "the workload to read its volumes ($round)" exec_in vols test -s /scratch/done
+		[[ $(exec_in vols cat /scratch/cm) == from-the-configmap ]] || fail "$round: the workload did not read the ConfigMap"
+		[[ $(exec_in vols cat /scratch/secret) == s3cret-value ]] || fail "$round: the workload did not read the Secret"
+		[[ $(exec_in vols cat /scratch/ns) == "$ns" ]] || fail "$round: the workload did not read the token's namespace"
+		# The token is a JWT for the pod's service account.
+		payload=$(exec_in vols cat /scratch/token | cut -d. -f2 | tr '_-' '/+')
+		while ((${#payload} % 4)); do payload+==; done
+		[[ $(base64 -d <<<"$payload" | jq -r '.sub') == "system:serviceaccount:$ns:default" ]] ||
+			fail "$round: the token the workload read is not the default service account's"
+		# The volumes are not part of the persistent rootfs.
+		[[ ! -e $upper/scratch/done && ! -e $upper/etc/cm/greeting && ! -e $upper/etc/secret/password ]] ||
+			fail "$round: volume contents were written into the upper layer"
+		if [[ $round == first ]]; then
+			exec_in vols sh -c 'echo stays-in-pod >/scratch/marker'
+			set_running vols false
+			wait_phase vols Stopped
+			set_running vols true
+			wait_phase vols Running 180
+			# A new pod has a new emptyDir.
+			wait_until 60 "the restarted workload" exec_in vols test -s /scratch/done
+			exec_in vols test ! -e /scratch/marker || fail "the emptyDir survived the stop, it is the pod's"
+		fi
+	done
+	k delete "$SC" vols --wait=true --timeout=180s >/dev/null || fail "deleting vols timed out"
+	k delete configmap vol-cm >/dev/null
+	k delete secret vol-secret >/dev/null
+}
+
+t_mountpoint_symlinks() {
+	# Symlinks to host paths where mounts are re-attached at the next start:
+	# a volume's mount path, planted by the workload itself (root in its
+	# rootfs) before the template gains the volume there, and /etc/hosts,
+	# /etc/resolv.conf, the token directory, /dev, /proc and /sys, planted in the stopped
+	# upper layer (a running workload cannot: they are mount points, busy
+	# to unlink and, in a lower-layer directory, not renamable). The start
+	# either refuses or resolves them inside the rootfs; the host's files at
+	# those paths (canaries) stay untouched either way.
+	local can sum upper rootfs tok=var/run/secrets/kubernetes.io/serviceaccount
+	can=$(mktemp -d /tmp/sc-e2e-canary.XXXXXX)
+	mkdir -p "$can/vol" "$can/token" "$can/dev" "$can/proc" "$can/sys"
+	echo "canary dev" >"$can/dev/null"
+	echo "canary proc" >"$can/proc/file"
+	echo "canary sys" >"$can/sys/file"
+	echo "canary hosts" >"$can/hosts"
+	echo "canary resolv.conf" >"$can/resolv.conf"
+	echo "canary volume" >"$can/vol/file"
+	echo "canary token" >"$can/token/token"
+	canary_sum() { (cd "$can" && find . -printf '%p %m %s %l\n' | sort && find . -type f -exec md5sum {} + | sort) | md5sum; }
+	sum=$(canary_sum)
+	make_sc links true
+	wait_phase links Running
+	exec_in links ln -s "$can/vol" /newvol || fail "the workload could not plant its symlink"
+	set_running links false
+	wait_phase links Stopped
+	upper=/var/lib/stoppablecontainer/$ns/links/$(instance_uid links)/upper
+	rootfs=${upper%/upper}/rootfs
+	[[ -L $upper/newvol ]] || fail "the workload's symlink is not in the upper layer"
+	mkdir -p "$upper/etc" "$upper/$(dirname $tok)"
+	rm -rf "${upper:?}/etc/hosts" "${upper:?}/etc/resolv.conf" "${upper:?}/$tok"
+	ln -s "$can/hosts" "$upper/etc/hosts"
+	ln -s "$can/resolv.conf" "$upper/etc/resolv.conf"
+	ln -s "$can/token" "$upper/$tok"
+	local d
+	for d in dev proc sys; do
+		rm -rf "${upper:?}/$d"
+		ln -s "$can/$d" "$upper/$d"
+	done
+	k patch "$SC" links --type=merge -p '{"spec":{"running":true,"template":{
+		"container":{"volumeMounts":[{"name":"v","mountPath":"/newvol"}]},
+		"volumes":[{"name":"v","emptyDir":{}}]}}}' >/dev/null
+	# 1. The links resolve inside the rootfs, where nothing is at their
+	# targets: the mount-helper refuses to stack (and retries).
+	wait_until 180 "the mount-helper to refuse the planted mount points, or links to run" bash -c \
+		"kubectl -n $SYS logs -l app.kubernetes.io/name=sc-mount-helper --tail=400 | grep '\"key\":\"$ns/links\"' | grep -q 'mountpoint for' ||
+		 [[ \$(kubectl -n $ns get $SC links -o jsonpath='{.status.phase}') == Running ]]"
+	[[ $(phase links) != Running ]] || fail "links runs although its mount points are dangling links"
+	[[ $(canary_sum) == "$sum" ]] || fail "the host's canaries changed: $(cd "$can" && find . -printf '%p %m %s\n')"
+	! grep -q " $can" /proc/self/mountinfo || fail "something was mounted on a host canary"
+	# GAP, not asserted: the refusal ("mountpoint for /newvol: opening
+	# mountpoint /newvol (a dangling symlink in the image?)") is only in
+	# the mount-helper's log, retried with backoff; the StoppableContainer
+	# stays ProviderReady with the generic "waiting for the mount-helper ...
+	# to stack the rootfs" message, where Failed or a condition naming the
+	# mount point was expected.
+	echo "# refused, status: phase $(phase links), message '$(k get "$SC" links -o jsonpath='{.status.message}')'"
+	# 2. Something at the targets inside the rootfs (written through the
+	# mounted rootfs): the mounts land there, in the rootfs.
+	[[ -d $rootfs/etc ]] || fail "the rootfs is not mounted at $rootfs"
+	mkdir -p "$rootfs$can/vol" "$rootfs$can/token" "$rootfs$can/dev" "$rootfs$can/proc" "$rootfs$can/sys"
+	echo "decoy hosts" >"$rootfs$can/hosts"
+	echo "decoy resolv.conf" >"$rootfs$can/resolv.conf"
+	k delete pod links --wait=false >/dev/null # a new workload container, a new try at once
+	wait_phase links Running 240
+	[[ $(exec_in links cat /etc/hosts) != "canary hosts" ]] || fail "/etc/hosts in the workload is the host's canary"
+	[[ $(exec_in links cat /etc/resolv.conf) != "canary resolv.conf" ]] || fail "/etc/resolv.conf in the workload is the host's canary"
+	exec_in links grep -q links /etc/hosts || fail "/etc/hosts in the workload is not the pod's: $(exec_in links cat /etc/hosts)"
+	exec_in links test ! -e /newvol/file || fail "the volume path shows the host's canary directory"
+	exec_in links sh -c 'echo from-workload > /newvol/w' || fail "the volume at /newvol is not writable"
+	exec_in links test -s /$tok/token || fail "no token at the token path"
+	exec_in links sh -c "! grep -q 'canary token' /$tok/token" || fail "the token path shows the host's canary"
+	exec_in links test -c /dev/null || fail "/dev/null in the workload is not a device (the canary?)"
+	[[ $(exec_in links cat /proc/1/comm) == sc-exec ]] || fail "/proc in the workload is not the container's"
+	exec_in links test -d /sys/class || fail "/sys in the workload is not a sysfs"
+	exec_in links test ! -e /proc/file -a ! -e /sys/file || fail "/proc or /sys in the workload shows the host's canary"
+	[[ $(canary_sum) == "$sum" ]] || fail "the host's canaries changed: $(cd "$can" && find . -printf '%p %m %s\n')"
+	! grep -q " $can" /proc/self/mountinfo || fail "something was mounted on a host canary"
+	[[ ! -e $can/vol/w ]] || fail "the workload's write went to the host's canary directory"
+	rm -rf "$can"
+	k delete "$SC" links --wait=true --timeout=180s >/dev/null || fail "deleting links timed out"
 }
 
 t_failures_are_explained() {
@@ -524,13 +803,14 @@ EOF
 t_consumer_recreated() {
 	# Someone deletes the workload pod while it runs: the controller starts
 	# a new one on the same rootfs.
-	local old
+	local old sum
 	old=$(pod_uid persist)
 	[[ -n $old ]] || fail "no consumer pod to delete"
+	sum=$(tree_sum persist)
 	k delete pod persist --wait=true >/dev/null
 	wait_until 120 "a new consumer pod" bash -c "u=\$(kubectl -n $ns get pod persist -o jsonpath='{.metadata.uid}' 2>/dev/null); [[ -n \$u && \$u != $old ]]"
 	wait_phase persist Running 120
-	exec_in persist test -f /data/a/b/f49 || fail "the new workload pod does not see the rootfs's files"
+	[[ $(tree_sum persist) == "$sum" ]] || fail "the new workload pod does not see the rootfs's files as they were"
 }
 
 t_crashloop_and_unschedulable_explained() {
@@ -571,6 +851,30 @@ t_pods_pass_baseline() {
 	k get pods -o json | jq -e '[.items[].spec | .hostPID, .hostNetwork, .hostIPC,
 		(.volumes // [] | .[].hostPath), (.containers[].securityContext.privileged)] | map(select(. != null and . != false)) | length == 0' >/dev/null ||
 		fail "a pod of ours uses host namespaces, hostPath or privileged"
+	# The negative control: the namespace's policy does refuse what baseline
+	# forbids, so the pods above were admitted by a policy that acts.
+	local out
+	out=$(k apply --dry-run=server -f - 2>&1 <<EOF
+apiVersion: v1
+kind: Pod
+metadata: {name: pss-control}
+spec:
+  hostPID: true
+  containers:
+  - {name: c, image: $IMAGE, imagePullPolicy: Never, command: [sh], securityContext: {privileged: true}}
+EOF
+	) && fail "a privileged hostPID pod was admitted in the baseline namespace: $out"
+	expect_contains "$out" 'violates PodSecurity "baseline:latest"' "the refusal"
+	expect_contains "$out" 'privileged' "the refusal"
+	expect_contains "$out" 'hostPID' "the refusal"
+	# ... and a StoppableContainer whose workload asks for what baseline
+	# forbids (SYS_ADMIN) gets its workload pod refused, and says so.
+	make_sc pss-admin true '      command: ["sh", "-c", "sleep 1000"]
+      securityContext: {capabilities: {add: [SYS_ADMIN]}}'
+	wait_phase pss-admin Failed 180
+	expect_contains "$(k get "$SC" pss-admin -o jsonpath='{.status.message}')" 'violates PodSecurity "baseline' "the message"
+	! k get pod pss-admin >/dev/null 2>&1 || fail "a workload pod with SYS_ADMIN exists in the baseline namespace"
+	k delete "$SC" pss-admin --wait=true --timeout=120s >/dev/null || fail "deleting pss-admin timed out"
 }
 
 t_readme_main_command() {
@@ -589,17 +893,21 @@ run_test "a shell without stdin (as the seed writes it) runs and stops at once" 
 run_test "an interactive shell stops on the hangup, not after the grace period" t_interactive_shell_stops_on_hangup
 run_test "files survive three stop/start cycles (checksum)" t_persistence_cycles
 run_test "the workload sees only its own /proc, /dev and /sys" t_workload_isolation
-run_test "our pods pass the baseline Pod Security Standard" t_pods_pass_baseline
+run_test "our pods pass the baseline Pod Security Standard, which refuses a privileged pod" t_pods_pass_baseline
 run_test "the template's NODE_NAME wins over ours" t_user_env_wins
-run_test "stopping a sh workload is prompt" t_stop_is_prompt
+run_test "stopping a sh workload forwards SIGTERM to it (time measured)" t_stop_is_prompt
 run_test "persistence across provider pod deletion" t_provider_recreated
+run_test "provider pod deleted while Running: same files (checksum), workload kept" t_provider_deleted_while_running
 run_test "a mount-helper restart leaves the workload alone" t_mount_helper_restart
 run_test "the controller converges after a restart" t_controller_restart
 run_test "controllers killed (-9) mid-way converge, no duplicate pods" t_controller_killed_midway
-run_test "leader failover within the lease duration" t_leader_failover
+run_test "leader failover: a standby takes the Lease and acts (time measured)" t_leader_failover
 run_test "containerd and kubelet killed and restarted: data intact" t_runtime_restart
 run_test "node reboot (power cut): same upper remounted, data intact" t_node_reboot
 run_test "no command runs the image's CMD with its ENV" t_image_defaults
+run_test "an image's ENTRYPOINT, CMD, ENV, WORKDIR and USER all apply" t_image_config
+run_test "ConfigMap, Secret, emptyDir and the token, read by the workload" t_volumes
+run_test "symlinks planted at re-attached mount points never reach host files" t_mountpoint_symlinks
 run_test "failures say why" t_failures_are_explained
 run_test "a crash loop and an unschedulable workload say why" t_crashloop_and_unschedulable_explained
 run_test "a workload pod refused by Pod Security says why, with the API's message" t_refused_pod_is_explained

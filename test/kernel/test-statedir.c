@@ -142,20 +142,28 @@ SC_TEST(removal_never_follows_planted_symlinks)
 {
 	setup();
 	cleanup_free char *canary = make_canary("rm");
+	/* What a workload's `ln -s /` would reach, as a root of the test's own
+	 * (an absolute target, holding the other canary): a removal that
+	 * followed it would empty this, never the machine's /. */
+	cleanup_free char *root = make_canary("root");
+	SC_ASSERT_INT_EQ(sc_ktest_sh("mkdir -p '%1$s/etc' && echo alive > '%1$s/etc/passwd' && "
+				     "ln -s '%2$s' '%1$s/canary'",
+				     root, canary),
+			 0);
 	cleanup_error sc_error_t err = NULL;
 	cleanup_instance_dir struct sc_instance_dir d = {.fd = -1};
 	SC_ASSERT_INT_EQ(sc_statedir_create(allowed, prefix, "team", "box", UID2, &d, &err), 0);
 	/* What a workload could leave in its upper layer: symlinks to the
-	 * canary (dir, file, its parent, /), a hard link to a canary file, a
-	 * whiteout, a fifo, a deep tree, unreadable directories. */
+	 * canary (dir, file, its parent, a root), a hard link to a canary file,
+	 * a whiteout, a fifo, a deep tree, unreadable directories. */
 	SC_ASSERT_INT_EQ(
 	    sc_ktest_sh("set -e; u='%1$s'; c='%2$s'; ln -s \"$c\" $u/to-dir; ln -s \"$c/file\" "
-			"$u/to-file; ln -s / $u/to-root; ln -s .. $u/to-parent; mkdir -p "
+			"$u/to-file; ln -s '%4$s' $u/to-root; ln -s .. $u/to-parent; mkdir -p "
 			"$u/a/b/c; ln -s \"$c\" $u/a/b/c/deep-link; ln \"$c/sub/file\" "
 			"$u/hardlink; mknod $u/whiteout c 0 0; mkfifo $u/fifo; mkdir $u/locked; "
 			"touch $u/locked/x; chmod 000 $u/locked; ln -s \"$c\" $u/work-link; "
 			"ln -s \"$c\" '%3$s/in-work'",
-			d.upper, canary, d.work),
+			d.upper, canary, d.work, root),
 	    0);
 	/* 3000 levels deep: more than any fd limit would allow if the walk
 	 * held one fd per level */
@@ -174,9 +182,14 @@ SC_TEST(removal_never_follows_planted_symlinks)
 		sc_test_fail(__FILE__, __LINE__, "%s", sc_error_message(err));
 	SC_ASSERT(!sc_ktest_exists(d.path));
 	assert_canary_alive(canary);
-	cleanup_free char *st = sc_ktest_read(canary);
-	(void)st;
-	SC_ASSERT(sc_ktest_exists("/tmp"));
+	assert_canary_alive(root);
+	cleanup_free char *passwd = sc_xasprintf("%s/etc/passwd", root);
+	cleanup_free char *pw = sc_ktest_read(passwd);
+	SC_ASSERT_STR_EQ(pw, "alive\n");
+	cleanup_free char *inner = sc_xasprintf("%s/canary", root);
+	struct stat st;
+	SC_ASSERT_INT_EQ(lstat(inner, &st), 0);
+	SC_ASSERT(S_ISLNK(st.st_mode));
 }
 
 SC_TEST(removal_does_not_cross_a_mount)
