@@ -10,7 +10,8 @@
 #                                     the cluster and the operator:
 #                                     hack/cluster/cluster.sh up && hack/deploy.sh)
 #
-# Each variable is E<i>=<100 characters>. The objects are created one by one
+# Each variable is E<j>=<100 characters>, different in every object (equal
+# templates would share memory, see sc_obj_pack). The objects are created one by one
 # (one kubectl create each, as users would), then the script waits until all
 # are Stopped, holds them BENCH_IDLE seconds (default 20) and deletes them.
 set -euo pipefail
@@ -49,8 +50,9 @@ sample "before"
 python3 - "$tmp" "$count" "$envs" "$IMAGE" <<'PY'
 import json, sys
 d, count, envs, image = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
-env = [{"name": f"E{i}", "value": ("v%06d" % i) * 14 + "ab"} for i in range(envs)]
 for i in range(1, count + 1):
+    # every object its own values: no two templates are the same text
+    env = [{"name": f"E{j}", "value": ("%03d%06d" % (i, j)) * 10 + "a" * 10} for j in range(envs)]
     sc = {"apiVersion": "stoppablecontainer.xtlsoft.top/v1alpha1", "kind": "StoppableContainer",
           "metadata": {"name": f"m{i}"},
           "spec": {"running": False, "template": {"container": {
