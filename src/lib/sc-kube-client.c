@@ -44,9 +44,25 @@ const struct sc_kube_resource sc_kube_stoppablecontainerinstances = {
     SC_KUBE_GROUP, SC_KUBE_VERSION, "stoppablecontainerinstances", "StoppableContainerInstance",
     true};
 
-struct sc_kube_client {
-	pthread_mutex_t lock; /* one request at a time on the easy handle */
+/* One easy handle and its own error text: a request in flight owns it. */
+struct handle {
 	CURL *curl;
+	char errbuf[CURL_ERROR_SIZE];
+};
+
+/* Idle handles kept for reuse; more requests at once get handles of their own. */
+#define POOL_SIZE 8
+
+struct sc_kube_client {
+	pthread_mutex_t lock; /* the token, the rate limiter and the pool */
+	/* Configured once (TLS, timeouts, user agent) and never performed: every
+	 * handle is a copy of it. Requests run concurrently, one handle each, and
+	 * share connections, TLS sessions and DNS through `share`. */
+	CURL *proto;
+	CURLSH *share;
+	pthread_mutex_t share_locks[CURL_LOCK_DATA_LAST];
+	struct handle *pool[POOL_SIZE];
+	size_t pooled;
 	struct sc_kube_config *cfg;
 	char *user_agent;
 	long connect_timeout_ms;
@@ -58,7 +74,6 @@ struct sc_kube_client {
 	char *token;
 	long long token_read_ms;
 	struct stat token_stat;
-	char errbuf[CURL_ERROR_SIZE];
 };
 
 /* ---- rate limiter ---- */
@@ -383,7 +398,7 @@ static int set_blob(CURL *curl, CURLoption opt, const char *data, size_t len)
 static int setup_tls(struct sc_kube_client *c, sc_error_t *err)
 {
 	const struct sc_kube_config *cfg = c->cfg;
-	CURL *h = c->curl;
+	CURL *h = c->proto;
 	CURLcode rc = CURLE_OK;
 	if (cfg->insecure_skip_tls_verify) {
 		rc |= curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
@@ -427,6 +442,62 @@ static int setup_tls(struct sc_kube_client *c, sc_error_t *err)
 	return 0;
 }
 
+static void share_lock(CURL *h, curl_lock_data data, curl_lock_access access, void *userptr)
+{
+	(void)h, (void)access;
+	struct sc_kube_client *c = userptr;
+	pthread_mutex_lock(&c->share_locks[(size_t)data % CURL_LOCK_DATA_LAST]);
+}
+
+static void share_unlock(CURL *h, curl_lock_data data, void *userptr)
+{
+	(void)h;
+	struct sc_kube_client *c = userptr;
+	pthread_mutex_unlock(&c->share_locks[(size_t)data % CURL_LOCK_DATA_LAST]);
+}
+
+static void handle_free(struct handle *hd)
+{
+	if (hd == NULL)
+		return;
+	curl_easy_cleanup(hd->curl);
+	free(hd);
+}
+
+/* A handle for one request: an idle one, or a new copy of the prototype. */
+static struct handle *handle_get(struct sc_kube_client *c)
+{
+	struct handle *hd = NULL;
+	pthread_mutex_lock(&c->lock);
+	if (c->pooled > 0)
+		hd = c->pool[--c->pooled];
+	pthread_mutex_unlock(&c->lock);
+	if (hd != NULL)
+		return hd;
+	CURL *h = curl_easy_duphandle(c->proto);
+	if (h == NULL)
+		return NULL;
+	hd = sc_xzalloc(sizeof(*hd));
+	hd->curl = h;
+	if (curl_easy_setopt(h, CURLOPT_ERRORBUFFER, hd->errbuf) != CURLE_OK ||
+	    curl_easy_setopt(h, CURLOPT_SHARE, c->share) != CURLE_OK) {
+		handle_free(hd);
+		return NULL;
+	}
+	return hd;
+}
+
+static void handle_put(struct sc_kube_client *c, struct handle *hd)
+{
+	pthread_mutex_lock(&c->lock);
+	if (c->pooled < POOL_SIZE) {
+		c->pool[c->pooled++] = hd;
+		hd = NULL;
+	}
+	pthread_mutex_unlock(&c->lock);
+	handle_free(hd);
+}
+
 int sc_kube_client_new(const struct sc_kube_config *cfg, const struct sc_kube_client_options *opts,
 		       struct sc_kube_client **out, sc_error_t *err)
 {
@@ -462,19 +533,29 @@ int sc_kube_client_new(const struct sc_kube_config *cfg, const struct sc_kube_cl
 	if (cfg->token_file != NULL && stat(cfg->token_file, &c->token_stat) < 0)
 		memset(&c->token_stat, 0, sizeof(c->token_stat));
 
-	c->curl = curl_easy_init();
-	if (c->curl == NULL) {
+	for (size_t i = 0; i < SC_ARRAY_SIZE(c->share_locks); i++)
+		pthread_mutex_init(&c->share_locks[i], NULL);
+	c->proto = curl_easy_init();
+	c->share = curl_share_init();
+	if (c->proto == NULL || c->share == NULL) {
 		sc_kube_client_free(c);
 		return sc_error_make(err, ENOMEM, "creating a curl handle");
 	}
-	CURL *h = c->curl;
-	CURLcode rc = CURLE_OK;
+	CURLSHcode sc = CURLSHE_OK;
+	sc |= curl_share_setopt(c->share, CURLSHOPT_LOCKFUNC, share_lock);
+	sc |= curl_share_setopt(c->share, CURLSHOPT_UNLOCKFUNC, share_unlock);
+	sc |= curl_share_setopt(c->share, CURLSHOPT_USERDATA, c);
+	sc |= curl_share_setopt(c->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
+	sc |= curl_share_setopt(c->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+	sc |= curl_share_setopt(c->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+	CURL *h = c->proto;
+	CURLcode rc = sc != CURLSHE_OK ? CURLE_FAILED_INIT : CURLE_OK;
+	rc |= curl_easy_setopt(h, CURLOPT_SHARE, c->share);
 	rc |= curl_easy_setopt(h, CURLOPT_USERAGENT, c->user_agent);
 	rc |= curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, c->connect_timeout_ms);
 	/* Threads: no SIGALRM for DNS timeouts. */
 	rc |= curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	rc |= curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
-	rc |= curl_easy_setopt(h, CURLOPT_ERRORBUFFER, c->errbuf);
 	/* Never follow a redirect or speak anything but HTTP(S): the server
 	 * URL comes from a config file, not from a response. */
 	rc |= curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
@@ -497,8 +578,15 @@ void sc_kube_client_free(struct sc_kube_client *c)
 {
 	if (c == NULL)
 		return;
-	if (c->curl != NULL)
-		curl_easy_cleanup(c->curl);
+	for (size_t i = 0; i < c->pooled; i++)
+		handle_free(c->pool[i]);
+	if (c->proto != NULL)
+		curl_easy_cleanup(c->proto);
+	/* after every handle that used it */
+	if (c->share != NULL)
+		curl_share_cleanup(c->share);
+	for (size_t i = 0; i < SC_ARRAY_SIZE(c->share_locks); i++)
+		pthread_mutex_destroy(&c->share_locks[i]);
 	if (c->token != NULL) {
 		explicit_bzero(c->token, strlen(c->token));
 		free(c->token);
@@ -572,6 +660,7 @@ const char *sc_kube_client_token(struct sc_kube_client *c)
 
 struct call_ctx {
 	struct sc_kube_client *c;
+	struct handle *hd;
 	const struct sc_kube_call *call;
 	struct sc_buf body;
 	bool checked;
@@ -590,7 +679,7 @@ static size_t on_write(char *data, size_t size, size_t nmemb, void *userdata)
 	size_t n = size * nmemb;
 	if (!ctx->checked) {
 		long code = 0;
-		curl_easy_getinfo(ctx->c->curl, CURLINFO_RESPONSE_CODE, &code);
+		curl_easy_getinfo(ctx->hd->curl, CURLINFO_RESPONSE_CODE, &code);
 		/* Only a 2xx body is a stream of events; an error response is
 		 * a Status object to decode like any other. */
 		ctx->streaming = ctx->call->stream != NULL && code >= 200 && code < 300;
@@ -631,8 +720,8 @@ static int on_progress(void *userdata, curl_off_t dltotal, curl_off_t dlnow, cur
 	return 0;
 }
 
-static int transport_error(struct sc_kube_client *c, const struct sc_kube_call *call, CURLcode rc,
-			   sc_error_t *err)
+static int transport_error(struct sc_kube_client *c, const struct handle *hd,
+			   const struct sc_kube_call *call, CURLcode rc, sc_error_t *err)
 {
 	/* An if-chain, not a switch: curl has ~100 codes and -Wswitch-enum. */
 	int code = EIO;
@@ -647,7 +736,7 @@ static int transport_error(struct sc_kube_client *c, const struct sc_kube_call *
 		code = EPROTO;
 	else if (rc == CURLE_ABORTED_BY_CALLBACK)
 		code = ECANCELED;
-	const char *detail = c->errbuf[0] ? c->errbuf : curl_easy_strerror(rc);
+	const char *detail = hd->errbuf[0] ? hd->errbuf : curl_easy_strerror(rc);
 	if (rc == CURLE_ABORTED_BY_CALLBACK)
 		detail = "stopped";
 	return sc_error_make(err, code, "%s %s%s: %s", call->method, c->cfg->server, call->path,
@@ -819,7 +908,7 @@ static struct curl_slist *request_headers(const struct sc_kube_client *c,
 static CURLcode set_request(struct sc_kube_client *c, const struct sc_kube_call *call,
 			    const char *url, struct curl_slist *headers, struct call_ctx *ctx)
 {
-	CURL *h = c->curl;
+	CURL *h = ctx->hd->curl;
 	long timeout = call->timeout_ms == 0 ? c->request_timeout_ms
 					     : (call->timeout_ms < 0 ? 0 : call->timeout_ms);
 	CURLcode rc = CURLE_OK;
@@ -854,7 +943,7 @@ static int call_result(struct sc_kube_client *c, const struct sc_kube_call *call
 		       struct call_ctx *ctx, json_t **out, long long *retry_after_ms,
 		       long *http_status, sc_error_t *err)
 {
-	CURL *h = c->curl;
+	CURL *h = ctx->hd->curl;
 	long status = 0;
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
 	*http_status = status;
@@ -869,7 +958,7 @@ static int call_result(struct sc_kube_client *c, const struct sc_kube_call *call
 		return sc_error_make(err, ETIMEDOUT, "%s %s%s: no data for %ld ms", call->method,
 				     c->cfg->server, call->path, call->idle_timeout_ms);
 	if (rc != CURLE_OK)
-		return transport_error(c, call, rc, err);
+		return transport_error(c, ctx->hd, call, rc, err);
 	if (status < 200 || status > 299) {
 		struct curl_header *ra = NULL;
 		if (curl_easy_header(h, "Retry-After", 0, CURLH_HEADER, -1, &ra) == CURLHE_OK)
@@ -886,13 +975,18 @@ static int call_result(struct sc_kube_client *c, const struct sc_kube_call *call
 	return 0;
 }
 
-static int call_locked(struct sc_kube_client *c, const struct sc_kube_call *call, json_t **out,
-		       long long *retry_after_ms, long *http_status, sc_error_t *err)
+/* One attempt of a request, on a handle of its own: requests of several
+ * threads run at once (the lock is held only to read the token). */
+static int call_once(struct sc_kube_client *c, const struct sc_kube_call *call, json_t **out,
+		     long long *retry_after_ms, long *http_status, sc_error_t *err)
 {
-	CURL *h = c->curl;
 	*retry_after_ms = -1;
 	*http_status = 0;
-	refresh_token(c);
+	struct handle *hd = handle_get(c);
+	if (hd == NULL)
+		return sc_error_make(err, ENOMEM, "%s %s: creating a curl handle", call->method,
+				     call->path);
+	CURL *h = hd->curl;
 
 	struct sc_buf url = SC_BUF_INIT((size_t)-2);
 	sc_buf_append_str(&url, c->cfg->server, NULL);
@@ -903,10 +997,16 @@ static int call_locked(struct sc_kube_client *c, const struct sc_kube_call *call
 	}
 
 	char *auth = NULL;
+	pthread_mutex_lock(&c->lock);
+	refresh_token(c);
 	struct curl_slist *headers = request_headers(c, call, &auth);
-	struct call_ctx ctx = {
-	    .c = c, .call = call, .body = SC_BUF_INIT(c->max_body), .idle_since_ms = sc_now_ms()};
-	c->errbuf[0] = '\0';
+	pthread_mutex_unlock(&c->lock);
+	struct call_ctx ctx = {.c = c,
+			       .hd = hd,
+			       .call = call,
+			       .body = SC_BUF_INIT(c->max_body),
+			       .idle_since_ms = sc_now_ms()};
+	hd->errbuf[0] = '\0';
 	int r;
 	if (set_request(c, call, url.data, headers, &ctx) != CURLE_OK)
 		r = sc_error_make(err, EINVAL, "%s %s: configuring the request failed",
@@ -919,6 +1019,7 @@ static int call_locked(struct sc_kube_client *c, const struct sc_kube_call *call
 	curl_easy_setopt(h, CURLOPT_POSTFIELDS, (char *)NULL);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, (void *)NULL);
 	curl_easy_setopt(h, CURLOPT_XFERINFODATA, (void *)NULL);
+	handle_put(c, hd);
 	curl_slist_free_all(headers);
 	if (auth != NULL) {
 		explicit_bzero(auth, strlen(auth));
@@ -944,9 +1045,7 @@ int sc_kube_call(struct sc_kube_client *c, const struct sc_kube_call *call, json
 		long long retry_after = -1;
 		long status = 0;
 		sc_error_t e = NULL;
-		pthread_mutex_lock(&c->lock);
-		int r = call_locked(c, call, out, &retry_after, &status, &e);
-		pthread_mutex_unlock(&c->lock);
+		int r = call_once(c, call, out, &retry_after, &status, &e);
 		count_request(call, status);
 		/* As client-go: a 429 (or 5xx) with Retry-After was not acted
 		 * upon, so it is safe to send again, a few times. A stream's

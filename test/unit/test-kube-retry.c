@@ -44,6 +44,7 @@ struct step {
 
 #define MAX_STEPS 16
 #define MAX_SEEN  32
+#define MAX_CONNS 64
 
 struct server {
 	int lfd;
@@ -62,6 +63,8 @@ struct server {
 	bool gate_open;
 	bool stopping;
 	size_t hung_up_in_silence; /* clients that left before `later` */
+	pthread_t conns[MAX_CONNS];
+	size_t nconns;
 };
 
 /* Answers a request the script does not foresee: never retried by the
@@ -214,6 +217,22 @@ static void serve_connection(struct server *s, int fd)
 	}
 }
 
+struct connection {
+	struct server *s;
+	int fd;
+};
+
+static void *connection_main(void *p)
+{
+	struct connection *conn = p;
+	serve_connection(conn->s, conn->fd);
+	close(conn->fd);
+	free(conn);
+	return NULL;
+}
+
+/* One thread per connection, so requests in flight at once are served at
+ * once (the requests are numbered in the order they are read). */
 static void *server_main(void *p)
 {
 	struct server *s = p;
@@ -221,9 +240,26 @@ static void *server_main(void *p)
 		int fd = accept4(s->lfd, NULL, NULL, SOCK_CLOEXEC);
 		if (fd < 0)
 			continue;
-		serve_connection(s, fd);
-		close(fd);
+		struct connection *conn = sc_xmalloc(sizeof(*conn));
+		*conn = (struct connection){.s = s, .fd = fd};
+		pthread_mutex_lock(&s->lock);
+		bool room = s->nconns < MAX_CONNS;
+		if (room && pthread_create(&s->conns[s->nconns], NULL, connection_main, conn) == 0)
+			s->nconns++;
+		else
+			room = false;
+		pthread_mutex_unlock(&s->lock);
+		if (!room) {
+			close(fd);
+			free(conn);
+		}
 	}
+	/* every connection's thread ends: it sees `stopping` or the wake pipe */
+	pthread_mutex_lock(&s->lock);
+	size_t n = s->nconns;
+	pthread_mutex_unlock(&s->lock);
+	for (size_t i = 0; i < n; i++)
+		pthread_join(s->conns[i], NULL);
 	return NULL;
 }
 
@@ -495,6 +531,55 @@ SC_TEST(stream_request_is_not_resent)
 	/* the error body is decoded, not streamed */
 	SC_ASSERT_INT_EQ(streamed, 0);
 	SC_ASSERT_STR_CONTAINS(err->message, "429 Too Many Requests: slow down");
+	server_free(s);
+}
+
+/* Requests of several threads are in flight at once: one held by the server
+ * does not hold back another (the client is shared by the workers). */
+struct held_call {
+	struct sc_kube_client *c;
+	atomic_bool done;
+	int result;
+};
+
+static void *held_call_main(void *p)
+{
+	struct held_call *hc = p;
+	cleanup_json json_t *out = NULL;
+	cleanup_error sc_error_t err = NULL;
+	struct sc_kube_call call = {.method = "GET",
+				    .path = "/api/v1/namespaces/default/configmaps/x"};
+	hc->result = sc_kube_call(hc->c, &call, &out, &err);
+	atomic_store(&hc->done, true);
+	return NULL;
+}
+
+static bool held_done(void *p)
+{
+	return atomic_load(&((struct held_call *)p)->done);
+}
+
+SC_TEST(requests_of_two_threads_are_in_flight_at_once)
+{
+	struct server *s = server_new();
+	server_add(s, response(200, "OK", NULL, CM_X), AFTER_CLOSE, true); /* held */
+	server_add(s, response(200, "OK", NULL, CM_X), AFTER_CLOSE, false);
+	server_start(s);
+	cleanup_kube_client struct sc_kube_client *c = client_for(s, NULL);
+	struct held_call first = {.c = c}, second = {.c = c};
+	pthread_t t1, t2;
+	SC_ASSERT_INT_EQ(pthread_create(&t1, NULL, held_call_main, &first), 0);
+	SC_ASSERT_INT_EQ(server_wait_requests(s, 1, 10000), 1);
+	SC_ASSERT_INT_EQ(pthread_create(&t2, NULL, held_call_main, &second), 0);
+	/* the second is answered while the first is still held */
+	SC_ASSERT(wait_until(held_done, &second, 10000));
+	SC_ASSERT_INT_EQ(second.result, 0);
+	SC_ASSERT(!atomic_load(&first.done));
+	server_open_gate(s);
+	pthread_join(t1, NULL);
+	pthread_join(t2, NULL);
+	SC_ASSERT_INT_EQ(first.result, 0);
+	SC_ASSERT_INT_EQ(server_requests(s), 2);
 	server_free(s);
 }
 
