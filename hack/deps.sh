@@ -9,7 +9,7 @@ packages=(
 	musl-tools
 	libcurl4-openssl-dev libjansson-dev libyaml-dev libmicrohttpd-dev
 	# tests and tools
-	git jq python3 python3-yaml openssl curl iproute2 kmod util-linux
+	git jq python3 python3-yaml openssl curl iproute2 kmod util-linux shellcheck
 	# the plugin's completion scripts are parsed by the shells themselves
 	zsh fish
 	# the platform tier (test/platform/run.sh): Debian kernels under QEMU

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Style checks: clang-format (the repo's .clang-format) and banned functions.
+# Style checks: clang-format (the repo's .clang-format), banned functions,
+# the shell scripts (shellcheck: warnings and errors), generated CRDs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,6 +22,12 @@ fi
 banned='\b(sprintf|vsprintf|strcpy|strcat|atoi|atol|atoll|strtok|gets)\s*\('
 if grep -nE "$banned" "${files[@]}"; then
 	echo "lint: banned function used (sprintf strcpy strcat atoi atol strtok gets)" >&2
+	status=1
+fi
+# Shell scripts: warnings and errors (style notes are left to the reader).
+mapfile -t scripts < <(git ls-files '*.sh')
+if ! shellcheck -x -S warning "${scripts[@]}"; then
+	echo "lint: shellcheck found problems in the scripts above" >&2
 	status=1
 fi
 # The CRDs are generated; the committed YAML must match the generator.

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared helpers for the shell test suites (sourced). Each suite defines its
 # tests as functions and calls `run_test NAME FUNCTION`; `finish` prints the
 # closing "N passed, N failed" line and returns non-zero on any failure.

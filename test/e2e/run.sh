@@ -382,10 +382,12 @@ t_controller_killed_midway() {
 		make_sc "burst$i" "$running"
 	done
 	[[ -n $(controller_pids) ]] || fail "no sc-controller process on this node"
+	# shellcheck disable=SC2046 # one pid per word
 	kill -9 $(controller_pids)
 	wait_until 120 "a provider pod of the burst" bash -c \
 		"kubectl -n $ns get pods -o name | grep -q 'pod/burst.-provider'"
 	wait_until 60 "a controller process back" bash -c '[[ -n $(pgrep -x sc-controller) ]]'
+	# shellcheck disable=SC2046 # one pid per word
 	kill -9 $(controller_pids)
 	for i in 1 2 3 4 5 6 7 8; do
 		running=false
@@ -607,7 +609,7 @@ EOF
 		[[ $(exec_in vols cat /scratch/ns) == "$ns" ]] || fail "$round: the workload did not read the token's namespace"
 		# The token is a JWT for the pod's service account.
 		payload=$(exec_in vols cat /scratch/token | cut -d. -f2 | tr '_-' '/+')
-		while ((${#payload} % 4)); do payload+==; done
+		while ((${#payload} % 4)); do payload+='='; done
 		[[ $(base64 -d <<<"$payload" | jq -r '.sub') == "system:serviceaccount:$ns:default" ]] ||
 			fail "$round: the token the workload read is not the default service account's"
 		# The volumes are not part of the persistent rootfs.

@@ -10,7 +10,7 @@
 # and ends with the line "N passed, N failed" (exit status non-zero on any
 # failure). Nothing here fakes an API server.
 set -uo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 
 finish() { # finish PASSED FAILED
 	echo "$1 passed, $2 failed"
