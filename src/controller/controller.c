@@ -187,7 +187,7 @@ static void *worker(void *data)
 		free(key);
 		/* nothing left to do: what the reconciles freed goes back */
 		if (depth == 0)
-			sc_malloc_release();
+			sc_obj_release();
 	}
 	return NULL;
 }
@@ -264,7 +264,7 @@ static void resync(void *data)
 	struct sc_controller *c = data;
 	sc_informer_for_each(c->scs, resync_one, c);
 	sc_informer_for_each(c->instances, resync_one, c);
-	sc_malloc_release();
+	sc_obj_release();
 	SC_LOG_V(2, "resync: %zu keys queued", sc_workqueue_len(c->queue));
 }
 

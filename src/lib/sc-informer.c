@@ -654,7 +654,7 @@ static void *informer_main(void *p)
 		size_t n = sc_store_replace(inf->store, items, &deltas);
 		sc_informer_dispatch(&inf->handlers, deltas, n);
 		sc_store_deltas_free(deltas, n);
-		sc_malloc_release(); /* the pages as parsed, and what the store replaced */
+		sc_obj_release(); /* the pages as parsed, and what the store replaced */
 		atomic_fetch_add(&inf->lists, 1);
 		pthread_mutex_lock(&inf->lock);
 		atomic_store(&inf->synced, true);

@@ -119,6 +119,23 @@ static void intern_sweep_locked(void)
 	intern_swept_at = json_object_size(interned);
 }
 
+void sc_obj_release(void)
+{
+	pthread_mutex_lock(&intern_lock);
+	if (interned != NULL)
+		intern_sweep_locked();
+	pthread_mutex_unlock(&intern_lock);
+	sc_malloc_release();
+}
+
+size_t sc_obj_packed_count(void)
+{
+	pthread_mutex_lock(&intern_lock);
+	size_t n = json_object_size(interned);
+	pthread_mutex_unlock(&intern_lock);
+	return n;
+}
+
 /* A string with text's bytes: one already held by a store when there is one
  * (a new reference either way). */
 static json_t *intern_text(const char *text, size_t len)

@@ -87,6 +87,12 @@ void sc_obj_pack(json_t *obj, const char *dotted);
  * changed (only the objects along the path are copied, shallowly), so it may
  * be read from a shared store. NULL only for a NULL object. */
 json_t *sc_obj_unpack(json_t *obj, const char *dotted);
+/* Drops the shared packed texts no object holds any more, then gives freed
+ * memory back to the kernel (sc_malloc_release): after a list, when the work
+ * queue drains, on every resync. */
+void sc_obj_release(void);
+/* Shared packed texts held now (tests). */
+size_t sc_obj_packed_count(void);
 /* Both unpacked (either may be NULL), parsed once when both hold the same
  * text (a StoppableContainer and its instance, no restart pending): the two
  * then share the tree, which neither may change. */

@@ -512,7 +512,7 @@ static void *worker(void *data)
 		free(key);
 		/* nothing left to do: what the reconciles freed goes back */
 		if (sc_workqueue_len(a->queue) == 0)
-			sc_malloc_release();
+			sc_obj_release();
 	}
 	return NULL;
 }
@@ -591,7 +591,7 @@ static void resync(void *data)
 {
 	struct sc_agent *a = data;
 	sc_informer_for_each(a->instances, resync_one, a);
-	sc_malloc_release();
+	sc_obj_release();
 }
 
 int sc_agent_start(struct sc_agent *a, sc_error_t *err)

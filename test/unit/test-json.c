@@ -232,6 +232,24 @@ SC_TEST(equal_packed_texts_are_one_string_and_one_parse)
 	json_decref(ub);
 }
 
+SC_TEST(shared_texts_no_object_holds_are_dropped)
+{
+	sc_obj_release();
+	size_t before = sc_obj_packed_count();
+	json_t *a = parse("{\"spec\":{\"template\":{\"only\":\"this test\"}}}");
+	json_t *b = json_deep_copy(a);
+	sc_obj_pack(a, "spec.template");
+	sc_obj_pack(b, "spec.template");
+	SC_ASSERT_INT_EQ(sc_obj_packed_count(), before + 1);
+	json_decref(a);
+	sc_obj_release();
+	/* b still holds it */
+	SC_ASSERT_INT_EQ(sc_obj_packed_count(), before + 1);
+	json_decref(b);
+	sc_obj_release();
+	SC_ASSERT_INT_EQ(sc_obj_packed_count(), before);
+}
+
 SC_TEST(keep_only_some_members)
 {
 	cleanup_json json_t *pod = parse(
