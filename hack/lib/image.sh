@@ -2,6 +2,22 @@
 # Image building without a Docker engine (sourced by hack/images.sh and
 # hack/cluster/cluster.sh).
 
+# busybox_tree TREE: the machine's busybox-static in TREE with a link for
+# every applet, writable /tmp and /var/tmp, and root in /etc/passwd and
+# /etc/group (callers append their own users).
+busybox_tree() {
+	local tree=$1 applet
+	mkdir -p "$tree"/{bin,sbin,usr/bin,usr/sbin,etc,tmp,root,var/tmp}
+	chmod 1777 "$tree/tmp" "$tree/var/tmp"
+	cp /bin/busybox "$tree/bin/busybox"
+	while read -r applet; do
+		[[ $applet == bin/busybox || -e $tree/$applet ]] && continue
+		ln -s /bin/busybox "$tree/$applet"
+	done < <("$tree/bin/busybox" --list-full)
+	printf 'root:x:0:0:root:/root:/bin/sh\n' >"$tree/etc/passwd"
+	printf 'root:x:0:\n' >"$tree/etc/group"
+}
+
 # write_docker_archive NAME TREE OUT CONFIG-JSON
 # Writes a one-layer docker-archive (the `docker save` format, which
 # `ctr images import` and `docker load` both read) of directory TREE as image

@@ -482,18 +482,15 @@ t_image_defaults() {
 # the node's containerd with `cluster.sh import-image`. Its entrypoint
 # records what it was started with in /tmp/seen, then waits for SIGTERM.
 build_app_image() {
-	local tree out applet rc
+	local tree out rc
 	tree=$(mktemp -d)
 	out=$(mktemp -d)
-	mkdir -p "$tree"/{bin,sbin,usr/bin,usr/sbin,usr/local/bin,etc,tmp,root,srv/app,home/app}
-	chmod 1777 "$tree/tmp"
-	cp /bin/busybox "$tree/bin/busybox"
-	while read -r applet; do
-		[[ $applet == bin/busybox || -e $tree/$applet ]] && continue
-		ln -s /bin/busybox "$tree/$applet"
-	done < <("$tree/bin/busybox" --list-full)
-	printf 'root:x:0:0:root:/root:/bin/sh\napp:x:1234:2345:app:/home/app:/bin/sh\n' >"$tree/etc/passwd"
-	printf 'root:x:0:\napps:x:2345:\n' >"$tree/etc/group"
+	# shellcheck source=hack/lib/image.sh
+	source hack/lib/image.sh
+	busybox_tree "$tree"
+	mkdir -p "$tree"/{usr/local/bin,srv/app,home/app}
+	printf 'app:x:1234:2345:app:/home/app:/bin/sh\n' >>"$tree/etc/passwd"
+	printf 'apps:x:2345:\n' >>"$tree/etc/group"
 	cat >"$tree/usr/local/bin/entry" <<'SCRIPT'
 #!/bin/sh
 {
@@ -510,7 +507,6 @@ while true; do sleep 1; done
 SCRIPT
 	chmod 755 "$tree/usr/local/bin/entry"
 	(
-		source hack/lib/image.sh
 		write_docker_archive "$APP_IMAGE" "$tree" "$out/app.tar" \
 			'{"Entrypoint":["/usr/local/bin/entry","from-entrypoint"],"Cmd":["from-cmd","two words"],
 			  "Env":["PATH=/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin","GREETING=hello from the image"],

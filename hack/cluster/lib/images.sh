@@ -20,17 +20,11 @@ build_pause_archive() {
 }
 
 build_busybox_archive() {
-	local out=$1 tree applet
+	local out=$1 tree
 	tree=$(mktemp -d)
-	mkdir -p "$tree"/{bin,sbin,usr/bin,usr/sbin,etc,tmp,root,var/tmp}
-	chmod 1777 "$tree/tmp" "$tree/var/tmp"
-	cp /bin/busybox "$tree/bin/busybox"
-	while read -r applet; do
-		[[ $applet == bin/busybox || -e $tree/$applet ]] && continue
-		ln -s /bin/busybox "$tree/$applet"
-	done < <("$tree/bin/busybox" --list-full)
-	printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' >"$tree/etc/passwd"
-	printf 'root:x:0:\nnogroup:x:65534:\n' >"$tree/etc/group"
+	busybox_tree "$tree"
+	printf 'nobody:x:65534:65534:nobody:/:/bin/false\n' >>"$tree/etc/passwd"
+	printf 'nogroup:x:65534:\n' >>"$tree/etc/group"
 	write_docker_archive "$BUSYBOX_IMAGE" "$tree" "$out" \
 		'{"Cmd":["/bin/sh"],"Env":["PATH=/usr/sbin:/usr/bin:/sbin:/bin"]}'
 	rm -rf "$tree"
