@@ -259,6 +259,116 @@ static void complete_from_cluster(const struct sc_global_opts *g,
 	sc_session_close(&s);
 }
 
+/* What the words before the cursor say: the global flags seen, the command,
+ * how many positional words it has, a flag still waiting for its value. */
+struct words {
+	struct sc_global_opts g;
+	const struct sc_command *cmd;
+	bool after_dashdash;
+	int positionals;
+	const struct sc_cli_option *pending;
+};
+
+static void take_flag(struct words *ws, const char *w)
+{
+	const char *eq = strchr(w, '=');
+	cleanup_free char *flag = eq ? sc_xstrndup(w, (size_t)(eq - w)) : sc_xstrdup(w);
+	const struct sc_cli_option *o = find_option(sc_global_options, flag);
+	if (o == NULL && ws->cmd != NULL)
+		o = find_option(ws->cmd->options, flag);
+	if (o != NULL && o->arg == SC_CLI_REQUIRED && eq == NULL)
+		ws->pending = o;
+	else if (o != NULL && eq != NULL && o->id == SC_OPT_NAMESPACE)
+		ws->g.namespace = eq + 1;
+}
+
+static void scan_words(struct words *ws, char **words, int n)
+{
+	for (int i = 0; i < n; i++) {
+		const char *w = words[i];
+		if (ws->pending != NULL) {
+			if (ws->pending->id == SC_OPT_NAMESPACE)
+				ws->g.namespace = w;
+			else if (ws->pending->id == SC_OPT_KUBECONFIG)
+				ws->g.kubeconfig = w;
+			else if (ws->pending->id == SC_OPT_CONTEXT)
+				ws->g.context = w;
+			ws->pending = NULL;
+		} else if (ws->after_dashdash) {
+			continue;
+		} else if (strcmp(w, "--") == 0) {
+			ws->after_dashdash = true;
+		} else if (w[0] == '-' && w[1] != '\0') {
+			take_flag(ws, w);
+		} else if (ws->cmd == NULL) {
+			ws->cmd = sc_command_find(w);
+		} else {
+			ws->positionals++;
+		}
+	}
+}
+
+/* Candidates for the value of a flag; returns the shell directive. */
+static int complete_flag_value(struct words *ws, const char *cur)
+{
+	const struct sc_cli_option *pending = ws->pending;
+	if (pending->id == SC_OPT_NAMESPACE) {
+		complete_from_cluster(&ws->g, &sc_kube_namespaces, cur);
+	} else if (pending->id == SC_OPT_KUBECONFIG) {
+		return DIRECTIVE_DEFAULT;
+	} else if (strcmp(pending->long_name, "output") == 0) {
+		static const char *const formats[] = {"json", "yaml", "wide", "name"};
+		for (size_t i = 0; i < SC_ARRAY_SIZE(formats); i++)
+			candidate(cur, formats[i]);
+	} else if (strcmp(pending->long_name, "container") == 0) {
+		candidate(cur, SC_WORKLOAD_CONTAINER);
+	} else if (strcmp(pending->long_name, "image-pull-policy") == 0) {
+		candidate(cur, "Always");
+		candidate(cur, "IfNotPresent");
+		candidate(cur, "Never");
+	}
+	return DIRECTIVE_NO_FILE_COMP;
+}
+
+static void complete_flags(const struct sc_command *cmd, const char *cur)
+{
+	const struct sc_cli_option *tables[] = {cmd ? cmd->options : NULL, sc_global_options};
+	for (size_t t = 0; t < SC_ARRAY_SIZE(tables); t++) {
+		for (const struct sc_cli_option *o = tables[t]; o && o->long_name; o++) {
+			cleanup_free char *f = sc_xasprintf("--%s", o->long_name);
+			candidate(cur, f);
+		}
+	}
+}
+
+static void complete_commands(const char *cur)
+{
+	for (size_t i = 0; sc_commands[i] != NULL; i++) {
+		if (!sc_commands[i]->hidden)
+			candidate(cur, sc_commands[i]->name);
+	}
+}
+
+/* Candidates for a word of the command's own; returns the shell directive. */
+static int complete_argument(struct words *ws, const char *cur)
+{
+	const struct sc_command *cmd = ws->cmd;
+	if (cmd == &sc_cmd_completion) {
+		for (size_t i = 0; ws->positionals == 0 && i < SC_ARRAY_SIZE(scripts); i++)
+			candidate(cur, scripts[i].shell);
+	} else if (cmd == &sc_cmd_help) {
+		if (ws->positionals == 0)
+			complete_commands(cur);
+	} else if (cmd == &sc_cmd_exec && ws->positionals >= 1) {
+		return DIRECTIVE_DEFAULT; /* the command and its arguments */
+	} else if (cmd == &sc_cmd_create || cmd == &sc_cmd_version) {
+		/* a new name, or nothing */
+	} else if (ws->positionals == 0 || cmd == &sc_cmd_delete || cmd == &sc_cmd_list) {
+		complete_from_cluster(&ws->g, &sc_kube_stoppablecontainers, cur);
+	}
+	return DIRECTIVE_NO_FILE_COMP;
+}
+
 static int run_complete(const struct sc_command *self, int argc, char **argv)
 {
 	(void)self;
@@ -271,98 +381,21 @@ static int run_complete(const struct sc_command *self, int argc, char **argv)
 		close(devnull);
 	}
 	const char *cur = argc >= 2 ? argv[argc - 1] : "";
-	int n = argc - 1; /* words before the cursor: argv[1 .. n-1] */
+	struct words ws = {0};
+	/* the words before the cursor: argv[1 .. argc-2] */
+	if (argc > 2)
+		scan_words(&ws, argv + 1, argc - 2);
 	int directive = DIRECTIVE_NO_FILE_COMP;
-	struct sc_global_opts g = {0};
-	const struct sc_command *cmd = NULL;
-	bool after_dashdash = false;
-	int positionals = 0;
-	const struct sc_cli_option *pending = NULL; /* flag waiting for its value */
-	for (int i = 1; i < n; i++) {
-		const char *w = argv[i];
-		if (pending != NULL) {
-			if (pending->id == SC_OPT_NAMESPACE)
-				g.namespace = w;
-			else if (pending->id == SC_OPT_KUBECONFIG)
-				g.kubeconfig = w;
-			else if (pending->id == SC_OPT_CONTEXT)
-				g.context = w;
-			pending = NULL;
-			continue;
-		}
-		if (after_dashdash)
-			continue;
-		if (strcmp(w, "--") == 0) {
-			after_dashdash = true;
-			continue;
-		}
-		if (w[0] == '-' && w[1] != '\0') {
-			const char *eq = strchr(w, '=');
-			cleanup_free char *flag =
-			    eq ? sc_xstrndup(w, (size_t)(eq - w)) : sc_xstrdup(w);
-			const struct sc_cli_option *o = find_option(sc_global_options, flag);
-			if (o == NULL && cmd != NULL)
-				o = find_option(cmd->options, flag);
-			if (o != NULL && o->arg == SC_CLI_REQUIRED && eq == NULL)
-				pending = o;
-			else if (o != NULL && eq != NULL && o->id == SC_OPT_NAMESPACE)
-				g.namespace = eq + 1;
-			continue;
-		}
-		if (cmd == NULL)
-			cmd = sc_command_find(w);
-		else
-			positionals++;
-	}
-
-	if (pending != NULL) {
-		/* The value of a flag. */
-		if (pending->id == SC_OPT_NAMESPACE) {
-			complete_from_cluster(&g, &sc_kube_namespaces, cur);
-		} else if (pending->id == SC_OPT_KUBECONFIG) {
-			directive = DIRECTIVE_DEFAULT;
-		} else if (strcmp(pending->long_name, "output") == 0) {
-			static const char *const formats[] = {"json", "yaml", "wide", "name"};
-			for (size_t i = 0; i < SC_ARRAY_SIZE(formats); i++)
-				candidate(cur, formats[i]);
-		} else if (strcmp(pending->long_name, "container") == 0) {
-			candidate(cur, SC_WORKLOAD_CONTAINER);
-		} else if (strcmp(pending->long_name, "image-pull-policy") == 0) {
-			candidate(cur, "Always");
-			candidate(cur, "IfNotPresent");
-			candidate(cur, "Never");
-		}
-	} else if (after_dashdash) {
+	if (ws.pending != NULL)
+		directive = complete_flag_value(&ws, cur);
+	else if (ws.after_dashdash)
 		directive = DIRECTIVE_DEFAULT;
-	} else if (cur[0] == '-') {
-		const struct sc_cli_option *tables[] = {cmd ? cmd->options : NULL,
-							sc_global_options};
-		for (size_t t = 0; t < SC_ARRAY_SIZE(tables); t++) {
-			for (const struct sc_cli_option *o = tables[t]; o && o->long_name; o++) {
-				cleanup_free char *f = sc_xasprintf("--%s", o->long_name);
-				candidate(cur, f);
-			}
-		}
-	} else if (cmd == NULL) {
-		for (size_t i = 0; sc_commands[i] != NULL; i++) {
-			if (!sc_commands[i]->hidden)
-				candidate(cur, sc_commands[i]->name);
-		}
-	} else if (cmd == &sc_cmd_completion) {
-		for (size_t i = 0; positionals == 0 && i < SC_ARRAY_SIZE(scripts); i++)
-			candidate(cur, scripts[i].shell);
-	} else if (cmd == &sc_cmd_help) {
-		for (size_t i = 0; positionals == 0 && sc_commands[i] != NULL; i++) {
-			if (!sc_commands[i]->hidden)
-				candidate(cur, sc_commands[i]->name);
-		}
-	} else if (cmd == &sc_cmd_exec && positionals >= 1) {
-		directive = DIRECTIVE_DEFAULT; /* the command and its arguments */
-	} else if (cmd == &sc_cmd_create || cmd == &sc_cmd_version) {
-		/* a new name, or nothing */
-	} else if (positionals == 0 || cmd == &sc_cmd_delete || cmd == &sc_cmd_list) {
-		complete_from_cluster(&g, &sc_kube_stoppablecontainers, cur);
-	}
+	else if (cur[0] == '-')
+		complete_flags(ws.cmd, cur);
+	else if (ws.cmd == NULL)
+		complete_commands(cur);
+	else
+		directive = complete_argument(&ws, cur);
 	printf(":%d\n", directive);
 	return SC_EXIT_OK;
 }

@@ -68,6 +68,99 @@ static const struct sc_cli_option options[] = {
     {0},
 };
 
+static int parse_env(struct sc_create_opts *o, const char *value, sc_error_t *err)
+{
+	const char *eq = strchr(value, '=');
+	if (eq == NULL || eq == value)
+		return sc_error_make(err, EINVAL, "invalid --env \"%s\": expected KEY=VALUE",
+				     value);
+	for (const char *p = value; p < eq; p++) {
+		if (*p < 0x21 || *p > 0x7e)
+			return sc_error_make(err, EINVAL,
+					     "invalid --env \"%s\": the name may only "
+					     "hold printable ASCII without spaces",
+					     value);
+	}
+	for (size_t i = 0; i < o->n_env; i++) {
+		size_t len = (size_t)(eq - value);
+		if (strncmp(o->env[i], value, len + 1) == 0)
+			return sc_error_make(err, EINVAL, "invalid --env \"%s\": %.*s is set twice",
+					     value, (int)len, value);
+	}
+	o->env = sc_xrealloc(o->env, (o->n_env + 1) * sizeof(*o->env));
+	o->env[o->n_env++] = value;
+	return 0;
+}
+
+static int parse_port(struct sc_create_opts *o, const char *value, sc_error_t *err)
+{
+	const char *colon = strchr(value, ':');
+	cleanup_free char *num =
+	    colon ? sc_xstrndup(value, (size_t)(colon - value)) : sc_xstrdup(value);
+	long port;
+	if (sc_parse_long(num, 1, 65535, &port) < 0)
+		return sc_error_make(err, EINVAL,
+				     "invalid --port \"%s\": expected PORT[:NAME] with "
+				     "PORT in 1-65535",
+				     value);
+	const char *name = colon ? colon + 1 : NULL;
+	if (name != NULL && !sc_port_name_valid(name))
+		return sc_error_make(err, EINVAL,
+				     "invalid --port \"%s\": the name must be 1-15 "
+				     "lower-case letters, digits and '-', with a letter",
+				     value);
+	for (size_t i = 0; i < o->n_ports; i++) {
+		if (o->ports[i].number == port)
+			return sc_error_make(err, EINVAL,
+					     "invalid --port \"%s\": port %ld is given "
+					     "twice",
+					     value, port);
+		if (name && o->ports[i].name && strcmp(name, o->ports[i].name) == 0)
+			return sc_error_make(err, EINVAL,
+					     "invalid --port \"%s\": name %s is used twice", value,
+					     name);
+	}
+	o->ports = sc_xrealloc(o->ports, (o->n_ports + 1) * sizeof(*o->ports));
+	o->ports[o->n_ports++] = (struct sc_port){port, name};
+	return 0;
+}
+
+static int parse_quantity(struct sc_create_opts *o, const struct sc_cli_option *opt,
+			  const char *value, sc_error_t *err)
+{
+	if (!sc_quantity_valid(value))
+		return sc_error_make(err, EINVAL,
+				     "invalid --%s \"%s\": expected a quantity such as "
+				     "500m, 2, 512Mi or 1Gi",
+				     opt->long_name, value);
+	if (opt->id == OPT_CPU)
+		o->cpu = value;
+	else if (opt->id == OPT_MEMORY)
+		o->memory = value;
+	else if (opt->id == OPT_CPU_LIMIT)
+		o->cpu_limit = value;
+	else
+		o->memory_limit = value;
+	return 0;
+}
+
+static int parse_dry_run(struct sc_create_opts *o, const char *value, sc_error_t *err)
+{
+	/* kubectl's values, and the booleans an older --dry-run took. */
+	if (strcmp(value, "client") == 0 || strcmp(value, "true") == 0)
+		o->dry_run = SC_DRY_RUN_CLIENT;
+	else if (strcmp(value, "server") == 0)
+		o->dry_run = SC_DRY_RUN_SERVER;
+	else if (strcmp(value, "none") == 0 || strcmp(value, "false") == 0)
+		o->dry_run = SC_DRY_RUN_NONE;
+	else
+		return sc_error_make(err, EINVAL,
+				     "invalid --dry-run \"%s\": expected none, client or "
+				     "server",
+				     value);
+	return 0;
+}
+
 static int set_option(void *ctx, const struct sc_cli_option *opt, const char *value,
 		      sc_error_t *err)
 {
@@ -77,60 +170,10 @@ static int set_option(void *ctx, const struct sc_cli_option *opt, const char *va
 	case OPT_IMAGE:
 		o->image = value;
 		return 0;
-	case OPT_ENV: {
-		const char *eq = strchr(value, '=');
-		if (eq == NULL || eq == value)
-			return sc_error_make(err, EINVAL,
-					     "invalid --env \"%s\": expected KEY=VALUE", value);
-		for (const char *p = value; p < eq; p++) {
-			if (*p < 0x21 || *p > 0x7e)
-				return sc_error_make(err, EINVAL,
-						     "invalid --env \"%s\": the name may only "
-						     "hold printable ASCII without spaces",
-						     value);
-		}
-		for (size_t i = 0; i < o->n_env; i++) {
-			size_t len = (size_t)(eq - value);
-			if (strncmp(o->env[i], value, len + 1) == 0)
-				return sc_error_make(err, EINVAL,
-						     "invalid --env \"%s\": %.*s is set twice",
-						     value, (int)len, value);
-		}
-		o->env = sc_xrealloc(o->env, (o->n_env + 1) * sizeof(*o->env));
-		o->env[o->n_env++] = value;
-		return 0;
-	}
-	case OPT_PORT: {
-		const char *colon = strchr(value, ':');
-		cleanup_free char *num =
-		    colon ? sc_xstrndup(value, (size_t)(colon - value)) : sc_xstrdup(value);
-		long port;
-		if (sc_parse_long(num, 1, 65535, &port) < 0)
-			return sc_error_make(err, EINVAL,
-					     "invalid --port \"%s\": expected PORT[:NAME] with "
-					     "PORT in 1-65535",
-					     value);
-		const char *name = colon ? colon + 1 : NULL;
-		if (name != NULL && !sc_port_name_valid(name))
-			return sc_error_make(err, EINVAL,
-					     "invalid --port \"%s\": the name must be 1-15 "
-					     "lower-case letters, digits and '-', with a letter",
-					     value);
-		for (size_t i = 0; i < o->n_ports; i++) {
-			if (o->ports[i].number == port)
-				return sc_error_make(err, EINVAL,
-						     "invalid --port \"%s\": port %ld is given "
-						     "twice",
-						     value, port);
-			if (name && o->ports[i].name && strcmp(name, o->ports[i].name) == 0)
-				return sc_error_make(err, EINVAL,
-						     "invalid --port \"%s\": name %s is used twice",
-						     value, name);
-		}
-		o->ports = sc_xrealloc(o->ports, (o->n_ports + 1) * sizeof(*o->ports));
-		o->ports[o->n_ports++] = (struct sc_port){port, name};
-		return 0;
-	}
+	case OPT_ENV:
+		return parse_env(o, value, err);
+	case OPT_PORT:
+		return parse_port(o, value, err);
 	case OPT_WORKDIR:
 		if (value[0] != '/')
 			return sc_error_make(err, EINVAL,
@@ -145,20 +188,7 @@ static int set_option(void *ctx, const struct sc_cli_option *opt, const char *va
 	case OPT_MEMORY:
 	case OPT_CPU_LIMIT:
 	case OPT_MEMORY_LIMIT:
-		if (!sc_quantity_valid(value))
-			return sc_error_make(err, EINVAL,
-					     "invalid --%s \"%s\": expected a quantity such as "
-					     "500m, 2, 512Mi or 1Gi",
-					     opt->long_name, value);
-		if (opt->id == OPT_CPU)
-			o->cpu = value;
-		else if (opt->id == OPT_MEMORY)
-			o->memory = value;
-		else if (opt->id == OPT_CPU_LIMIT)
-			o->cpu_limit = value;
-		else
-			o->memory_limit = value;
-		return 0;
+		return parse_quantity(o, opt, value, err);
 	case OPT_PULL_POLICY:
 		if (strcmp(value, "Always") != 0 && strcmp(value, "IfNotPresent") != 0 &&
 		    strcmp(value, "Never") != 0)
@@ -186,19 +216,7 @@ static int set_option(void *ctx, const struct sc_cli_option *opt, const char *va
 					   SC_OUTPUT_BIT(SC_OUTPUT_NAME),
 				       &o->output, err);
 	case OPT_DRY_RUN:
-		/* kubectl's values, and the booleans an older --dry-run took. */
-		if (strcmp(value, "client") == 0 || strcmp(value, "true") == 0)
-			o->dry_run = SC_DRY_RUN_CLIENT;
-		else if (strcmp(value, "server") == 0)
-			o->dry_run = SC_DRY_RUN_SERVER;
-		else if (strcmp(value, "none") == 0 || strcmp(value, "false") == 0)
-			o->dry_run = SC_DRY_RUN_NONE;
-		else
-			return sc_error_make(err, EINVAL,
-					     "invalid --dry-run \"%s\": expected none, client or "
-					     "server",
-					     value);
-		return 0;
+		return parse_dry_run(o, value, err);
 	case OPT_LABELS:
 		return sc_parse_labels(value, o, err);
 	default:
@@ -381,6 +399,57 @@ bool sc_command_is_interactive_shell(const char *const *command, size_t n)
 	return true;
 }
 
+/* The --env values as a container's env list. */
+static json_t *env_list(const struct sc_create_opts *o)
+{
+	json_t *env = json_array();
+	for (size_t i = 0; i < o->n_env; i++) {
+		const char *eq = strchr(o->env[i], '=');
+		cleanup_free char *key = sc_xstrndup(o->env[i], (size_t)(eq - o->env[i]));
+		json_array_append_new(env, json_pack("{s:s, s:s}", "name", key, "value", eq + 1));
+	}
+	return env;
+}
+
+/* The --port values as a container's ports list. */
+static json_t *port_list(const struct sc_create_opts *o)
+{
+	json_t *ports = json_array();
+	for (size_t i = 0; i < o->n_ports; i++) {
+		json_t *p = json_pack("{s:I}", "containerPort", (json_int_t)o->ports[i].number);
+		if (o->ports[i].name != NULL)
+			json_object_set_new(p, "name", json_string(o->ports[i].name));
+		json_array_append_new(ports, p);
+	}
+	return ports;
+}
+
+/* The container's resources from --cpu, --memory and their limits; NULL
+ * when none was given. */
+static json_t *resources(const struct sc_create_opts *o)
+{
+	json_t *requests = json_object(), *limits = json_object();
+	if (o->cpu)
+		json_object_set_new(requests, "cpu", json_string(o->cpu));
+	if (o->memory)
+		json_object_set_new(requests, "memory", json_string(o->memory));
+	if (o->cpu_limit)
+		json_object_set_new(limits, "cpu", json_string(o->cpu_limit));
+	if (o->memory_limit)
+		json_object_set_new(limits, "memory", json_string(o->memory_limit));
+	json_t *res = NULL;
+	if (json_object_size(requests) > 0 || json_object_size(limits) > 0) {
+		res = json_object();
+		if (json_object_size(requests) > 0)
+			json_object_set(res, "requests", requests);
+		if (json_object_size(limits) > 0)
+			json_object_set(res, "limits", limits);
+	}
+	json_decref(requests);
+	json_decref(limits);
+	return res;
+}
+
 json_t *sc_create_object(const struct sc_create_opts *o, const char *ns)
 {
 	json_t *container = json_pack("{s:s}", "image", o->image);
@@ -392,46 +461,13 @@ json_t *sc_create_object(const struct sc_create_opts *o, const char *ns)
 	}
 	if (o->workdir != NULL)
 		json_object_set_new(container, "workingDir", json_string(o->workdir));
-	if (o->n_env > 0) {
-		json_t *env = json_array();
-		for (size_t i = 0; i < o->n_env; i++) {
-			const char *eq = strchr(o->env[i], '=');
-			cleanup_free char *key = sc_xstrndup(o->env[i], (size_t)(eq - o->env[i]));
-			json_array_append_new(
-			    env, json_pack("{s:s, s:s}", "name", key, "value", eq + 1));
-		}
-		json_object_set_new(container, "env", env);
-	}
-	if (o->n_ports > 0) {
-		json_t *ports = json_array();
-		for (size_t i = 0; i < o->n_ports; i++) {
-			json_t *p =
-			    json_pack("{s:I}", "containerPort", (json_int_t)o->ports[i].number);
-			if (o->ports[i].name != NULL)
-				json_object_set_new(p, "name", json_string(o->ports[i].name));
-			json_array_append_new(ports, p);
-		}
-		json_object_set_new(container, "ports", ports);
-	}
-	json_t *requests = json_object(), *limits = json_object();
-	if (o->cpu)
-		json_object_set_new(requests, "cpu", json_string(o->cpu));
-	if (o->memory)
-		json_object_set_new(requests, "memory", json_string(o->memory));
-	if (o->cpu_limit)
-		json_object_set_new(limits, "cpu", json_string(o->cpu_limit));
-	if (o->memory_limit)
-		json_object_set_new(limits, "memory", json_string(o->memory_limit));
-	if (json_object_size(requests) > 0 || json_object_size(limits) > 0) {
-		json_t *res = json_object();
-		if (json_object_size(requests) > 0)
-			json_object_set(res, "requests", requests);
-		if (json_object_size(limits) > 0)
-			json_object_set(res, "limits", limits);
+	if (o->n_env > 0)
+		json_object_set_new(container, "env", env_list(o));
+	if (o->n_ports > 0)
+		json_object_set_new(container, "ports", port_list(o));
+	json_t *res = resources(o);
+	if (res != NULL)
 		json_object_set_new(container, "resources", res);
-	}
-	json_decref(requests);
-	json_decref(limits);
 	if (o->pull_policy)
 		json_object_set_new(container, "imagePullPolicy", json_string(o->pull_policy));
 	/* An interactive shell with stdin closed reads EOF and exits at once;

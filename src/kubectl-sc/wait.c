@@ -125,6 +125,54 @@ static int outcome(struct sc_session *s, struct wait_state *st, sc_error_t *err)
 	return 0;
 }
 
+/* The watch's resourceVersion is too old to resume from: read the object
+ * again and watch from there (a 404 means it is gone: st->deleted). */
+static int read_again(struct sc_session *s, const struct sc_wait_options *o, struct wait_state *st,
+		      char **rv, sc_error_t *err)
+{
+	cleanup_json json_t *obj = NULL;
+	if (sc_kube_get(s->client, &sc_kube_stoppablecontainers, s->ns, o->name, &obj, err) < 0) {
+		if (!sc_error_is_not_found(*err))
+			return -1;
+		sc_error_release(err);
+		st->deleted = true;
+		return 0;
+	}
+	observe(st, obj);
+	free(*rv);
+	*rv = sc_xstrdup(sc_json_resource_version(obj));
+	return 0;
+}
+
+/* The watch said 404: the collection itself is gone (its CRD deleted), and
+ * so is the object when a GET confirms it. */
+static bool confirm_gone(struct sc_session *s, const struct sc_wait_options *o)
+{
+	cleanup_error sc_error_t ge = NULL;
+	cleanup_json json_t *again = NULL;
+	return sc_kube_get(s->client, &sc_kube_stoppablecontainers, s->ns, o->name, &again, &ge) <
+		   0 &&
+	       sc_error_is_not_found(ge);
+}
+
+static void timed_out(const struct sc_wait_options *o, const struct wait_state *st, sc_error_t *err)
+{
+	char dur[32];
+	sc_format_duration(o->timeout_ms, dur, sizeof(dur));
+	if (o->target == SC_WAIT_DELETED)
+		sc_error_make(
+		    err, ETIME,
+		    "timed out after %s waiting for stoppablecontainer \"%s\" to be deleted", dur,
+		    o->name);
+	else
+		sc_error_make(err, ETIME,
+			      "timed out after %s waiting for stoppablecontainer \"%s\" to be %s "
+			      "(phase: %s%s%s)",
+			      dur, o->name, sc_wait_target_phase(o->target),
+			      st->phase ? st->phase : "<none>", st->message ? ": " : "",
+			      st->message ? st->message : "");
+}
+
 int sc_wait(struct sc_session *s, const struct sc_wait_options *o, const json_t *initial,
 	    sc_error_t *err)
 {
@@ -174,36 +222,14 @@ int sc_wait(struct sc_session *s, const struct sc_wait_options *o, const json_t 
 			continue;
 		}
 		if (sc_error_is_gone(e)) {
-			/* Our resourceVersion is too old to resume from: read
-			 * the object again and watch from there. */
 			sc_debug(1, "watch: %s; reading the object again", sc_error_message(e));
-			json_decref(obj);
-			obj = NULL;
-			if (sc_kube_get(s->client, &sc_kube_stoppablecontainers, s->ns, o->name,
-					&obj, err) < 0) {
-				if (sc_error_is_not_found(*err)) {
-					sc_error_release(err);
-					st.deleted = true;
-					break;
-				}
+			if (read_again(s, o, &st, &rv, err) < 0)
 				goto out;
-			}
-			observe(&st, obj);
-			free(rv);
-			rv = sc_xstrdup(sc_json_resource_version(obj));
 			continue;
 		}
-		if (sc_error_is_not_found(e)) {
-			/* The collection itself is gone (its CRD deleted): so is
-			 * the object, which a GET confirms. */
-			cleanup_error sc_error_t ge = NULL;
-			cleanup_json json_t *again = NULL;
-			if (sc_kube_get(s->client, &sc_kube_stoppablecontainers, s->ns, o->name,
-					&again, &ge) < 0 &&
-			    sc_error_is_not_found(ge)) {
-				st.deleted = true;
-				break;
-			}
+		if (sc_error_is_not_found(e) && confirm_gone(s, o)) {
+			st.deleted = true;
+			break;
 		}
 		if (!transient(e)) {
 			*err = steal_pointer(&e);
@@ -221,20 +247,7 @@ int sc_wait(struct sc_session *s, const struct sc_wait_options *o, const json_t 
 		r = outcome(s, &st, err);
 		goto out;
 	}
-	char dur[32];
-	sc_format_duration(o->timeout_ms, dur, sizeof(dur));
-	if (o->target == SC_WAIT_DELETED)
-		sc_error_make(
-		    err, ETIME,
-		    "timed out after %s waiting for stoppablecontainer \"%s\" to be deleted", dur,
-		    o->name);
-	else
-		sc_error_make(err, ETIME,
-			      "timed out after %s waiting for stoppablecontainer \"%s\" to be %s "
-			      "(phase: %s%s%s)",
-			      dur, o->name, sc_wait_target_phase(o->target),
-			      st.phase ? st.phase : "<none>", st.message ? ": " : "",
-			      st.message ? st.message : "");
+	timed_out(o, &st, err);
 out:
 	free(st.phase);
 	free(st.message);

@@ -94,105 +94,122 @@ static int cmp_keys(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-static int emit_value(yaml_emitter_t *e, const json_t *v, int depth, sc_error_t *err)
+static int emit_failed(yaml_emitter_t *e, sc_error_t *err)
+{
+	return sc_error_make(err, EIO, "YAML output: %s",
+			     e->problem ? e->problem : "the emitter refused an event");
+}
+
+static int emit_value(yaml_emitter_t *e, const json_t *v, int depth, sc_error_t *err);
+
+/* A child's failure: its own error, or the emitter's. */
+static int child_failed(yaml_emitter_t *e, sc_error_t *err)
+{
+	if (err != NULL && *err != NULL)
+		return -1;
+	return emit_failed(e, err);
+}
+
+/* An object as a mapping, keys sorted (as kubectl prints). */
+static int emit_mapping(yaml_emitter_t *e, const json_t *v, int depth, sc_error_t *err)
 {
 	yaml_event_t ev;
+	size_t n = json_object_size(v);
+	if (!yaml_mapping_start_event_initialize(
+		&ev, NULL, NULL, 1, n == 0 ? YAML_FLOW_MAPPING_STYLE : YAML_BLOCK_MAPPING_STYLE) ||
+	    !yaml_emitter_emit(e, &ev))
+		return emit_failed(e, err);
+	cleanup_free const char **keys = sc_xmalloc((n ? n : 1) * sizeof(char *));
+	size_t k = 0;
+	const char *key;
+	json_t *child;
+	json_object_foreach ((json_t *)v, key, child)
+		keys[k++] = key;
+	qsort(keys, n, sizeof(char *), cmp_keys);
+	for (size_t i = 0; i < n; i++) {
+		yaml_scalar_style_t ks = string_needs_quotes(keys[i])
+					     ? YAML_DOUBLE_QUOTED_SCALAR_STYLE
+					     : YAML_ANY_SCALAR_STYLE;
+		if (emit_scalar(e, keys[i], ks) < 0 ||
+		    emit_value(e, json_object_get(v, keys[i]), depth + 1, err) < 0)
+			return child_failed(e, err);
+	}
+	if (!yaml_mapping_end_event_initialize(&ev) || !yaml_emitter_emit(e, &ev))
+		return emit_failed(e, err);
+	return 0;
+}
+
+static int emit_sequence(yaml_emitter_t *e, const json_t *v, int depth, sc_error_t *err)
+{
+	yaml_event_t ev;
+	if (!yaml_sequence_start_event_initialize(
+		&ev, NULL, NULL, 1,
+		json_array_size(v) == 0 ? YAML_FLOW_SEQUENCE_STYLE : YAML_BLOCK_SEQUENCE_STYLE) ||
+	    !yaml_emitter_emit(e, &ev))
+		return emit_failed(e, err);
+	size_t i;
+	json_t *child;
+	json_array_foreach (v, i, child) {
+		if (emit_value(e, child, depth + 1, err) < 0)
+			return child_failed(e, err);
+	}
+	if (!yaml_sequence_end_event_initialize(&ev) || !yaml_emitter_emit(e, &ev))
+		return emit_failed(e, err);
+	return 0;
+}
+
+/* A string, number, boolean or null as one scalar. */
+static int emit_leaf(yaml_emitter_t *e, const json_t *v, sc_error_t *err)
+{
+	char num[32];
+	cleanup_free char *real = NULL;
+	const char *text = "null";
+	yaml_scalar_style_t style = YAML_PLAIN_SCALAR_STYLE;
+	switch (json_typeof(v)) {
+	case JSON_STRING:
+		text = json_string_value(v);
+		style = YAML_ANY_SCALAR_STYLE;
+		if (string_needs_quotes(text))
+			style = YAML_DOUBLE_QUOTED_SCALAR_STYLE;
+		else if (strchr(text, '\n') != NULL)
+			style = YAML_LITERAL_SCALAR_STYLE; /* libyaml falls back if it must */
+		break;
+	case JSON_INTEGER:
+		snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+		text = num;
+		break;
+	case JSON_REAL:
+		real = json_dumps(v, JSON_ENCODE_ANY);
+		if (real == NULL)
+			return emit_failed(e, err);
+		text = real;
+		break;
+	case JSON_TRUE:
+		text = "true";
+		break;
+	case JSON_FALSE:
+		text = "false";
+		break;
+	case JSON_NULL:
+	case JSON_OBJECT:
+	case JSON_ARRAY:
+		break;
+	}
+	if (emit_scalar(e, text, style) < 0)
+		return emit_failed(e, err);
+	return 0;
+}
+
+static int emit_value(yaml_emitter_t *e, const json_t *v, int depth, sc_error_t *err)
+{
 	if (depth > YAML_OUT_MAX_DEPTH)
 		return sc_error_make(err, E2BIG, "YAML output: nested deeper than %d",
 				     YAML_OUT_MAX_DEPTH);
-	switch (json_typeof(v)) {
-	case JSON_OBJECT: {
-		if (!yaml_mapping_start_event_initialize(&ev, NULL, NULL, 1,
-							 json_object_size(v) == 0
-							     ? YAML_FLOW_MAPPING_STYLE
-							     : YAML_BLOCK_MAPPING_STYLE) ||
-		    !yaml_emitter_emit(e, &ev))
-			goto emit_failed;
-		size_t n = json_object_size(v);
-		const char **keys = sc_xmalloc((n ? n : 1) * sizeof(char *));
-		size_t k = 0;
-		const char *key;
-		json_t *child;
-		json_object_foreach ((json_t *)v, key, child)
-			keys[k++] = key;
-		qsort(keys, n, sizeof(char *), cmp_keys);
-		for (size_t i = 0; i < n; i++) {
-			yaml_scalar_style_t ks = string_needs_quotes(keys[i])
-						     ? YAML_DOUBLE_QUOTED_SCALAR_STYLE
-						     : YAML_ANY_SCALAR_STYLE;
-			if (emit_scalar(e, keys[i], ks) < 0 ||
-			    emit_value(e, json_object_get(v, keys[i]), depth + 1, err) < 0) {
-				free(keys);
-				if (err != NULL && *err != NULL)
-					return -1;
-				goto emit_failed;
-			}
-		}
-		free(keys);
-		if (!yaml_mapping_end_event_initialize(&ev) || !yaml_emitter_emit(e, &ev))
-			goto emit_failed;
-		return 0;
-	}
-	case JSON_ARRAY: {
-		if (!yaml_sequence_start_event_initialize(&ev, NULL, NULL, 1,
-							  json_array_size(v) == 0
-							      ? YAML_FLOW_SEQUENCE_STYLE
-							      : YAML_BLOCK_SEQUENCE_STYLE) ||
-		    !yaml_emitter_emit(e, &ev))
-			goto emit_failed;
-		size_t i;
-		json_t *child;
-		json_array_foreach (v, i, child) {
-			if (emit_value(e, child, depth + 1, err) < 0) {
-				if (err != NULL && *err != NULL)
-					return -1;
-				goto emit_failed;
-			}
-		}
-		if (!yaml_sequence_end_event_initialize(&ev) || !yaml_emitter_emit(e, &ev))
-			goto emit_failed;
-		return 0;
-	}
-	case JSON_STRING: {
-		const char *s = json_string_value(v);
-		yaml_scalar_style_t style = YAML_ANY_SCALAR_STYLE;
-		if (string_needs_quotes(s))
-			style = YAML_DOUBLE_QUOTED_SCALAR_STYLE;
-		else if (strchr(s, '\n') != NULL)
-			style = YAML_LITERAL_SCALAR_STYLE; /* libyaml falls back if it must */
-		if (emit_scalar(e, s, style) < 0)
-			goto emit_failed;
-		return 0;
-	}
-	case JSON_INTEGER: {
-		char num[32];
-		snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
-		if (emit_scalar(e, num, YAML_PLAIN_SCALAR_STYLE) < 0)
-			goto emit_failed;
-		return 0;
-	}
-	case JSON_REAL: {
-		cleanup_free char *num = json_dumps(v, JSON_ENCODE_ANY);
-		if (num == NULL || emit_scalar(e, num, YAML_PLAIN_SCALAR_STYLE) < 0)
-			goto emit_failed;
-		return 0;
-	}
-	case JSON_TRUE:
-		if (emit_scalar(e, "true", YAML_PLAIN_SCALAR_STYLE) < 0)
-			goto emit_failed;
-		return 0;
-	case JSON_FALSE:
-		if (emit_scalar(e, "false", YAML_PLAIN_SCALAR_STYLE) < 0)
-			goto emit_failed;
-		return 0;
-	case JSON_NULL:
-		if (emit_scalar(e, "null", YAML_PLAIN_SCALAR_STYLE) < 0)
-			goto emit_failed;
-		return 0;
-	}
-emit_failed:
-	return sc_error_make(err, EIO, "YAML output: %s",
-			     e->problem ? e->problem : "the emitter refused an event");
+	if (json_is_object(v))
+		return emit_mapping(e, v, depth, err);
+	if (json_is_array(v))
+		return emit_sequence(e, v, depth, err);
+	return emit_leaf(e, v, err);
 }
 
 int sc_json_to_yaml(const json_t *value, char **out, sc_error_t *err)
