@@ -172,7 +172,7 @@ int main(int argc, char **argv)
 		die("starting the container");
 	close(go[1]);
 
-	char *tasks = sc_ktest_mkdir("tasks");
+	cleanup_free char *tasks = sc_ktest_mkdir("tasks");
 	cleanup_free char *task = sc_xasprintf("%s/%s", tasks, CID);
 	cleanup_free char *pidfile = sc_xasprintf("%s/init.pid", task);
 	if (sc_ktest_sh("mkdir -p '%s'", task) != 0)

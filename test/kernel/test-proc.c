@@ -177,7 +177,8 @@ static pid_t other_member(const char *cgdir, pid_t not_this)
 	cleanup_free char *c = sc_ktest_read(procs);
 	SC_ASSERT(c != NULL);
 	pid_t found = 0;
-	for (char *tok = strtok(c, "\n"); tok != NULL; tok = strtok(NULL, "\n")) {
+	char *save = NULL;
+	for (char *tok = strtok_r(c, "\n", &save); tok != NULL; tok = strtok_r(NULL, "\n", &save)) {
 		long v;
 		SC_ASSERT_INT_EQ(sc_parse_long(tok, 1, 0x7fffffff, &v), 0);
 		if ((pid_t)v != not_this) {
