@@ -241,7 +241,8 @@ static int prepare(struct sc_agent *a, json_t *sci, json_t *provider, const char
 		   struct sc_instance_dir *dir, int *layers, sc_error_t *err)
 {
 	cleanup_container_process struct sc_container_process proc = {.pidfd = -1};
-	if (sc_proc_find_container(a->opts.proc_root, sc_json_uid(provider), cid, &proc, err) < 0)
+	if (sc_proc_find_container_fast(a->opts.proc_root, a->opts.task_dir, sc_json_uid(provider),
+					cid, &proc, err) < 0)
 		return sc_error_wrap(err, "finding the provider container %.12s", cid);
 	cleanup_free char *mi_path = sc_xasprintf("%s/%d/mountinfo", a->opts.proc_root, proc.pid);
 	cleanup_mountinfo struct sc_mountinfo mi = {0};
@@ -324,7 +325,8 @@ static int inject(struct sc_agent *a, json_t *sci, json_t *consumer, const char 
 		  const struct sc_instance_dir *dir, sc_error_t *err)
 {
 	cleanup_container_process struct sc_container_process proc = {.pidfd = -1};
-	if (sc_proc_find_container(a->opts.proc_root, sc_json_uid(consumer), cid, &proc, err) < 0)
+	if (sc_proc_find_container_fast(a->opts.proc_root, a->opts.task_dir, sc_json_uid(consumer),
+					cid, &proc, err) < 0)
 		return sc_error_wrap(err, "finding the workload container %.12s", cid);
 	/* The user's volumes: re-attached on the new root like the container's
 	 * own mounts. */

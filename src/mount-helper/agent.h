@@ -23,6 +23,7 @@ struct sc_agent_options {
 	const char *node;
 	char **allowed_prefixes;  /* NULL-terminated */
 	const char *proc_root;    /* "/proc" */
+	const char *task_dir;     /* the runtime's init.pid files; NULL or "": scan /proc */
 	const char *content_root; /* containerd's content store */
 	struct sc_metrics *metrics;
 	/* Every resync_ms (0: SC_AGENT_DEFAULT_RESYNC_MS; < 0: never) every

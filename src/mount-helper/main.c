@@ -20,6 +20,7 @@
 #include "lib/sc-validate.h"
 #include "mount-helper/agent.h"
 #include "node/sc-kernel.h"
+#include "node/sc-proc.h"
 
 static const char usage[] =
     "Usage: sc-mount-helper --node-name NODE [OPTIONS]\n"
@@ -35,6 +36,12 @@ static const char usage[] =
     "  --containerd-root DIR   containerd's root directory, for image configs\n"
     "                          (default: /var/lib/containerd)\n"
     "  --proc DIR              the host's /proc (default: /proc)\n"
+    "  --runtime-task-dir DIR  containerd's task state of the k8s.io namespace:\n"
+    "                          a container's init PID is read from\n"
+    "                          DIR/<container-id>/init.pid and checked, instead\n"
+    "                          of scanning /proc (default:\n"
+    "                          " SC_PROC_DEFAULT_TASK_DIR ";\n"
+    "                          \"\" always scans)\n"
     "  --host-mount-namespace PATH\n"
     "                          enter this mount namespace first (default:\n"
     "                          /proc/1/ns/mnt, when it is not ours already;\n"
@@ -97,6 +104,7 @@ int main(int argc, char **argv)
 		OPT_PREFIX,
 		OPT_CONTAINERD,
 		OPT_PROC,
+		OPT_TASK_DIR,
 		OPT_HOSTNS,
 		OPT_KUBECONFIG,
 		OPT_CONTEXT,
@@ -109,6 +117,7 @@ int main(int argc, char **argv)
 	    {"allowed-prefix", required_argument, NULL, OPT_PREFIX},
 	    {"containerd-root", required_argument, NULL, OPT_CONTAINERD},
 	    {"proc", required_argument, NULL, OPT_PROC},
+	    {"runtime-task-dir", required_argument, NULL, OPT_TASK_DIR},
 	    {"host-mount-namespace", required_argument, NULL, OPT_HOSTNS},
 	    {"kubeconfig", required_argument, NULL, OPT_KUBECONFIG},
 	    {"context", required_argument, NULL, OPT_CONTEXT},
@@ -121,7 +130,7 @@ int main(int argc, char **argv)
 	};
 	const char *node = getenv("NODE_NAME"), *containerd_root = "/var/lib/containerd";
 	const char *proc_root = "/proc", *hostns = "/proc/1/ns/mnt", *kubeconfig = NULL;
-	const char *context = NULL, *health = ":8081";
+	const char *context = NULL, *health = ":8081", *task_dir = SC_PROC_DEFAULT_TASK_DIR;
 	char *prefixes[17] = {NULL};
 	size_t nprefixes = 0;
 	long verbosity = 0, resync_s = 60;
@@ -155,6 +164,9 @@ int main(int argc, char **argv)
 			break;
 		case OPT_PROC:
 			proc_root = optarg;
+			break;
+		case OPT_TASK_DIR:
+			task_dir = optarg;
 			break;
 		case OPT_HOSTNS:
 			hostns = optarg;
@@ -212,6 +224,10 @@ int main(int argc, char **argv)
 	}
 	if (nprefixes == 0)
 		prefixes[nprefixes++] = SC_DEFAULT_HOST_PATH_PREFIX;
+	if (task_dir[0] != '\0' && sc_validate_abs_path("--runtime-task-dir", task_dir, &err) < 0) {
+		fprintf(stderr, "sc-mount-helper: %s\n", sc_error_message(err));
+		return 2;
+	}
 	for (size_t i = 0; i < nprefixes; i++) {
 		if (sc_validate_abs_path("--allowed-prefix", prefixes[i], &err) < 0) {
 			fprintf(stderr, "sc-mount-helper: %s\n", sc_error_message(err));
@@ -269,6 +285,7 @@ int main(int argc, char **argv)
 	struct sc_agent_options opts = {.node = node,
 					.allowed_prefixes = prefixes,
 					.proc_root = proc_root,
+					.task_dir = task_dir,
 					.content_root = content_root,
 					.metrics = metrics,
 					.resync_ms = resync_s > 0 ? resync_s * 1000 : -1};

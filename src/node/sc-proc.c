@@ -10,10 +10,12 @@
 #include <string.h>
 #include <sys/pidfd.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "lib/sc-buf.h"
+#include "lib/sc-log.h"
 #include "lib/sc-util.h"
 #include "node/sc-cgroup.h"
 #include "node/sc-syscall.h"
@@ -170,6 +172,7 @@ int sc_proc_find_container(const char *proc_root, const char *pod_uid, const cha
 	out->pid = 0;
 	out->pidfd = -1;
 	out->start_time = 0;
+	out->from_task_file = false;
 	/* validate the arguments once, with a clear message */
 	{
 		struct sc_cgroup none = {0};
@@ -239,6 +242,149 @@ int sc_proc_find_container(const char *proc_root, const char *pod_uid, const cha
 	}
 	*out = p;
 	return 0;
+}
+
+int sc_proc_parse_pid_file(const char *data, size_t len, pid_t *pid, sc_error_t *err)
+{
+	if (len > 0 && data[len - 1] == '\n')
+		len--;
+	if (len == 0)
+		return sc_error_make(err, EINVAL, "empty PID file");
+	if (len > 10)
+		return sc_error_make(err, EINVAL, "PID file: more than 10 digits");
+	if (data[0] == '0')
+		return sc_error_make(err, EINVAL, "PID file: a leading zero");
+	unsigned long long v = 0;
+	for (size_t i = 0; i < len; i++) {
+		if (data[i] < '0' || data[i] > '9')
+			return sc_error_make(err, EINVAL,
+					     "PID file: byte 0x%02x at offset %zu is not a digit",
+					     (unsigned char)data[i], i);
+		v = v * 10 + (unsigned)(data[i] - '0');
+	}
+	if (v > 0x7fffffff)
+		return sc_error_make(err, EINVAL, "PID file: %llu is out of range", v);
+	*pid = (pid_t)v;
+	return 0;
+}
+
+/* Reads a PID file: a regular file (not a link, not a FIFO: opening never
+ * blocks) of at most SC_PROC_PID_FILE_MAX_BYTES. */
+static int read_pid_file(const char *path, pid_t *pid, sc_error_t *err)
+{
+	cleanup_close int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return sc_error_make_errno(err, "opening %s", path);
+	struct stat st;
+	if (fstat(fd, &st) < 0)
+		return sc_error_make_errno(err, "stat %s", path);
+	if (!S_ISREG(st.st_mode))
+		return sc_error_make(err, EINVAL, "%s is not a regular file", path);
+	char buf[SC_PROC_PID_FILE_MAX_BYTES + 1];
+	size_t got = 0;
+	while (got < sizeof(buf)) {
+		ssize_t r = read(fd, buf + got, sizeof(buf) - got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return sc_error_make_errno(err, "reading %s", path);
+		if (r == 0)
+			break;
+		got += (size_t)r;
+	}
+	if (got > SC_PROC_PID_FILE_MAX_BYTES)
+		return sc_error_make(err, EINVAL, "%s is larger than %u bytes", path,
+				     SC_PROC_PID_FILE_MAX_BYTES);
+	if (sc_proc_parse_pid_file(buf, got, pid, err) < 0)
+		return sc_error_wrap(err, "%s", path);
+	return 0;
+}
+
+/* The fast path: the PID the runtime recorded, held by a pidfd and accepted
+ * only after the checks the scan makes of its candidates. */
+static int find_from_task_file(const char *proc_root, const char *task_dir, const char *pod_uid,
+			       const char *container_id, struct sc_container_process *out,
+			       sc_error_t *err)
+{
+	cleanup_free char *path = sc_xasprintf("%s/%s/init.pid", task_dir, container_id);
+	pid_t pid;
+	if (read_pid_file(path, &pid, err) < 0)
+		return -1;
+	/* Held first: while the pidfd's process lives its PID cannot be
+	 * reused, so what is read below is about it if it is still alive
+	 * afterwards (verify_at checks). */
+	struct sc_container_process p = {.pid = pid, .pidfd = -1, .from_task_file = true};
+	p.pidfd = pidfd_open(pid, 0);
+	if (p.pidfd < 0)
+		return sc_error_make_errno(err, "pidfd_open %d (from %s)", (int)pid, path);
+	pid_t ppid;
+	cleanup_cgroup struct sc_cgroup cg = {0};
+	if (read_process(proc_root, pid, &ppid, &p.start_time, &cg, err) < 0) {
+		sc_container_process_close(&p);
+		return sc_error_wrap(err, "process %d (from %s)", (int)pid, path);
+	}
+	int r = sc_cgroup_belongs(&cg, pod_uid, container_id, err);
+	if (r != 1) {
+		sc_container_process_close(&p);
+		if (r < 0)
+			return -1;
+		return sc_error_make(err, ESRCH,
+				     "process %d (from %s) is not in container %.12s of pod %s",
+				     (int)pid, path, container_id, pod_uid);
+	}
+	/* Its init: the parent is outside the container (the shim). A parent
+	 * that cannot be read proves nothing: the scan decides then. */
+	if (ppid > 0) {
+		pid_t pppid;
+		unsigned long long pstart;
+		cleanup_cgroup struct sc_cgroup pcg = {0};
+		if (read_process(proc_root, ppid, &pppid, &pstart, &pcg, err) < 0) {
+			sc_container_process_close(&p);
+			return sc_error_wrap(err, "the parent %d of process %d", (int)ppid,
+					     (int)pid);
+		}
+		r = sc_cgroup_belongs(&pcg, pod_uid, container_id, err);
+		if (r != 0) {
+			sc_container_process_close(&p);
+			if (r < 0)
+				return -1;
+			return sc_error_make(err, ESRCH,
+					     "process %d (from %s) is not the container's init: "
+					     "its parent %d is in the container too",
+					     (int)pid, path, (int)ppid);
+		}
+	}
+	if (verify_at(proc_root, &p, pod_uid, container_id, err) < 0) {
+		sc_container_process_close(&p);
+		return -1;
+	}
+	*out = p;
+	return 0;
+}
+
+int sc_proc_find_container_fast(const char *proc_root, const char *task_dir, const char *pod_uid,
+				const char *container_id, struct sc_container_process *out,
+				sc_error_t *err)
+{
+	out->pid = 0;
+	out->pidfd = -1;
+	out->start_time = 0;
+	out->from_task_file = false;
+	if (task_dir == NULL || task_dir[0] == '\0')
+		return sc_proc_find_container(proc_root, pod_uid, container_id, out, err);
+	/* validated before the container ID becomes a path */
+	{
+		struct sc_cgroup none = {0};
+		if (sc_cgroup_belongs(&none, pod_uid, container_id, err) < 0)
+			return -1;
+	}
+	sc_error_t why = NULL;
+	if (find_from_task_file(proc_root, task_dir, pod_uid, container_id, out, &why) == 0)
+		return 0;
+	SC_LOG_V(1, "container %.12s of pod %s: not by the runtime's init.pid (%s); scanning %s",
+		 container_id, pod_uid, sc_error_message(why), proc_root);
+	sc_error_release(&why);
+	return sc_proc_find_container(proc_root, pod_uid, container_id, out, err);
 }
 
 /* The child's report: errno code, then the message. */

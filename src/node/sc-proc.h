@@ -9,6 +9,7 @@
 #ifndef SC_PROC_H
 #define SC_PROC_H
 
+#include <stdbool.h>
 #include <sys/types.h>
 
 #include "lib/sc-error.h"
@@ -17,6 +18,7 @@ struct sc_container_process {
 	pid_t pid;                     /* in the mount-helper's PID namespace */
 	int pidfd;                     /* holds the process; -1 when closed */
 	unsigned long long start_time; /* start time (clock ticks) from /proc/PID/stat */
+	bool from_task_file;           /* found through the runtime's init.pid, not a scan */
 };
 void sc_container_process_close(struct sc_container_process *p);
 void sc_cleanup_container_processp(struct sc_container_process *p);
@@ -28,12 +30,34 @@ void sc_cleanup_container_processp(struct sc_container_process *p);
 int sc_proc_parse_stat(const char *data, size_t len, pid_t *ppid, unsigned long long *start,
 		       sc_error_t *err);
 
+/* containerd's state directory for the tasks of the Kubernetes namespace
+ * (k8s.io). The runc shim v2 of containerd 1.6 and 2.x has runc write each
+ * task's init PID, as seen in the host's PID namespace, to
+ * DIR/<container-id>/init.pid (the bundle directory). */
+#define SC_PROC_DEFAULT_TASK_DIR "/run/containerd/io.containerd.runtime.v2.task/k8s.io"
+/* An init.pid holds a PID in decimal, optionally followed by one newline. */
+#define SC_PROC_PID_FILE_MAX_BYTES 32u
+
+/* The PID in the text of an init.pid file: 1 to 2^31-1 in decimal digits,
+ * nothing else but an optional final newline. Pure; exposed for the tests. */
+int sc_proc_parse_pid_file(const char *data, size_t len, pid_t *pid, sc_error_t *err);
+
 /* Scan proc_root ("/proc") for the processes in container container_id (64
  * hex) of pod pod_uid, pick its init (the one whose parent is not in the
  * container; the lowest PID if several), open a pidfd on it and verify it.
- * ENOENT when no process of the container runs. */
+ * ENOENT when no process of the container runs. O(processes on the node). */
 int sc_proc_find_container(const char *proc_root, const char *pod_uid, const char *container_id,
 			   struct sc_container_process *out, sc_error_t *err);
+/* The same result in constant time where the runtime says which PID is the
+ * container's init: reads task_dir/<container_id>/init.pid and accepts that
+ * PID only if the process passes the checks the scan applies (its cgroup is
+ * the container's; its parent is not in the container; pidfd opened, start
+ * time recorded and re-verified). If the file is missing or malformed or the
+ * process fails a check, says why at verbosity 1 and falls back to the scan.
+ * task_dir NULL or "": the scan only. out->from_task_file tells which way. */
+int sc_proc_find_container_fast(const char *proc_root, const char *task_dir, const char *pod_uid,
+				const char *container_id, struct sc_container_process *out,
+				sc_error_t *err);
 /* Re-check that p still is that container's process. */
 int sc_proc_verify(const struct sc_container_process *p, const char *pod_uid,
 		   const char *container_id, sc_error_t *err);

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -19,6 +20,7 @@
 #define POD  "6b0f3c1e-8d2a-4f5b-9c3d-2e1a0b9c8d7f"
 #define CID  "9f2c4e6a8b0d1f3e5a7c9b1d3f5e7a9c1b3d5f7e9a1c3b5d7f9e1a3c5b7d9f1e"
 #define CID2 "a1b2c3d4e5f60718293a4b5c6d7e8f9012a3b4c5d6e7f8091a2b3c4d5e6f7081"
+#define CID3 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 
 static char *cg_root; /* our parent cgroup directory */
 
@@ -154,6 +156,198 @@ SC_TEST(finds_init_holds_pidfd_and_detects_exit)
 			break;
 		usleep(10000);
 	}
+}
+
+/* Wait (bounded) until the cgroup is empty so it can be removed. */
+static void wait_empty(const char *cgdir)
+{
+	for (int i = 0; i < 200; i++) {
+		cleanup_free char *procs = sc_xasprintf("%s/cgroup.procs", cgdir);
+		cleanup_free char *c = sc_ktest_read(procs);
+		if (c != NULL && c[0] == '\0')
+			break;
+		usleep(10000);
+	}
+}
+
+/* The one process in cgdir other than not_this. */
+static pid_t other_member(const char *cgdir, pid_t not_this)
+{
+	cleanup_free char *procs = sc_xasprintf("%s/cgroup.procs", cgdir);
+	cleanup_free char *c = sc_ktest_read(procs);
+	SC_ASSERT(c != NULL);
+	pid_t found = 0;
+	char *save = NULL;
+	for (char *tok = strtok_r(c, "\n", &save); tok != NULL; tok = strtok_r(NULL, "\n", &save)) {
+		long v;
+		SC_ASSERT_INT_EQ(sc_parse_long(tok, 1, 0x7fffffff, &v), 0);
+		if ((pid_t)v != not_this) {
+			SC_ASSERT_INT_EQ(found, 0);
+			found = (pid_t)v;
+		}
+	}
+	SC_ASSERT(found > 0);
+	return found;
+}
+
+static char *task_dir;
+
+static void write_init_pid(const char *cid, const char *content)
+{
+	cleanup_free char *dir = sc_xasprintf("%s/%s", task_dir, cid);
+	cleanup_free char *f = sc_xasprintf("%s/init.pid", dir);
+	SC_ASSERT_INT_EQ(sc_ktest_sh("mkdir -p '%s' && rm -f '%s'", dir, f), 0);
+	sc_ktest_write(f, content);
+}
+
+/* Looks container CID up with the task directory; returns the PID found and
+ * whether it came from init.pid. */
+static pid_t lookup(const char *cid, bool *from_file)
+{
+	cleanup_error sc_error_t err = NULL;
+	cleanup_container_process struct sc_container_process p = {.pidfd = -1};
+	if (sc_proc_find_container_fast("/proc", task_dir, POD, cid, &p, &err) < 0)
+		sc_test_fail(__FILE__, __LINE__, "%s", sc_error_message(err));
+	SC_ASSERT(p.pidfd >= 0);
+	SC_ASSERT(p.start_time > 0);
+	SC_ASSERT_INT_EQ(sc_proc_verify(&p, POD, cid, &err), 0);
+	*from_file = p.from_task_file;
+	return p.pid;
+}
+
+SC_TEST(pid_file_parser_takes_only_a_pid)
+{
+	cleanup_error sc_error_t err = NULL;
+	pid_t pid = 0;
+	SC_ASSERT_INT_EQ(sc_proc_parse_pid_file("15772", 5, &pid, &err), 0); /* containerd 1.6 */
+	SC_ASSERT_INT_EQ(pid, 15772);
+	SC_ASSERT_INT_EQ(sc_proc_parse_pid_file("42\n", 3, &pid, &err), 0);
+	SC_ASSERT_INT_EQ(pid, 42);
+	SC_ASSERT_INT_EQ(sc_proc_parse_pid_file("2147483647", 10, &pid, &err), 0);
+	SC_ASSERT_INT_EQ(pid, 2147483647);
+	static const char *const bad[] = {"",
+					  "\n",
+					  "0",
+					  "042",
+					  "-1",
+					  " 42",
+					  "42 ",
+					  "42\n\n",
+					  "4\x00"
+					  "2",
+					  "2147483648",
+					  "4x2",
+					  "+42",
+					  "99999999999",
+					  "42\r\n"};
+	static const size_t badlen[] = {0, 1, 1, 3, 2, 3, 3, 4, 3, 10, 3, 3, 11, 4};
+	for (size_t i = 0; i < SC_ARRAY_SIZE(bad); i++) {
+		pid = 7;
+		if (sc_proc_parse_pid_file(bad[i], badlen[i], &pid, &err) != -1)
+			sc_test_fail(__FILE__, __LINE__, "accepted bad PID file #%zu", i);
+		SC_ASSERT_INT_EQ(err->code, EINVAL);
+		SC_ASSERT_INT_EQ(pid, 7);
+		sc_error_release(&err);
+	}
+}
+
+SC_TEST(task_file_fast_path_is_checked_and_falls_back_to_the_scan)
+{
+	const char *h = hierarchy();
+	if (h == NULL)
+		sc_test_fail(__FILE__, __LINE__, "no cgroup pids (v1) or v2 hierarchy mounted");
+	task_dir = sc_ktest_mkdir("tasks");
+	cleanup_free char *cg = make_cgroup(CID);
+	cleanup_free char *cg2 = make_cgroup(CID2);
+	struct proc decoy = spawn_in(cg2, false); /* same pod, other container */
+	struct proc init = spawn_in(cg, true);    /* the container: init + child */
+	pid_t child = other_member(cg, init.pid); /* inside, but not the init */
+	bool from_file = false;
+
+	/* the runtime's file, as containerd 1.6 writes it (no newline) and
+	 * with one: the init, found without a scan */
+	cleanup_free char *good = sc_xasprintf("%d", (int)init.pid);
+	write_init_pid(CID, good);
+	SC_ASSERT_INT_EQ(lookup(CID, &from_file), init.pid);
+	SC_ASSERT(from_file);
+	cleanup_free char *good_nl = sc_xasprintf("%d\n", (int)init.pid);
+	write_init_pid(CID, good_nl);
+	SC_ASSERT_INT_EQ(lookup(CID, &from_file), init.pid);
+	SC_ASSERT(from_file);
+
+	/* A lying file is refused and the scan finds the init all the same:
+	 * the other container's process (same pod), a process in no container
+	 * (this test), a process of the container that is not its init. */
+	const pid_t liars[] = {decoy.pid, getpid(), child};
+	for (size_t i = 0; i < SC_ARRAY_SIZE(liars); i++) {
+		cleanup_free char *lie = sc_xasprintf("%d\n", (int)liars[i]);
+		write_init_pid(CID, lie);
+		from_file = true;
+		SC_ASSERT_INT_EQ(lookup(CID, &from_file), init.pid);
+		if (from_file)
+			sc_test_fail(__FILE__, __LINE__, "init.pid naming %d was believed",
+				     (int)liars[i]);
+	}
+	/* a PID nothing runs under */
+	write_init_pid(CID, "2147483647\n");
+	SC_ASSERT_INT_EQ(lookup(CID, &from_file), init.pid);
+	SC_ASSERT(!from_file);
+	/* not a PID file: garbage, too large, a symbolic link (to a good
+	 * file), a FIFO (opening it must not block) */
+	write_init_pid(CID, "12x\n");
+	SC_ASSERT_INT_EQ(lookup(CID, &from_file), init.pid);
+	SC_ASSERT(!from_file);
+	write_init_pid(CID, "00000000000000000000000000000000000000001\n");
+	SC_ASSERT_INT_EQ(lookup(CID, &from_file), init.pid);
+	SC_ASSERT(!from_file);
+	cleanup_free char *elsewhere = sc_xasprintf("%s/good.pid", task_dir);
+	sc_ktest_write(elsewhere, good_nl);
+	SC_ASSERT_INT_EQ(sc_ktest_sh("ln -sf '%s' '%s/%s/init.pid'", elsewhere, task_dir, CID), 0);
+	SC_ASSERT_INT_EQ(lookup(CID, &from_file), init.pid);
+	SC_ASSERT(!from_file);
+	SC_ASSERT_INT_EQ(sc_ktest_sh("rm -f '%s/%s/init.pid' && mkfifo '%s/%s/init.pid'", task_dir,
+				     CID, task_dir, CID),
+			 0);
+	SC_ASSERT_INT_EQ(lookup(CID, &from_file), init.pid);
+	SC_ASSERT(!from_file);
+
+	/* no file (another runtime, or not written yet): the scan */
+	SC_ASSERT_INT_EQ(sc_ktest_sh("rm -rf '%s/%s'", task_dir, CID), 0);
+	SC_ASSERT_INT_EQ(lookup(CID, &from_file), init.pid);
+	SC_ASSERT(!from_file);
+	/* and the other container by its own file */
+	cleanup_free char *decoy_s = sc_xasprintf("%d\n", (int)decoy.pid);
+	write_init_pid(CID2, decoy_s);
+	SC_ASSERT_INT_EQ(lookup(CID2, &from_file), decoy.pid);
+	SC_ASSERT(from_file);
+
+	/* a container with no process: whatever its file says, ENOENT */
+	write_init_pid(CID3, good_nl);
+	cleanup_error sc_error_t err = NULL;
+	struct sc_container_process none = {.pidfd = -1};
+	SC_ASSERT_INT_EQ(sc_proc_find_container_fast("/proc", task_dir, POD, CID3, &none, &err),
+			 -1);
+	SC_ASSERT_INT_EQ(err->code, ENOENT);
+	SC_ASSERT_INT_EQ(none.pidfd, -1);
+	sc_error_release(&err);
+	/* a container ID that is not one never becomes a path */
+	SC_ASSERT_INT_EQ(
+	    sc_proc_find_container_fast("/proc", task_dir, POD, "../" CID2, &none, &err), -1);
+	SC_ASSERT_INT_EQ(err->code, EINVAL);
+	sc_error_release(&err);
+
+	/* the held process exits: the file still names it, the scan finds
+	 * its child (reparented outside the container) */
+	write_init_pid(CID, good_nl);
+	kill(init.pid, SIGKILL);
+	waitpid(init.pid, NULL, 0);
+	SC_ASSERT_INT_EQ(lookup(CID, &from_file), child);
+	SC_ASSERT(!from_file);
+	finish(&init);
+	kill(child, SIGKILL);
+	finish(&decoy);
+	wait_empty(cg);
+	wait_empty(cg2);
 }
 
 static int fail_with_code(void *arg, sc_error_t *err)
