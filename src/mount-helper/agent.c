@@ -418,6 +418,29 @@ static int stack(struct sc_agent *a, json_t *sci, json_t *consumer,
 	return -1;
 }
 
+/* The image's config (ENTRYPOINT, CMD, ENV, WORKDIR, USER) of the provider's
+ * image: the one reported for this provider pod, else read from the content
+ * store; NULL when it cannot be read. */
+static json_t *image_config_of(struct sc_agent *a, json_t *sci, json_t *provider,
+			       const char *image_id)
+{
+	const char *have_for = sc_json_path_str(sci, "status.rootfs.providerPodUID");
+	json_t *known = sc_json_path(sci, "status.imageConfig");
+	if (known && have_for && strcmp(have_for, sc_json_uid(provider)) == 0)
+		return json_incref(known);
+	json_t *image_config = NULL;
+	cleanup_error sc_error_t ierr = NULL;
+	if (sc_image_config_resolve(image_id, sc_content_store_read, (void *)a->opts.content_root,
+				    &image_config, &ierr) < 0) {
+		/* Without it the template must name the command; say so but do
+		 * not fail the rootfs. */
+		SC_LOG_WARN("reading the image config of %s/%s: %s", sc_json_namespace(sci),
+			    sc_json_name(sci), sc_error_message(ierr));
+		return NULL;
+	}
+	return image_config;
+}
+
 static int reconcile(struct sc_agent *a, const char *key, sc_error_t *err)
 {
 	cleanup_json json_t *sci = sc_informer_get(a->instances, key);
@@ -480,23 +503,7 @@ static int reconcile(struct sc_agent *a, const char *key, sc_error_t *err)
 		return -1;
 	}
 
-	json_t *image_config = NULL;
-	const char *have_for = sc_json_path_str(sci, "status.rootfs.providerPodUID");
-	json_t *known = sc_json_path(sci, "status.imageConfig");
-	if (known && have_for && strcmp(have_for, sc_json_uid(provider)) == 0) {
-		image_config = json_incref(known);
-	} else {
-		cleanup_error sc_error_t ierr = NULL;
-		if (sc_image_config_resolve(image_id, sc_content_store_read,
-					    (void *)a->opts.content_root, &image_config,
-					    &ierr) < 0) {
-			/* Without it the template must name the command; say so
-			 * but do not fail the rootfs. */
-			SC_LOG_WARN("reading the image config of %s: %s", key,
-				    sc_error_message(ierr));
-			image_config = NULL;
-		}
-	}
+	json_t *image_config = image_config_of(a, sci, provider, image_id);
 	char now[SC_TIME_LEN];
 	sc_time_now(now);
 	cleanup_json json_t *status = sc_agent_ready_status(
