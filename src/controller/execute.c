@@ -280,6 +280,11 @@ int sc_execute_plan(struct sc_kube_client *client, json_t *sc, const struct sc_p
 			r = apply_status(client, &sc_kube_stoppablecontainers, sc, a->object, &e);
 			break;
 		case SC_ACT_EVENT: {
+			/* After a pod that could not be created, the plan's
+			 * events (Starting, the phase it expected) did not
+			 * happen: its one Warning said what did. */
+			if (refusal != NULL)
+				continue;
 			char now[SC_TIME_LEN];
 			sc_time_now_micro(now);
 			cleanup_json json_t *ev = sc_build_event(sc, a->event_type, a->reason,
