@@ -853,6 +853,8 @@ SC_TEST(consumer_pod_carries_the_template)
 			      "\"--user\",\"1000:100\","
 			      "\"--groups\",\"5,6\",\"--no-new-privs\",\"--non-root\","
 			      "\"--cap-drop\",\"ALL\",\"--\",\"sh\",\"-c\",\"sleep 1000\"]");
+	/* kubectl exec starts in the image's WORKDIR */
+	SC_ASSERT_STR_EQ(sc_json_path_str(c, "workingDir"), "/srv");
 	/* No seccomp profile in the template: the runtime's default. */
 	SC_ASSERT_STR_EQ(sc_json_path_str(pod, "spec.securityContext.seccompProfile.type"),
 			 "RuntimeDefault");
@@ -881,6 +883,30 @@ SC_TEST(consumer_pod_carries_the_template)
 	    "consumer");
 	SC_ASSERT_INT_EQ(
 	    json_integer_value(sc_json_path(pod, "spec.terminationGracePeriodSeconds")), 30);
+	json_decref(pod);
+	json_decref(sc);
+	json_decref(sci);
+}
+
+SC_TEST(consumer_working_directory_is_the_templates_else_the_images)
+{
+	json_t *sc = make_sc(true);
+	json_t *sci = make_sci(sc);
+	cleanup_error sc_error_t err = NULL;
+	/* neither: no workingDir, the runtime's "/" */
+	json_t *pod = sc_build_consumer_pod(sci, "node-a", &opts, &err);
+	json_t *c = json_array_get(sc_json_path(pod, "spec.containers"), 0);
+	SC_ASSERT(json_object_get(c, "workingDir") == NULL);
+	json_decref(pod);
+	json_object_set_new(sci, "status",
+			    json_pack("{s:{s:s}}", "imageConfig", "workingDir", "/srv"));
+	json_object_set_new(sc_json_path(sci, "spec.template.container"), "workingDir",
+			    json_string("/work/here"));
+	pod = sc_build_consumer_pod(sci, "node-a", &opts, &err);
+	c = json_array_get(sc_json_path(pod, "spec.containers"), 0);
+	SC_ASSERT_STR_EQ(sc_json_path_str(c, "workingDir"), "/work/here");
+	cleanup_free char *cmd = json_dumps(json_object_get(c, "command"), JSON_COMPACT);
+	SC_ASSERT_STR_CONTAINS(cmd, "\"--workdir\",\"/work/here\"");
 	json_decref(pod);
 	json_decref(sc);
 	json_decref(sci);
