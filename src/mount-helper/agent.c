@@ -357,8 +357,7 @@ static int inject(struct sc_agent *a, json_t *sci, json_t *consumer, const char 
 		/* A workload that exited meanwhile (a short command) is not a
 		 * failure of the stacking: its next container gets a new try. */
 		*stack_failed = !process_gone(proc.pidfd);
-		return sc_error_wrap(err, "stacking the rootfs on the workload container %.12s",
-				     cid);
+		return sc_error_wrap(err, "workload container %.12s", cid);
 	}
 	if (!res.already) {
 		double secs = (double)(sc_now_ms() - start) / 1000.0;
