@@ -85,10 +85,10 @@ json_t *sc_agent_ready_status(json_t *sci, const char *node, const char *provide
 	json_t *status = json_pack(
 	    "{s:[o], s:{s:s, s:s}, s:s}", "conditions", condition(sci, "True", "Mounted", msg, now),
 	    "rootfs", "providerPodUID", provider_uid, "nodeName", node, "hostPath", host_path);
-	/* The workload container the rootfs is stacked on is report_stacked()'s
-	 * to change. Left out here, this apply (same field manager) would remove
-	 * it, report_stacked() would put it back, and the two would chase each
-	 * other forever, the controller flipping Running and ConsumerStarting. */
+	/* The workload container the rootfs is stacked on stays until a stack
+	 * on another one (sc_agent_mark_stacked) replaces it. Left out, this
+	 * apply (same field manager) would remove it, the next stack would put
+	 * it back, and the controller would flip Running and ConsumerStarting. */
 	const char *stacked = sc_json_path_str(sci, "status.rootfs.workloadContainerID");
 	if (stacked != NULL)
 		json_object_set_new(json_object_get(status, "rootfs"), "workloadContainerID",
