@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Stop of a StoppableContainer, side by side with deleting a plain Pod that
-# runs the same image and command on the same node, for two workloads:
-#   no-handler: sh -c 'sleep infinity'    (no SIGTERM handler)
-#   handler:    sh -c 'trap "exit 0" TERM; sleep infinity & wait'
+# runs the same image and command on the same node, for three workloads:
+#   no-handler:  sh -c 'sleep infinity'    (no SIGTERM handler)
+#   handler:     sh -c 'trap "exit 0" TERM; sleep infinity & wait'
+#   interactive: /bin/sh with stdin and tty, the shape of the project's
+#                interactive-shell sample (config/samples/*_quickstart.yaml,
+#                bash there), which ignores SIGTERM
 #
 #   bench/stop.sh [RUNS]            (default 10; needs the cluster and operator:
 #                                    hack/cluster/cluster.sh up && hack/deploy.sh)
@@ -13,7 +16,9 @@
 # is PID 1, for which the kernel drops a SIGTERM that has no handler, so the
 # no-handler Pod waits the whole grace period for SIGKILL; in a
 # StoppableContainer sc-exec is PID 1 and forwards SIGTERM to the command,
-# whose default action then ends it.
+# whose default action then ends it. An interactive shell ignores SIGTERM in
+# both; to a command on a terminal that ignores SIGTERM sc-exec also sends
+# the terminal's hangup (SIGHUP), which the shell obeys.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh
@@ -25,11 +30,12 @@ bench_namespace sc-stop
 declare -A CMDS=(
 	[no-handler]='["sh", "-c", "sleep infinity"]'
 	[handler]='["sh", "-c", "trap \"exit 0\" TERM; sleep infinity & wait"]'
+	[interactive]='["/bin/sh"], stdin: true, tty: true'
 )
 
 print_context
 echo "Stop, $runs runs each, image $IMAGE, node $node, terminationGracePeriodSeconds $grace"
-for w in no-handler handler; do
+for w in no-handler handler interactive; do
 	cmd=${CMDS[$w]}
 	k apply -f - >/dev/null <<-EOT
 	apiVersion: stoppablecontainer.xtlsoft.top/v1alpha1

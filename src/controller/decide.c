@@ -134,15 +134,18 @@ static json_t *new_instance(json_t *sc, json_t *spec)
 			 "controller", 1, "blockOwnerDeletion", 1, "spec", spec);
 }
 
-#define SC_REASON_POD_NAME_TAKEN "PodNameTaken"
-
-/* The message for a pod with one of our names that we did not create. */
-static char *pod_in_the_way(json_t *pod, json_t *sci)
+char *sc_pod_taken_message(const char *pod_name, const char *instance_uid)
 {
 	return sc_xasprintf("pod %s already exists and was not created for this "
 			    "StoppableContainer (it has no controller reference to instance "
 			    "%s); delete it or give the StoppableContainer another name",
-			    sc_json_name(pod), sc_json_uid(sci) ? sc_json_uid(sci) : "?");
+			    pod_name, instance_uid ? instance_uid : "?");
+}
+
+/* The message for a pod with one of our names that we did not create. */
+static char *pod_in_the_way(json_t *pod, json_t *sci)
+{
+	return sc_pod_taken_message(sc_json_name(pod), sc_json_uid(sci));
 }
 
 /* Whether the instance already says a pod is in the way (one event, not one

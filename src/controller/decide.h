@@ -60,6 +60,11 @@ const char *sc_action_kind_name(enum sc_action_kind kind);
 /* The first action of the given kind, or NULL (for tests and logs). */
 const struct sc_action *sc_plan_find(const struct sc_plan *plan, enum sc_action_kind kind);
 
+/* A pod with one of our names that this instance did not create: the
+ * reason and message on ProviderReady or ConsumerReady, and the event. */
+#define SC_REASON_POD_NAME_TAKEN "PodNameTaken"
+char *sc_pod_taken_message(const char *pod_name, const char *instance_uid);
+
 /* The StoppableContainer phase shown for an instance phase. */
 const char *sc_phase_for_instance_phase(const char *instance_phase);
 

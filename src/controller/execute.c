@@ -81,10 +81,11 @@ static const char *condition_of_pod(json_t *pod)
 						      : SC_COND_CONSUMER_READY;
 }
 
-/* A status document ({"status": ...}) rewritten for a pod the API server
- * refused: phase Failed, the API's message, the pod's condition and Ready
- * False with reason PodRefused. */
-static void mark_refused(json_t *doc, const char *cond_type, const char *msg)
+/* A status document ({"status": ...}) rewritten for a pod of ours that
+ * cannot be created (refused by the API server, or its name taken by a pod
+ * that is not ours): phase Failed, the message, the pod's condition and
+ * Ready False with the reason. */
+static void mark_pod_failed(json_t *doc, const char *cond_type, const char *reason, const char *msg)
 {
 	json_t *st = json_object_get(doc, "status");
 	if (!json_is_object(st))
@@ -98,60 +99,137 @@ static void mark_refused(json_t *doc, const char *cond_type, const char *msg)
 		if (t == NULL || (strcmp(t, cond_type) != 0 && strcmp(t, SC_COND_READY) != 0))
 			continue;
 		json_object_set_new(c, "status", json_string("False"));
-		json_object_set_new(
-		    c, "reason",
-		    json_string(strcmp(t, SC_COND_READY) == 0 ? "Failed" : SC_REASON_POD_REFUSED));
+		json_object_set_new(c, "reason",
+				    json_string(strcmp(t, SC_COND_READY) == 0 ? "Failed" : reason));
 		json_object_set_new(c, "message", json_string(msg));
 	}
 }
 
-/* Whether the StoppableContainer already says this pod was refused. */
-static bool says_refused(json_t *sc, const char *cond_type)
+/* Whether the StoppableContainer already says this about the pod. */
+static bool says(json_t *sc, const char *cond_type, const char *reason)
 {
 	json_t *c = sc_condition_find(sc, cond_type);
 	const char *r = json_string_value(json_object_get(c, "reason"));
-	return r != NULL && strcmp(r, SC_REASON_POD_REFUSED) == 0;
+	return r != NULL && strcmp(r, reason) == 0;
 }
 
-/* A create the API server refused for good (admission: 403, validation:
- * 422) is not retried in the plan: the statuses still to be applied say so,
- * and the error is returned after them (the key backs off). When the plan
- * has no status to apply, the StoppableContainer's current one is. */
-static int pod_refused(struct sc_kube_client *client, json_t *sc, const struct sc_plan *plan,
-		       size_t at, const char *api_message, struct sc_execute_stats *stats,
-		       char **why, sc_error_t *e)
+/* A pod create that cannot succeed as it is (refused for good, or the name
+ * taken) is not retried in the plan: the statuses still to be applied say
+ * why, with one Warning event, and the error is returned after them (the key
+ * backs off). When the plan has no status to apply, the StoppableContainer's
+ * current one is. */
+static int pod_failed(struct sc_kube_client *client, json_t *sc, const struct sc_plan *plan,
+		      size_t at, const char *reason, const char *why,
+		      struct sc_execute_stats *stats, sc_error_t *e)
 {
-	const struct sc_action *a = &plan->actions[at];
-	const char *cond = condition_of_pod(a->object);
-	*why = sc_xasprintf("the %s pod %s was refused by the API server: %s",
-			    strcmp(cond, SC_COND_PROVIDER_READY) == 0 ? "provider" : "workload",
-			    sc_json_name(a->object), api_message);
+	const char *cond = condition_of_pod(plan->actions[at].object);
 	bool planned = false;
 	for (size_t j = at + 1; j < plan->count; j++) {
 		const struct sc_action *b = &plan->actions[j];
 		if (b->kind == SC_ACT_APPLY_STATUS || b->kind == SC_ACT_APPLY_INSTANCE_STATUS) {
-			mark_refused(b->object, cond, *why);
+			mark_pod_failed(b->object, cond, reason, why);
 			planned |= b->kind == SC_ACT_APPLY_STATUS;
 		}
 	}
-	if (says_refused(sc, cond))
+	if (says(sc, cond, reason))
 		return 0; /* said already: no second event or status */
 	char now[SC_TIME_LEN];
 	sc_time_now_micro(now);
-	cleanup_json json_t *ev =
-	    sc_build_event(sc, "Warning", SC_REASON_POD_REFUSED, *why, now, SC_FIELD_MANAGER);
+	cleanup_json json_t *ev = sc_build_event(sc, "Warning", reason, why, now, SC_FIELD_MANAGER);
 	cleanup_error sc_error_t ee = NULL;
 	if (sc_kube_create(client, &sc_kube_events, sc_json_namespace(sc), ev, NULL, NULL, &ee) < 0)
-		SC_LOG_WARN("recording event %s: %s", SC_REASON_POD_REFUSED, sc_error_message(ee));
+		SC_LOG_WARN("recording event %s: %s", reason, sc_error_message(ee));
 	stats->writes++;
 	if (!planned) {
 		json_t *cur = json_object_get(sc, "status");
 		cleanup_json json_t *doc =
 		    json_pack("{s:o}", "status", cur != NULL ? json_deep_copy(cur) : json_object());
-		mark_refused(doc, cond, *why);
+		mark_pod_failed(doc, cond, reason, why);
 		stats->writes++;
 		return apply_status(client, &sc_kube_stoppablecontainers, sc, doc, e);
 	}
+	return 0;
+}
+
+/* The words for a pod the API server refused (admission: 403, validation:
+ * 422). */
+static char *refused_message(json_t *pod, const char *api_message)
+{
+	const char *cond = condition_of_pod(pod);
+	return sc_xasprintf("the %s pod %s was refused by the API server: %s",
+			    strcmp(cond, SC_COND_PROVIDER_READY) == 0 ? "provider" : "workload",
+			    sc_json_name(pod), api_message);
+}
+
+/* The UID of obj's controller owner reference, or NULL. */
+static const char *controller_uid(json_t *obj)
+{
+	size_t i;
+	json_t *ref;
+	json_array_foreach (sc_json_path(obj, "metadata.ownerReferences"), i, ref) {
+		if (json_is_true(json_object_get(ref, "controller")))
+			return json_string_value(json_object_get(ref, "uid"));
+	}
+	return NULL;
+}
+
+/* A create of pod answered 409 AlreadyExists. A pod of ours (the cache is
+ * behind) is done; one that is not ours (unlabelled, so no informer of ours
+ * sees it) is in the way: *why says so, as for a labelled one. */
+static int pod_exists(struct sc_kube_client *client, json_t *pod, char **why, sc_error_t *err)
+{
+	cleanup_json json_t *got = NULL;
+	if (sc_kube_get(client, &sc_kube_pods, sc_json_namespace(pod), sc_json_name(pod), &got,
+			err) < 0)
+		return sc_error_wrap(err, "reading pod %s, which already exists",
+				     sc_json_name(pod));
+	const char *role =
+	    sc_pod_has_role(pod, SC_ROLE_PROVIDER) ? SC_ROLE_PROVIDER : SC_ROLE_CONSUMER;
+	const char *owner = controller_uid(pod);
+	if (!sc_pod_is_ours(got, role, owner))
+		*why = sc_pod_taken_message(sc_json_name(pod), owner);
+	return 0;
+}
+
+/* A failed create of a pod: 0 when the plan goes on (the pod exists and is
+ * ours; or it cannot be created and the statuses will say why, *failure set
+ * to the first such reason), -1 with e otherwise. */
+static int pod_create_failed(struct sc_kube_client *client, json_t *sc, const struct sc_plan *plan,
+			     size_t at, char **failure, struct sc_execute_stats *stats,
+			     sc_error_t *e)
+{
+	json_t *pod = plan->actions[at].object;
+	cleanup_free char *why = NULL;
+	const char *reason = NULL;
+	if (sc_error_is_conflict(*e) && (*e)->reason &&
+	    strcmp((*e)->reason, "AlreadyExists") == 0) {
+		cleanup_error sc_error_t ge = NULL;
+		if (pod_exists(client, pod, &why, &ge) < 0) {
+			sc_error_release(e);
+			*e = steal_pointer(&ge);
+			return -1;
+		}
+		if (why == NULL)
+			return 0;
+		reason = SC_REASON_POD_NAME_TAKEN;
+	} else if ((sc_error_is_http(*e, 403) || sc_error_is_http(*e, 422)) &&
+		   strstr(sc_error_message(*e), "is being terminated") == NULL) {
+		/* Refused for good: admission (403) or validation (422) — but
+		 * not a namespace being deleted, which refuses every create
+		 * for a moment before the objects go. */
+		why = refused_message(pod, sc_error_message(*e));
+		reason = SC_REASON_POD_REFUSED;
+	} else {
+		return -1;
+	}
+	sc_error_release(e);
+	if (*failure != NULL)
+		return 0; /* the first one is reported */
+	cleanup_error sc_error_t se = NULL;
+	if (pod_failed(client, sc, plan, at, reason, why, stats, &se) < 0)
+		SC_LOG_WARN("%s/%s: reporting %s: %s", sc_json_namespace(sc), sc_json_name(sc),
+			    reason, sc_error_message(se));
+	*failure = steal_pointer(&why);
 	return 0;
 }
 
@@ -202,6 +280,11 @@ int sc_execute_plan(struct sc_kube_client *client, json_t *sc, const struct sc_p
 			r = apply_status(client, &sc_kube_stoppablecontainers, sc, a->object, &e);
 			break;
 		case SC_ACT_EVENT: {
+			/* After a pod that could not be created, the plan's
+			 * events (Starting, the phase it expected) did not
+			 * happen: its one Warning said what did. */
+			if (refusal != NULL)
+				continue;
 			char now[SC_TIME_LEN];
 			sc_time_now_micro(now);
 			cleanup_json json_t *ev = sc_build_event(sc, a->event_type, a->reason,
@@ -217,25 +300,12 @@ int sc_execute_plan(struct sc_kube_client *client, json_t *sc, const struct sc_p
 		}
 		stats->writes++;
 		if (r < 0) {
-			bool exists =
-			    (a->kind == SC_ACT_CREATE_POD || a->kind == SC_ACT_CREATE_INSTANCE) &&
-			    sc_error_is_conflict(e) && e->reason &&
-			    strcmp(e->reason, "AlreadyExists") == 0;
-			if (exists)
+			if (a->kind == SC_ACT_CREATE_INSTANCE && sc_error_is_conflict(e) &&
+			    e->reason && strcmp(e->reason, "AlreadyExists") == 0)
 				continue;
-			/* Refused for good: admission (403) or validation (422) —
-			 * but not a namespace being deleted, which refuses every
-			 * create for a moment before the objects go. */
-			if (a->kind == SC_ACT_CREATE_POD && refusal == NULL &&
-			    (sc_error_is_http(e, 403) || sc_error_is_http(e, 422)) &&
-			    strstr(sc_error_message(e), "is being terminated") == NULL) {
-				cleanup_error sc_error_t se = NULL;
-				if (pod_refused(client, sc, plan, i, sc_error_message(e), stats,
-						&refusal, &se) < 0)
-					SC_LOG_WARN("%s/%s: reporting a refused pod: %s", ns, name,
-						    sc_error_message(se));
+			if (a->kind == SC_ACT_CREATE_POD &&
+			    pod_create_failed(client, sc, plan, i, &refusal, stats, &e) == 0)
 				continue;
-			}
 			*err = steal_pointer(&e);
 			return sc_error_wrap(err, "%s for %s/%s", sc_action_kind_name(a->kind), ns,
 					     name);

@@ -277,6 +277,16 @@ static char *workload_user(json_t *sci)
 	return NULL;
 }
 
+/* The workload's working directory: the template's workingDir, else the
+ * image's WORKDIR; NULL for neither ("/"). */
+static const char *workload_workdir(json_t *sci)
+{
+	const char *workdir = sc_json_path_str(sci, "spec.template.container.workingDir");
+	if (workdir == NULL || *workdir == '\0')
+		workdir = sc_json_path_str(sci, "status.imageConfig.workingDir");
+	return workdir != NULL && *workdir != '\0' ? workdir : NULL;
+}
+
 static json_t *exec_command(json_t *sci, const char *node, json_t *argv)
 {
 	json_t *cmd = json_pack("[s]", SC_EXEC_IN_IMAGE);
@@ -285,10 +295,8 @@ static json_t *exec_command(json_t *sci, const char *node, json_t *argv)
 		json_array_append_new(cmd, json_string("--node"));
 		json_array_append_new(cmd, json_string(node));
 	}
-	const char *workdir = sc_json_path_str(sci, "spec.template.container.workingDir");
-	if (workdir == NULL || *workdir == '\0')
-		workdir = sc_json_path_str(sci, "status.imageConfig.workingDir");
-	if (workdir != NULL && *workdir != '\0') {
+	const char *workdir = workload_workdir(sci);
+	if (workdir != NULL) {
 		json_array_append_new(cmd, json_string("--workdir"));
 		json_array_append_new(cmd, json_string(workdir));
 	}
@@ -413,6 +421,12 @@ static json_t *consumer_container(json_t *sci, const char *node, const struct sc
 	 * in a loop. stdin: false stays false. */
 	if (json_object_get(tc, "stdin") == NULL)
 		json_object_set_new(container, "stdin", json_true());
+	/* kubectl exec starts in the container's working directory: the
+	 * workload's, which sc-exec creates in the rootfs if missing (the
+	 * runtime creates it in the exec image at the container's start). */
+	const char *workdir = workload_workdir(sci);
+	if (workdir != NULL)
+		json_object_set_new(container, "workingDir", json_string(workdir));
 	/* Seccomp cannot be applied from inside, so it is the container's. */
 	json_t *seccomp = json_object_get(json_object_get(tc, "securityContext"), "seccompProfile");
 	set_copy(json_object_get(container, "securityContext"), "seccompProfile", seccomp);

@@ -47,6 +47,10 @@
 #define SC_COND_CONSUMER_READY   "ConsumerReady"
 #define SC_COND_RESTART_REQUIRED "RestartRequired"
 
+/* RootfsReady False: the rootfs is mounted on the node but cannot be stacked
+ * on the workload's container (the mount-helper retries with backoff). */
+#define SC_REASON_STACK_FAILED "StackFailed"
+
 /* True when pod carries our role label with value role (SC_ROLE_*): only such
  * pods are ours to act on, whatever their names. */
 static inline bool sc_pod_has_role(const json_t *pod, const char *role)

@@ -1,6 +1,7 @@
 #include "mount-helper/agent.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <string.h>
 #include <time.h>
@@ -84,10 +85,10 @@ json_t *sc_agent_ready_status(json_t *sci, const char *node, const char *provide
 	json_t *status = json_pack(
 	    "{s:[o], s:{s:s, s:s}, s:s}", "conditions", condition(sci, "True", "Mounted", msg, now),
 	    "rootfs", "providerPodUID", provider_uid, "nodeName", node, "hostPath", host_path);
-	/* The workload container the rootfs is stacked on is report_stacked()'s
-	 * to change. Left out here, this apply (same field manager) would remove
-	 * it, report_stacked() would put it back, and the two would chase each
-	 * other forever, the controller flipping Running and ConsumerStarting. */
+	/* The workload container the rootfs is stacked on stays until a stack
+	 * on another one (sc_agent_mark_stacked) replaces it. Left out, this
+	 * apply (same field manager) would remove it, the next stack would put
+	 * it back, and the controller would flip Running and ConsumerStarting. */
 	const char *stacked = sc_json_path_str(sci, "status.rootfs.workloadContainerID");
 	if (stacked != NULL)
 		json_object_set_new(json_object_get(status, "rootfs"), "workloadContainerID",
@@ -101,6 +102,38 @@ json_t *sc_agent_failed_status(json_t *sci, const char *reason, const char *mess
 			       const char *now)
 {
 	return json_pack("{s:[o]}", "conditions", condition(sci, "False", reason, message, now));
+}
+
+void sc_agent_mark_stack_failed(json_t *sci, json_t *status, const char *message, const char *now)
+{
+	json_object_set_new(
+	    status, "conditions",
+	    json_pack("[o]", condition(sci, "False", SC_REASON_STACK_FAILED, message, now)));
+}
+
+void sc_agent_mark_stacked(json_t *status, const char *workload_cid)
+{
+	json_t *rootfs = json_object_get(status, "rootfs");
+	if (json_is_object(rootfs))
+		json_object_set_new(rootfs, "workloadContainerID", json_string(workload_cid));
+}
+
+const char *sc_agent_stack_failure(json_t *sci)
+{
+	json_t *c = NULL, *each;
+	size_t i;
+	json_array_foreach (sc_json_path(sci, "status.conditions"), i, each) {
+		const char *t = json_string_value(json_object_get(each, "type"));
+		if (t != NULL && strcmp(t, SC_COND_ROOTFS_READY) == 0)
+			c = each;
+	}
+	const char *s = json_string_value(json_object_get(c, "status"));
+	const char *r = json_string_value(json_object_get(c, "reason"));
+	if (s == NULL || strcmp(s, "False") != 0 || r == NULL ||
+	    strcmp(r, SC_REASON_STACK_FAILED) != 0)
+		return NULL;
+	const char *m = json_string_value(json_object_get(c, "message"));
+	return m ? m : "";
 }
 
 bool sc_agent_status_differs(json_t *sci, json_t *want)
@@ -281,53 +314,26 @@ static int prepare(struct sc_agent *a, json_t *sci, json_t *provider, const char
 	return 0;
 }
 
-/* Records on the instance that the rootfs is stacked on workload container
- * cid: the controller reports Running only then, so `kubectl wait` for
- * Running never lets a `kubectl exec` into the container's old root. */
-static int report_stacked(struct sc_agent *a, json_t *sci, const char *cid, sc_error_t *err)
+/* Whether the process behind pidfd has exited. */
+static bool process_gone(int pidfd)
 {
-	const char *have = sc_json_path_str(sci, "status.rootfs.workloadContainerID");
-	if (have != NULL && strcmp(have, cid) == 0)
-		return 0;
-	json_t *rootfs = json_deep_copy(sc_json_path(sci, "status.rootfs"));
-	if (!json_is_object(rootfs)) {
-		json_decref(rootfs);
-		rootfs = json_object();
-	}
-	json_object_set_new(rootfs, "workloadContainerID", json_string(cid));
-	cleanup_json json_t *status = json_pack("{s:o}", "rootfs", rootfs);
-	/* Keep the fields this manager applied before: an apply without them
-	 * would remove them. */
-	json_t *cur = sc_json_path(sci, "status");
-	static const char *const keep[] = {"conditions", "hostPath", "imageConfig"};
-	for (size_t i = 0; i < SC_ARRAY_SIZE(keep); i++) {
-		json_t *v = json_object_get(cur, keep[i]);
-		if (v == NULL)
-			continue;
-		if (strcmp(keep[i], "conditions") != 0) {
-			json_object_set(status, keep[i], v);
-			continue;
-		}
-		json_t *ours = json_array();
-		size_t j;
-		json_t *c;
-		json_array_foreach (v, j, c) {
-			const char *t = json_string_value(json_object_get(c, "type"));
-			if (t && strcmp(t, "RootfsReady") == 0)
-				json_array_append(ours, c);
-		}
-		json_object_set_new(status, "conditions", ours);
-	}
-	return apply_status(a, sci, status, err);
+	struct pollfd pf = {.fd = pidfd, .events = POLLIN};
+	return poll(&pf, 1, 0) > 0 && (pf.revents & (POLLIN | POLLHUP)) != 0;
 }
 
+/* Stacks the rootfs on workload container cid. On failure, *stack_failed
+ * says whether the stacking itself failed (reported on the status) rather
+ * than the container not running (yet, or any more). */
 static int inject(struct sc_agent *a, json_t *sci, json_t *consumer, const char *cid,
-		  const struct sc_instance_dir *dir, sc_error_t *err)
+		  const struct sc_instance_dir *dir, bool *stack_failed, sc_error_t *err)
 {
+	*stack_failed = false;
 	cleanup_container_process struct sc_container_process proc = {.pidfd = -1};
 	if (sc_proc_find_container_fast(a->opts.proc_root, a->opts.task_dir, sc_json_uid(consumer),
-					cid, &proc, err) < 0)
+					cid, &proc, err) < 0) {
+		*stack_failed = (*err)->code != ENOENT;
 		return sc_error_wrap(err, "finding the workload container %.12s", cid);
+	}
 	/* The user's volumes: re-attached on the new root like the container's
 	 * own mounts. */
 	cleanup_strv char **extra = sc_xzalloc(sizeof(char *));
@@ -349,9 +355,12 @@ static int inject(struct sc_agent *a, json_t *sci, json_t *consumer, const char 
 					.extra_paths = extra};
 	struct sc_inject_result res = {0};
 	long long start = sc_now_ms();
-	if (sc_inject_rootfs(&req, &res, err) < 0)
-		return sc_error_wrap(err, "stacking the rootfs on the workload container %.12s",
-				     cid);
+	if (sc_inject_rootfs(&req, &res, err) < 0) {
+		/* A workload that exited meanwhile (a short command) is not a
+		 * failure of the stacking: its next container gets a new try. */
+		*stack_failed = !process_gone(proc.pidfd);
+		return sc_error_wrap(err, "workload container %.12s", cid);
+	}
 	if (!res.already) {
 		double secs = (double)(sc_now_ms() - start) / 1000.0;
 		sc_metric_observe(a->m_inject_seconds, secs);
@@ -361,7 +370,76 @@ static int inject(struct sc_agent *a, json_t *sci, json_t *consumer, const char 
 			  NULL);
 	}
 	sc_inject_result_free(&res);
-	return report_stacked(a, sci, cid, err);
+	return 0;
+}
+
+/* The consumer pod of this instance on this node, when it is ours and not
+ * being deleted; its running workload container's ID in cid ("" when none
+ * runs). */
+static json_t *live_consumer(json_t *sci, json_t *consumer, char cid[65])
+{
+	cid[0] = '\0';
+	if (consumer == NULL || !sc_pod_is_ours(consumer, SC_ROLE_CONSUMER, sc_json_uid(sci)) ||
+	    sc_json_path_str(consumer, "metadata.deletionTimestamp"))
+		return NULL;
+	if (!sc_agent_running_container(consumer, "workload", cid, NULL))
+		cid[0] = '\0';
+	return consumer;
+}
+
+/* Stacks the rootfs on the consumer's running container and writes the
+ * outcome into status (the one apply of this reconcile): the container it is
+ * stacked on, or RootfsReady False (StackFailed) with the error, which stays
+ * while the pod's container restarts and goes once a stack works or the pod
+ * is gone. Returns -1 with err when the key should be retried. */
+static int stack(struct sc_agent *a, json_t *sci, json_t *consumer,
+		 const struct sc_instance_dir *dir, json_t *status, const char *now,
+		 sc_error_t *err)
+{
+	char cid[65];
+	json_t *pod = live_consumer(sci, consumer, cid);
+	const char *failed_before = sc_agent_stack_failure(sci);
+	if (pod == NULL)
+		return 0;
+	if (cid[0] == '\0') {
+		if (failed_before != NULL)
+			sc_agent_mark_stack_failed(sci, status, failed_before, now);
+		return 0;
+	}
+	bool stack_failed = false;
+	if (inject(a, sci, pod, cid, dir, &stack_failed, err) == 0) {
+		sc_agent_mark_stacked(status, cid);
+		return 0;
+	}
+	if (stack_failed) {
+		sc_agent_mark_stack_failed(sci, status, sc_error_message(*err), now);
+	} else if (failed_before != NULL) {
+		sc_agent_mark_stack_failed(sci, status, failed_before, now);
+	}
+	return -1;
+}
+
+/* The image's config (ENTRYPOINT, CMD, ENV, WORKDIR, USER) of the provider's
+ * image: the one reported for this provider pod, else read from the content
+ * store; NULL when it cannot be read. */
+static json_t *image_config_of(struct sc_agent *a, json_t *sci, json_t *provider,
+			       const char *image_id)
+{
+	const char *have_for = sc_json_path_str(sci, "status.rootfs.providerPodUID");
+	json_t *known = sc_json_path(sci, "status.imageConfig");
+	if (known && have_for && strcmp(have_for, sc_json_uid(provider)) == 0)
+		return json_incref(known);
+	json_t *image_config = NULL;
+	cleanup_error sc_error_t ierr = NULL;
+	if (sc_image_config_resolve(image_id, sc_content_store_read, (void *)a->opts.content_root,
+				    &image_config, &ierr) < 0) {
+		/* Without it the template must name the command; say so but do
+		 * not fail the rootfs. */
+		SC_LOG_WARN("reading the image config of %s/%s: %s", sc_json_namespace(sci),
+			    sc_json_name(sci), sc_error_message(ierr));
+		return NULL;
+	}
+	return image_config;
 }
 
 static int reconcile(struct sc_agent *a, const char *key, sc_error_t *err)
@@ -426,36 +504,24 @@ static int reconcile(struct sc_agent *a, const char *key, sc_error_t *err)
 		return -1;
 	}
 
-	json_t *image_config = NULL;
-	const char *have_for = sc_json_path_str(sci, "status.rootfs.providerPodUID");
-	json_t *known = sc_json_path(sci, "status.imageConfig");
-	if (known && have_for && strcmp(have_for, sc_json_uid(provider)) == 0) {
-		image_config = json_incref(known);
-	} else {
-		cleanup_error sc_error_t ierr = NULL;
-		if (sc_image_config_resolve(image_id, sc_content_store_read,
-					    (void *)a->opts.content_root, &image_config,
-					    &ierr) < 0) {
-			/* Without it the template must name the command; say so
-			 * but do not fail the rootfs. */
-			SC_LOG_WARN("reading the image config of %s: %s", key,
-				    sc_error_message(ierr));
-			image_config = NULL;
-		}
-	}
+	json_t *image_config = image_config_of(a, sci, provider, image_id);
 	char now[SC_TIME_LEN];
 	sc_time_now(now);
 	cleanup_json json_t *status = sc_agent_ready_status(
 	    sci, a->opts.node, sc_json_uid(provider), dir.path, image_config, layers, now);
 	json_decref(image_config);
+	/* One apply with the outcome of the stack too: a failure written
+	 * after a "ready" of the same reconcile would flip the condition on
+	 * every retry, and the StoppableContainer's phase (and events) with
+	 * it. */
+	cleanup_error sc_error_t serr = NULL;
+	int stacked = stack(a, sci, consumer, &dir, status, now, &serr);
 	if (sc_agent_status_differs(sci, status) && apply_status(a, sci, status, err) < 0)
 		return sc_error_wrap(err, "reporting RootfsReady");
-
-	char ccid[65];
-	if (consumer != NULL && sc_pod_is_ours(consumer, SC_ROLE_CONSUMER, sc_json_uid(sci)) &&
-	    !sc_json_path_str(consumer, "metadata.deletionTimestamp") &&
-	    sc_agent_running_container(consumer, "workload", ccid, NULL))
-		return inject(a, sci, consumer, ccid, &dir, err);
+	if (stacked < 0) {
+		*err = steal_pointer(&serr);
+		return -1;
+	}
 	return 0;
 }
 

@@ -56,6 +56,14 @@ json_t *sc_agent_ready_status(json_t *sci, const char *node, const char *provide
 /* The status for a failure the user must act on (reason, message). */
 json_t *sc_agent_failed_status(json_t *sci, const char *reason, const char *message,
 			       const char *now);
+/* Turns a ready status into RootfsReady False, reason StackFailed, with
+ * message: the rootfs is mounted but cannot be stacked on the workload. */
+void sc_agent_mark_stack_failed(json_t *sci, json_t *status, const char *message, const char *now);
+/* Records in a ready status that the rootfs is stacked on workload_cid. */
+void sc_agent_mark_stacked(json_t *status, const char *workload_cid);
+/* The message of the instance's StackFailed condition, or NULL when the
+ * instance does not report one. */
+const char *sc_agent_stack_failure(json_t *sci);
 /* Whether applying want to the instance would change its status. */
 bool sc_agent_status_differs(json_t *sci, json_t *want);
 

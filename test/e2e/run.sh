@@ -670,20 +670,31 @@ t_mountpoint_symlinks() {
 		"container":{"volumeMounts":[{"name":"v","mountPath":"/newvol"}]},
 		"volumes":[{"name":"v","emptyDir":{}}]}}}' >/dev/null
 	# 1. The links resolve inside the rootfs, where nothing is at their
-	# targets: the mount-helper refuses to stack (and retries).
-	wait_until 180 "the mount-helper to refuse the planted mount points, or links to run" bash -c \
-		"kubectl -n $SYS logs -l app.kubernetes.io/name=sc-mount-helper --tail=400 | grep '\"key\":\"$ns/links\"' | grep -q 'mountpoint for' ||
-		 [[ \$(kubectl -n $ns get $SC links -o jsonpath='{.status.phase}') == Running ]]"
-	[[ $(phase links) != Running ]] || fail "links runs although its mount points are dangling links"
+	# targets: the mount-helper refuses to stack (and retries), and the
+	# StoppableContainer says so: phase Failed, RootfsReady False
+	# (StackFailed) with the error naming the mount point, one Warning.
+	wait_phase links Failed 180
+	local planted='/(proc|dev|sys|newvol|etc/hosts|etc/resolv\.conf|var/run/secrets/kubernetes\.io/serviceaccount)'
+	local msg reason
+	msg=$(k get "$SC" links -o jsonpath='{.status.message}')
+	grep -Eq "mountpoint for $planted: opening mountpoint $planted \(a dangling symlink" <<<"$msg" ||
+		fail "the message does not name a refused mount point: $msg"
+	echo "# refused, status: phase $(phase links), message '$msg'"
+	reason=$(k get "$SC" links -o jsonpath='{.status.conditions[?(@.type=="RootfsReady")].status} {.status.conditions[?(@.type=="RootfsReady")].reason}')
+	[[ $reason == "False StackFailed" ]] || fail "RootfsReady is not False/StackFailed: $reason"
+	expect_contains "$(k get "$SC" links -o jsonpath='{.status.conditions[?(@.type=="RootfsReady")].message}')" \
+		"mountpoint for /" "RootfsReady's message" || fail "RootfsReady does not name the mount point"
 	[[ $(canary_sum) == "$sum" ]] || fail "the host's canaries changed: $(cd "$can" && find . -printf '%p %m %s\n')"
 	! grep -q " $can" /proc/self/mountinfo || fail "something was mounted on a host canary"
-	# GAP, not asserted: the refusal ("mountpoint for /newvol: opening
-	# mountpoint /newvol (a dangling symlink in the image?)") is only in
-	# the mount-helper's log, retried with backoff; the StoppableContainer
-	# stays ProviderReady with the generic "waiting for the mount-helper ...
-	# to stack the rootfs" message, where Failed or a condition naming the
-	# mount point was expected.
-	echo "# refused, status: phase $(phase links), message '$(k get "$SC" links -o jsonpath='{.status.message}')'"
+	# Retried with backoff (a second failure in the mount-helper's log),
+	# yet one Warning event, not one per retry.
+	wait_until 120 "the mount-helper to retry the stack" bash -c \
+		"(( \$(kubectl -n $SYS logs -l app.kubernetes.io/name=sc-mount-helper --tail=1000 | grep '\"key\":\"$ns/links\"' | grep -c 'mountpoint for') >= 2 ))" ||
+		fail "the mount-helper did not retry the stack"
+	local warnings
+	warnings=$(k get events --field-selector involvedObject.name=links,type=Warning -o jsonpath='{range .items[*]}{.reason}: {.message}{"\n"}{end}')
+	[[ $(grep -c 'mountpoint for' <<<"$warnings") == 1 ]] || fail "not exactly one Warning naming the mount point: $warnings"
+	[[ $(phase links) == Failed ]] || fail "links left Failed while the stack still fails: $(phase links)"
 	# 2. Something at the targets inside the rootfs (written through the
 	# mounted rootfs): the mounts land there, in the rootfs.
 	[[ -d $rootfs/etc ]] || fail "the rootfs is not mounted at $rootfs"
@@ -692,6 +703,9 @@ t_mountpoint_symlinks() {
 	echo "decoy resolv.conf" >"$rootfs$can/resolv.conf"
 	k delete pod links --wait=false >/dev/null # a new workload container, a new try at once
 	wait_phase links Running 240
+	# Once the stack works, the condition is cleared.
+	[[ $(k get "$SC" links -o jsonpath='{.status.conditions[?(@.type=="RootfsReady")].reason}') == Mounted ]] ||
+		fail "RootfsReady was not cleared: $(k get "$SC" links -o jsonpath='{.status.conditions[?(@.type=="RootfsReady")]}')"
 	[[ $(exec_in links cat /etc/hosts) != "canary hosts" ]] || fail "/etc/hosts in the workload is the host's canary"
 	[[ $(exec_in links cat /etc/resolv.conf) != "canary resolv.conf" ]] || fail "/etc/resolv.conf in the workload is the host's canary"
 	exec_in links grep -q links /etc/hosts || fail "/etc/hosts in the workload is not the pod's: $(exec_in links cat /etc/hosts)"
@@ -767,6 +781,79 @@ EOF
 	wait_phase sq Running 180
 	[[ $(pod_uid sq-provider) != "$squatter" ]] || fail "sq-provider is still the squatter's"
 	k delete "$SC" sq --wait=true --timeout=120s >/dev/null || fail "deleting sq timed out"
+}
+
+t_unlabelled_pod_in_the_way() {
+	# A pod named ul-provider without any of our labels, made before the
+	# StoppableContainer ul: no informer of ours sees it, the create of
+	# our provider gets AlreadyExists, and ul says which pod is in the way.
+	k apply -f - >/dev/null <<EOF
+apiVersion: v1
+kind: Pod
+metadata: {name: ul-provider}
+spec:
+  containers:
+  - {name: c, image: $IMAGE, imagePullPolicy: Never, command: ["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 1; done"]}
+EOF
+	local squatter msg
+	squatter=$(pod_uid ul-provider)
+	[[ -n $squatter ]] || fail "the unlabelled pod was not created"
+	make_sc ul true
+	wait_phase ul Failed 120
+	msg=$(k get "$SC" ul -o jsonpath='{.status.message}')
+	expect_contains "$msg" "pod ul-provider already exists and was not created for this StoppableContainer" "the message"
+	[[ $(k get "$SC" ul -o jsonpath='{.status.conditions[?(@.type=="ProviderReady")].reason}') == PodNameTaken ]] ||
+		fail "ProviderReady does not say PodNameTaken"
+	# The controller retries (a second failed reconcile in its log), and
+	# the event is there once, not once per retry.
+	wait_until 120 "the controller to retry ul" bash -c \
+		"(( \$(kubectl -n $SYS logs -l app.kubernetes.io/name=sc-controller --tail=2000 | grep '\"key\":\"$ns/ul\"' | grep -c 'ul-provider already exists') >= 2 ))" ||
+		fail "the controller did not retry ul"
+	[[ $(k get events --field-selector involvedObject.name=ul,reason=PodNameTaken -o name | wc -l) == 1 ]] ||
+		fail "not exactly one PodNameTaken event: $(k get events --field-selector involvedObject.name=ul -o jsonpath='{.items[*].reason}')"
+	[[ $(k get events --field-selector involvedObject.name=ul,type=Normal -o jsonpath='{.items[*].reason}') != *Pending* ]] ||
+		fail "a Normal Pending event was recorded while the create failed"
+	# The pod in the way is untouched, and no rootfs came from it.
+	[[ $(pod_uid ul-provider) == "$squatter" ]] || fail "the unlabelled pod was replaced"
+	[[ -z $(k get pod ul-provider -o jsonpath='{.metadata.labels}') ]] || fail "the unlabelled pod was labelled"
+	[[ -z $(k get "$SCI" ul -o jsonpath='{.status.rootfs.providerPodUID}') ]] || fail "the instance reports a rootfs"
+	[[ ! -e /var/lib/stoppablecontainer/$ns/ul ]] || fail "the mount-helper made state for ul"
+	# Once it is gone, ul starts (the retry, or the resync within a minute).
+	k delete pod ul-provider --wait=true >/dev/null
+	wait_phase ul Running 240
+	[[ $(pod_uid ul-provider) != "$squatter" ]] || fail "ul-provider is still the other pod"
+	k delete "$SC" ul --wait=true --timeout=120s >/dev/null || fail "deleting ul timed out"
+}
+
+t_exec_starts_in_the_working_directory() {
+	# kubectl exec starts where the workload runs: the template's
+	# workingDir (missing from both the image and the exec image: the
+	# runtime and sc-exec create it), else the image's WORKDIR.
+	make_sc wd true '      workingDir: /work/not/in/any/image
+      command: ["sh", "-c", "trap '"'exit 0'"' TERM; while true; do sleep 1; done"]'
+	wait_phase wd Running 180
+	[[ $(k get pod wd -o jsonpath='{.spec.containers[0].workingDir}') == /work/not/in/any/image ]] ||
+		fail "the workload container's workingDir is not the template's"
+	local out
+	wait_until 30 "kubectl exec wd -- pwd to work" exec_in wd pwd || fail "kubectl exec wd -- pwd fails: $(exec_in wd pwd 2>&1)"
+	out=$(exec_in wd pwd)
+	[[ $out == /work/not/in/any/image ]] || fail "kubectl exec wd -- pwd printed '$out'"
+	[[ $(exec_in wd sh -c 'readlink /proc/1/cwd') == /work/not/in/any/image ]] ||
+		fail "sc-exec's workload does not run in the working directory"
+	build_app_image || fail "could not build and import $APP_IMAGE"
+	k apply -f - >/dev/null <<EOF
+apiVersion: stoppablecontainer.xtlsoft.top/v1alpha1
+kind: StoppableContainer
+metadata: {name: wdimg}
+spec:
+  running: true
+  template:
+    container: {image: $APP_IMAGE, imagePullPolicy: Never}
+EOF
+	wait_phase wdimg Running 180
+	out=$(exec_in wdimg pwd)
+	[[ $out == /srv/app ]] || fail "kubectl exec wdimg -- pwd printed '$out', not the image's WORKDIR /srv/app"
+	k delete "$SC" wd wdimg --wait=true --timeout=180s >/dev/null || fail "deleting wd and wdimg timed out"
 }
 
 t_refused_pod_is_explained() {
@@ -909,6 +996,8 @@ run_test "symlinks planted at re-attached mount points never reach host files" t
 run_test "failures say why" t_failures_are_explained
 run_test "a crash loop and an unschedulable workload say why" t_crashloop_and_unschedulable_explained
 run_test "a workload pod refused by Pod Security says why, with the API's message" t_refused_pod_is_explained
+run_test "an unlabelled pod with the provider's name is reported, once, and never adopted" t_unlabelled_pod_in_the_way
+run_test "kubectl exec starts in the template's workingDir, else the image's WORKDIR" t_exec_starts_in_the_working_directory
 run_test "a deleted workload pod is recreated on the same rootfs" t_consumer_recreated
 run_test "a squatted provider pod is never adopted nor stacked onto" t_squatted_pod_is_not_adopted
 run_test "deletion leaves no object, mount or directory" t_delete_leaves_nothing

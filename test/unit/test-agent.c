@@ -92,6 +92,63 @@ SC_TEST(failure_after_ready_is_a_change)
 	json_decref(sci);
 }
 
+SC_TEST(stack_failure_keeps_the_rootfs_and_settles_on_retry)
+{
+	/* The rootfs is mounted, the stack on the workload fails: RootfsReady
+	 * False (StackFailed) with the error naming the path, the rootfs and
+	 * the host path kept; a retry with the same error writes nothing (no
+	 * flip back to True between retries). */
+	json_t *sci = instance();
+	json_t *ready =
+	    sc_agent_ready_status(sci, NODE, PROVIDER, HOSTPATH, NULL, 2, "2026-11-29T00:00:00Z");
+	applied(sci, ready);
+	SC_ASSERT(sc_agent_stack_failure(sci) == NULL);
+
+	const char *msg = "mountpoint for /newvol: opening mountpoint /newvol";
+	json_t *failed =
+	    sc_agent_ready_status(sci, NODE, PROVIDER, HOSTPATH, NULL, 2, "2026-11-29T00:01:00Z");
+	sc_agent_mark_stack_failed(sci, failed, msg, "2026-11-29T00:01:00Z");
+	SC_ASSERT(sc_agent_status_differs(sci, failed));
+	json_t *c = json_array_get(json_object_get(failed, "conditions"), 0);
+	SC_ASSERT_STR_EQ(sc_json_path_str(c, "type"), SC_COND_ROOTFS_READY);
+	SC_ASSERT_STR_EQ(sc_json_path_str(c, "status"), "False");
+	SC_ASSERT_STR_EQ(sc_json_path_str(c, "reason"), SC_REASON_STACK_FAILED);
+	SC_ASSERT_STR_EQ(sc_json_path_str(c, "message"), msg);
+	SC_ASSERT_STR_EQ(sc_json_path_str(c, "lastTransitionTime"), "2026-11-29T00:01:00Z");
+	SC_ASSERT_STR_EQ(sc_json_path_str(failed, "hostPath"), HOSTPATH);
+	SC_ASSERT_STR_EQ(sc_json_path_str(failed, "rootfs.providerPodUID"), PROVIDER);
+	applied(sci, failed);
+	SC_ASSERT_STR_EQ(sc_agent_stack_failure(sci), msg);
+
+	json_t *retry =
+	    sc_agent_ready_status(sci, NODE, PROVIDER, HOSTPATH, NULL, 2, "2026-11-29T00:02:00Z");
+	sc_agent_mark_stack_failed(sci, retry, msg, "2026-11-29T00:02:00Z");
+	SC_ASSERT(!sc_agent_status_differs(sci, retry));
+
+	/* Once it works: True again, on the container it is stacked on. */
+	json_t *ok =
+	    sc_agent_ready_status(sci, NODE, PROVIDER, HOSTPATH, NULL, 2, "2026-11-29T00:03:00Z");
+	sc_agent_mark_stacked(ok, CID);
+	SC_ASSERT(sc_agent_status_differs(sci, ok));
+	SC_ASSERT_STR_EQ(sc_json_path_str(ok, "rootfs.workloadContainerID"), CID);
+	c = json_array_get(json_object_get(ok, "conditions"), 0);
+	SC_ASSERT_STR_EQ(sc_json_path_str(c, "status"), "True");
+	SC_ASSERT_STR_EQ(sc_json_path_str(c, "lastTransitionTime"), "2026-11-29T00:03:00Z");
+	applied(sci, ok);
+	SC_ASSERT(sc_agent_stack_failure(sci) == NULL);
+
+	/* Another failure reason is not a stack failure. */
+	json_t *other = sc_agent_failed_status(sci, "MountFailed", "x", "2026-11-29T00:04:00Z");
+	applied(sci, other);
+	SC_ASSERT(sc_agent_stack_failure(sci) == NULL);
+	json_decref(other);
+	json_decref(ok);
+	json_decref(retry);
+	json_decref(failed);
+	json_decref(ready);
+	json_decref(sci);
+}
+
 SC_TEST(running_container_id_from_pod_status)
 {
 	json_t *pod = json_pack("{s:{s:[{s:s, s:s, s:s, s:{s:{}}}]}}", "status",

@@ -514,6 +514,64 @@ SC_TEST(running_is_idempotent)
 	json_decref(cons);
 }
 
+/* The mount-helper's RootfsReady False (StackFailed) on the instance. */
+static void set_stack_failed(json_t *sci, const char *message)
+{
+	json_t *c = sc_condition_find(sci, SC_COND_ROOTFS_READY);
+	json_object_set_new(c, "status", json_string("False"));
+	json_object_set_new(c, "reason", json_string(SC_REASON_STACK_FAILED));
+	json_object_set_new(c, "message", json_string(message));
+}
+
+SC_TEST(a_rootfs_that_cannot_be_stacked_is_on_the_status_with_one_event)
+{
+	json_t *sc = make_sc(true);
+	json_t *sci = make_sci(sc);
+	set_rootfs_ready(sci, PROV_UID);
+	json_t *prov = make_provider(sci);
+	json_t *cons = make_consumer(sci, true);
+	set_stack_failed(sci, "mountpoint for /newvol: opening mountpoint /newvol");
+	struct sc_observed obs = {
+	    .sc = sc, .sci = sci, .provider = prov, .consumer = cons, .now = NOW};
+	struct sc_plan plan = {0};
+	sc_decide(&obs, &opts, &plan);
+	SC_ASSERT_STR_EQ(applied(&plan, SC_ACT_APPLY_STATUS, "status.phase"), "Failed");
+	SC_ASSERT_STR_CONTAINS(applied(&plan, SC_ACT_APPLY_STATUS, "status.message"),
+			       "opening mountpoint /newvol");
+	const struct sc_action *st = sc_plan_find(&plan, SC_ACT_APPLY_STATUS);
+	json_t *rc = sc_condition_find(st->object, SC_COND_ROOTFS_READY);
+	SC_ASSERT_STR_EQ(sc_json_path_str(rc, "status"), "False");
+	SC_ASSERT_STR_EQ(sc_json_path_str(rc, "reason"), SC_REASON_STACK_FAILED);
+	SC_ASSERT_STR_CONTAINS(sc_json_path_str(rc, "message"), "/newvol");
+	/* the workload is left alone: the mount-helper keeps trying */
+	SC_ASSERT_INT_EQ(count(&plan, SC_ACT_CREATE_POD) + count(&plan, SC_ACT_DELETE_POD), 0);
+	SC_ASSERT_INT_EQ(count(&plan, SC_ACT_EVENT), 1);
+	const struct sc_action *ev = sc_plan_find(&plan, SC_ACT_EVENT);
+	SC_ASSERT_STR_EQ(ev->event_type, "Warning");
+	SC_ASSERT_STR_CONTAINS(ev->message, "/newvol");
+
+	/* The mount-helper retries with the same error: nothing new. */
+	apply_status(sci, sc_plan_find(&plan, SC_ACT_APPLY_INSTANCE_STATUS)->object);
+	apply_status(sc, st->object);
+	sc_plan_free(&plan);
+	obs.now = "2026-11-28T12:05:00Z";
+	sc_decide(&obs, &opts, &plan);
+	SC_ASSERT_INT_EQ(plan.count, 0);
+	sc_plan_free(&plan);
+
+	/* Once the stack works, Running. */
+	set_rootfs_ready(sci, PROV_UID);
+	set_stacked(sci);
+	sc_decide(&obs, &opts, &plan);
+	SC_ASSERT_STR_EQ(applied(&plan, SC_ACT_APPLY_STATUS, "status.phase"), "Running");
+	SC_ASSERT_STR_EQ(condition_status(&plan, SC_ACT_APPLY_STATUS, "RootfsReady"), "True");
+	sc_plan_free(&plan);
+	json_decref(sc);
+	json_decref(sci);
+	json_decref(prov);
+	json_decref(cons);
+}
+
 SC_TEST(stop_deletes_consumer_with_grace)
 {
 	json_t *sc = make_sc(false);
@@ -795,6 +853,8 @@ SC_TEST(consumer_pod_carries_the_template)
 			      "\"--user\",\"1000:100\","
 			      "\"--groups\",\"5,6\",\"--no-new-privs\",\"--non-root\","
 			      "\"--cap-drop\",\"ALL\",\"--\",\"sh\",\"-c\",\"sleep 1000\"]");
+	/* kubectl exec starts in the image's WORKDIR */
+	SC_ASSERT_STR_EQ(sc_json_path_str(c, "workingDir"), "/srv");
 	/* No seccomp profile in the template: the runtime's default. */
 	SC_ASSERT_STR_EQ(sc_json_path_str(pod, "spec.securityContext.seccompProfile.type"),
 			 "RuntimeDefault");
@@ -823,6 +883,30 @@ SC_TEST(consumer_pod_carries_the_template)
 	    "consumer");
 	SC_ASSERT_INT_EQ(
 	    json_integer_value(sc_json_path(pod, "spec.terminationGracePeriodSeconds")), 30);
+	json_decref(pod);
+	json_decref(sc);
+	json_decref(sci);
+}
+
+SC_TEST(consumer_working_directory_is_the_templates_else_the_images)
+{
+	json_t *sc = make_sc(true);
+	json_t *sci = make_sci(sc);
+	cleanup_error sc_error_t err = NULL;
+	/* neither: no workingDir, the runtime's "/" */
+	json_t *pod = sc_build_consumer_pod(sci, "node-a", &opts, &err);
+	json_t *c = json_array_get(sc_json_path(pod, "spec.containers"), 0);
+	SC_ASSERT(json_object_get(c, "workingDir") == NULL);
+	json_decref(pod);
+	json_object_set_new(sci, "status",
+			    json_pack("{s:{s:s}}", "imageConfig", "workingDir", "/srv"));
+	json_object_set_new(sc_json_path(sci, "spec.template.container"), "workingDir",
+			    json_string("/work/here"));
+	pod = sc_build_consumer_pod(sci, "node-a", &opts, &err);
+	c = json_array_get(sc_json_path(pod, "spec.containers"), 0);
+	SC_ASSERT_STR_EQ(sc_json_path_str(c, "workingDir"), "/work/here");
+	cleanup_free char *cmd = json_dumps(json_object_get(c, "command"), JSON_COMPACT);
+	SC_ASSERT_STR_CONTAINS(cmd, "\"--workdir\",\"/work/here\"");
 	json_decref(pod);
 	json_decref(sc);
 	json_decref(sci);
