@@ -288,8 +288,10 @@ SC_SCHEMA = obj(
                 }]}),
         }, required=["template"]),
         "status": obj("Observed state, written by the controller.", {
-            "phase": string("Summary of the state.",
-                            enum=["Pending", "ProviderReady", "Running", "Stopped", "Failed"]),
+            "phase": string("Summary of the state: Pending (the provider pod and the rootfs "
+                            "are being prepared), Starting, Running, Stopping, Stopped, Failed.",
+                            enum=["Pending", "Starting", "Running", "Stopping", "Stopped",
+                                  "Failed"]),
             "message": string("Human-readable explanation of the phase."),
             "instanceName": string("Name of the StoppableContainerInstance."),
             "providerPodName": string("Name of the provider pod."),
@@ -380,14 +382,23 @@ def col(name, path, typ="string", **extra):
 
 
 AGE = col("Age", ".metadata.creationTimestamp", "date")
+# Ready (the workload runs), a pending restart, and the message: every status
+# write changes what `kubectl get -w` prints.
+STATUS_COLS = [
+    col("Ready", '.status.conditions[?(@.type=="Ready")].status'),
+    col("Restart-Required", '.status.conditions[?(@.type=="RestartRequired")].status'),
+]
+MESSAGE = col("Message", ".status.message")
 
 CRDS = {
     "stoppablecontainer.xtlsoft.top_stoppablecontainers.yaml": crd(
         "StoppableContainer", "stoppablecontainers", "stoppablecontainer", "stc", SC_SCHEMA, [
             col("Running", ".spec.running", "boolean"),
             col("Phase", ".status.phase"),
+            *STATUS_COLS,
             col("Node", ".status.nodeName"),
             AGE,
+            MESSAGE,
             col("Image", ".spec.template.container.image", priority=1),
             col("Pod", ".status.consumerPodName", priority=1),
         ]),

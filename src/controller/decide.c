@@ -92,15 +92,18 @@ const char *sc_phase_for_instance_phase(const char *p)
 {
 	if (p == NULL || strcmp(p, "Pending") == 0 || strcmp(p, "ProviderStarting") == 0)
 		return "Pending";
+	/* The provider holds the rootfs and the workload is on its way up
+	 * (its pod about to be created, created, or waiting for the rootfs
+	 * to be stacked on it). */
+	if (strcmp(p, "ProviderReady") == 0 || strcmp(p, "ConsumerStarting") == 0)
+		return "Starting";
 	if (strcmp(p, "Running") == 0)
 		return "Running";
+	if (strcmp(p, "Stopping") == 0)
+		return "Stopping";
 	if (strcmp(p, "Stopped") == 0)
 		return "Stopped";
-	if (strcmp(p, "Failed") == 0)
-		return "Failed";
-	/* ProviderReady, ConsumerStarting, Stopping: the provider holds the
-	 * rootfs and the workload is neither fully up nor fully down. */
-	return "ProviderReady";
+	return "Failed";
 }
 
 /* The instance spec the StoppableContainer asks for. */
@@ -382,6 +385,7 @@ struct decision {
 	const char *consumer_reason;
 	/* conditions stage */
 	struct cond conds[4];
+	bool restart_required;
 };
 
 /* Provider: create it, replace it when it ended or (while stopped) when its
@@ -589,6 +593,9 @@ static void decide_phase(struct decision *d)
 	}
 }
 
+#define RESTART_MESSAGE \
+	"the template changed while running; stop and start (kubectl sc restart) to apply it"
+
 /* Ready, ProviderReady, ConsumerReady and RestartRequired (both objects). */
 static void decide_conditions(struct decision *d)
 {
@@ -599,14 +606,19 @@ static void decide_conditions(struct decision *d)
 	    consumer ? sc_obj_annotation(consumer, SC_ANNOTATION_CONSUMER_HASH) : NULL;
 	const bool restart_required = consumer && !sc_obj_deleting(consumer) && d->running &&
 				      have_hash && strcmp(have_hash, consumer_hash) != 0;
+	/* Not ready from the moment it is being stopped: one status write
+	 * for a stop, not one for the stop and one for the pod's deletion. */
 	const bool consumer_ready =
-	    consumer && !sc_obj_deleting(consumer) && sc_pod_ready(consumer);
-	const bool ready =
-	    d->running ? (strcmp(d->phase, "Running") == 0) : (strcmp(d->phase, "Stopped") == 0);
+	    consumer && !sc_obj_deleting(consumer) && d->running && sc_pod_ready(consumer);
+	/* Ready means the workload runs (as KubeVirt's Ready means the VM
+	 * runs): False while stopped, with reason Stopped. */
+	const bool ready = strcmp(d->phase, "Running") == 0;
 	const bool provider_ok = d->provider_ok;
+	d->restart_required = restart_required;
 
 	struct cond conds[] = {
-	    {SC_COND_READY, ready ? "True" : "False", d->phase, sc_xstrdup(d->message)},
+	    {SC_COND_READY, ready ? "True" : "False", sc_phase_for_instance_phase(d->phase),
+	     sc_xstrdup(d->message)},
 	    {SC_COND_PROVIDER_READY, provider_ok ? "True" : "False",
 	     provider_ok ? "Running" : (d->pd.reason ? d->pd.reason : "Starting"),
 	     provider_ok
@@ -618,8 +630,7 @@ static void decide_conditions(struct decision *d)
 				       : (d->running ? d->message : "the workload is stopped"))},
 	    {SC_COND_RESTART_REQUIRED, restart_required ? "True" : "False",
 	     restart_required ? "TemplateChanged" : "UpToDate",
-	     sc_xstrdup(restart_required ? "the template changed while running; stop and "
-					   "start (kubectl sc restart) to apply it"
+	     sc_xstrdup(restart_required ? RESTART_MESSAGE
 					 : "the workload runs the current template")},
 	};
 	_Static_assert(SC_ARRAY_SIZE(conds) == SC_ARRAY_SIZE(d->conds), "conditions");
@@ -707,6 +718,9 @@ static void decide_events(struct decision *d)
 		bool warn = strcmp(d->phase, "Failed") == 0;
 		add_event(d->plan, warn ? "Warning" : "Normal", d->phase, "%s", d->message);
 	}
+	/* A pending restart is news once: when it turns True. */
+	if (d->restart_required && !sc_condition_true(d->obs->sci, SC_COND_RESTART_REQUIRED))
+		add_event(d->plan, "Normal", SC_COND_RESTART_REQUIRED, "%s", RESTART_MESSAGE);
 }
 
 static void decision_free(struct decision *d)

@@ -25,8 +25,13 @@ static void set_copy(json_t *obj, const char *key, json_t *v)
 
 static json_t *our_labels(json_t *sci, const char *role)
 {
-	return json_pack("{s:s, s:s, s:s}", SC_LABEL_INSTANCE, sc_json_name(sci), SC_LABEL_ROLE,
-			 role, SC_LABEL_MANAGED_BY, SC_MANAGED_BY);
+	json_t *l = json_pack("{s:s, s:s, s:s}", SC_LABEL_INSTANCE, sc_json_name(sci),
+			      SC_LABEL_ROLE, role, SC_LABEL_MANAGED_BY, SC_MANAGED_BY);
+	/* The workload's own label: a Service on it never reaches the
+	 * provider, which carries the instance label too. */
+	if (strcmp(role, SC_ROLE_CONSUMER) == 0)
+		json_object_set_new(l, SC_LABEL_WORKLOAD, json_string(sc_json_name(sci)));
+	return l;
 }
 
 static json_t *owner_reference(json_t *sci)

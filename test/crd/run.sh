@@ -182,7 +182,9 @@ EOF
 	out=$(k -n "$ns" get stoppablecontainers columns)
 	local header
 	header=$(head -n1 <<<"$out")
-	for c in NAME RUNNING PHASE NODE AGE; do expect_contains "$header" "$c" "table header"; done
+	for c in NAME RUNNING PHASE READY RESTART-REQUIRED NODE AGE MESSAGE; do
+		expect_contains "$header" "$c" "table header"
+	done
 	expect_contains "$(sed -n 2p <<<"$out")" "false" "table row"
 }
 
@@ -273,7 +275,7 @@ run_test "resource quantities: malformed and negative refused" t_quantities
 run_test "names: 63 characters and dots accepted; 64, or ending in -provider, refused with why" t_names
 run_test "hostPathPrefix cannot be changed once set" t_prefix_immutable
 run_test "an unknown phase is refused on the status subresource" t_unknown_phase
-run_test "printer columns show NAME RUNNING PHASE NODE AGE" t_printer_columns
+run_test "printer columns show NAME RUNNING PHASE READY RESTART-REQUIRED NODE AGE MESSAGE" t_printer_columns
 run_test "short names stc and stci; kubectl get sc stays StorageClass's, no warning" t_short_names
 
 # Objects go with the namespace; no finalizer holds them (no controller here).

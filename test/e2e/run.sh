@@ -682,7 +682,7 @@ t_mountpoint_symlinks() {
 	# GAP, not asserted: the refusal ("mountpoint for /newvol: opening
 	# mountpoint /newvol (a dangling symlink in the image?)") is only in
 	# the mount-helper's log, retried with backoff; the StoppableContainer
-	# stays ProviderReady with the generic "waiting for the mount-helper ...
+	# stays Starting with the generic "waiting for the mount-helper ...
 	# to stack the rootfs" message, where Failed or a condition naming the
 	# mount point was expected.
 	echo "# refused, status: phase $(phase links), message '$(k get "$SC" links -o jsonpath='{.status.message}')'"

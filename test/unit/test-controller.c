@@ -167,6 +167,14 @@ static const char *condition_status(const struct sc_plan *p, enum sc_action_kind
 	return json_string_value(json_object_get(c, "status"));
 }
 
+static const struct sc_action *find_event(const struct sc_plan *p, const char *reason)
+{
+	for (size_t i = 0; i < p->count; i++)
+		if (p->actions[i].kind == SC_ACT_EVENT && strcmp(p->actions[i].reason, reason) == 0)
+			return &p->actions[i];
+	return NULL;
+}
+
 static bool is_pod_named(const struct sc_action *a, const char *name)
 {
 	return a && strcmp(sc_json_path_str(a->object, "metadata.name"), name) == 0;
@@ -463,7 +471,7 @@ SC_TEST(rootfs_ready_and_running_creates_consumer)
 	    json_array_get(sc_json_path(a->object, "spec.containers"), 0), "stdin")));
 	SC_ASSERT_STR_EQ(applied(&plan, SC_ACT_APPLY_INSTANCE_STATUS, "status.phase"),
 			 "ConsumerStarting");
-	SC_ASSERT_STR_EQ(applied(&plan, SC_ACT_APPLY_STATUS, "status.phase"), "ProviderReady");
+	SC_ASSERT_STR_EQ(applied(&plan, SC_ACT_APPLY_STATUS, "status.phase"), "Starting");
 	/* one event for one start: Starting, not ConsumerStarting as well */
 	SC_ASSERT_INT_EQ(count(&plan, SC_ACT_EVENT), 1);
 	SC_ASSERT_STR_EQ(sc_plan_find(&plan, SC_ACT_EVENT)->reason, "Starting");
@@ -537,14 +545,33 @@ SC_TEST(stop_deletes_consumer_with_grace)
 	/* one event for one stop (not the action's and the phase's) */
 	SC_ASSERT_INT_EQ(count(&plan, SC_ACT_EVENT), 1);
 	SC_ASSERT_STR_EQ(sc_plan_find(&plan, SC_ACT_EVENT)->reason, "Stopping");
+
+	/* The user sees Stopping, and the workload not ready from the first
+	 * write on (one status write for the stop). */
+	SC_ASSERT_STR_EQ(applied(&plan, SC_ACT_APPLY_STATUS, "status.phase"), "Stopping");
+	SC_ASSERT_STR_EQ(condition_status(&plan, SC_ACT_APPLY_STATUS, "Ready"), "False");
+	SC_ASSERT_STR_EQ(condition_status(&plan, SC_ACT_APPLY_STATUS, "ConsumerReady"), "False");
+	apply_status(sci, sc_plan_find(&plan, SC_ACT_APPLY_INSTANCE_STATUS)->object);
+	apply_status(sc, sc_plan_find(&plan, SC_ACT_APPLY_STATUS)->object);
+	sc_plan_free(&plan);
+	/* The pod being deleted changes nothing the user sees: no write. */
+	json_object_set_new(json_object_get(cons, "metadata"), "deletionTimestamp",
+			    json_string(NOW));
+	sc_decide(&obs, &opts, &plan);
+	SC_ASSERT_INT_EQ(count(&plan, SC_ACT_APPLY_STATUS), 0);
+	SC_ASSERT_INT_EQ(count(&plan, SC_ACT_EVENT), 0);
 	sc_plan_free(&plan);
 
-	/* Once the consumer is gone: Stopped, and Ready. */
+	/* Once the consumer is gone: Stopped, and Ready False (Ready means
+	 * the workload runs), with reason Stopped. */
 	obs.consumer = NULL;
 	sc_decide(&obs, &opts, &plan);
 	SC_ASSERT_INT_EQ(count(&plan, SC_ACT_DELETE_POD) + count(&plan, SC_ACT_CREATE_POD), 0);
 	SC_ASSERT_STR_EQ(applied(&plan, SC_ACT_APPLY_STATUS, "status.phase"), "Stopped");
-	SC_ASSERT_STR_EQ(condition_status(&plan, SC_ACT_APPLY_STATUS, "Ready"), "True");
+	SC_ASSERT_STR_EQ(condition_status(&plan, SC_ACT_APPLY_STATUS, "Ready"), "False");
+	json_t *ready =
+	    sc_condition_find(sc_plan_find(&plan, SC_ACT_APPLY_STATUS)->object, "Ready");
+	SC_ASSERT_STR_EQ(sc_json_path_str(ready, "reason"), "Stopped");
 	SC_ASSERT(applied(&plan, SC_ACT_APPLY_STATUS, "status.consumerPodName") == NULL);
 	sc_plan_free(&plan);
 	json_decref(sc);
@@ -696,6 +723,19 @@ SC_TEST(template_edit_while_running_requires_restart)
 	SC_ASSERT_INT_EQ(count(&plan, SC_ACT_UPDATE_INSTANCE), 1);
 	SC_ASSERT_INT_EQ(count(&plan, SC_ACT_DELETE_POD), 0); /* nothing pulled from under it */
 	SC_ASSERT_STR_EQ(condition_status(&plan, SC_ACT_APPLY_STATUS, "RestartRequired"), "True");
+	/* ... and says so once, in an event. */
+	const struct sc_action *ev = find_event(&plan, "RestartRequired");
+	SC_ASSERT(ev != NULL);
+	SC_ASSERT_STR_EQ(ev->event_type, "Normal");
+	SC_ASSERT_STR_CONTAINS(ev->message, "kubectl sc restart");
+	apply_status(sci, sc_plan_find(&plan, SC_ACT_APPLY_INSTANCE_STATUS)->object);
+	apply_status(sc, sc_plan_find(&plan, SC_ACT_APPLY_STATUS)->object);
+	json_object_set(
+	    sci, "spec",
+	    json_object_get(sc_plan_find(&plan, SC_ACT_UPDATE_INSTANCE)->object, "spec"));
+	sc_plan_free(&plan);
+	sc_decide(&obs, &opts, &plan);
+	SC_ASSERT(find_event(&plan, "RestartRequired") == NULL);
 	sc_plan_free(&plan);
 
 	/* Once stopped, the provider with the old image is replaced. */
@@ -818,6 +858,17 @@ SC_TEST(consumer_pod_carries_the_template)
 	SC_ASSERT(sc_json_path(c, "securityContext.privileged") == NULL);
 	/* Template labels land on the pod, but ours win. */
 	SC_ASSERT_STR_EQ(sc_json_path_str(pod, "metadata.labels.app"), "web");
+	/* The workload label, for Services: on the consumer, never the provider. */
+	SC_ASSERT_STR_EQ(json_string_value(json_object_get(sc_json_path(pod, "metadata.labels"),
+							   SC_LABEL_WORKLOAD)),
+			 "demo");
+	json_t *prov = sc_build_provider_pod(sci, &opts);
+	SC_ASSERT(json_object_get(sc_json_path(prov, "metadata.labels"), SC_LABEL_WORKLOAD) ==
+		  NULL);
+	SC_ASSERT_STR_EQ(json_string_value(json_object_get(sc_json_path(prov, "metadata.labels"),
+							   SC_LABEL_INSTANCE)),
+			 "demo");
+	json_decref(prov);
 	SC_ASSERT_STR_EQ(
 	    json_string_value(json_object_get(sc_json_path(pod, "metadata.labels"), SC_LABEL_ROLE)),
 	    "consumer");
@@ -854,8 +905,9 @@ SC_TEST(sc_phase_mapping)
 {
 	SC_ASSERT_STR_EQ(sc_phase_for_instance_phase(NULL), "Pending");
 	SC_ASSERT_STR_EQ(sc_phase_for_instance_phase("ProviderStarting"), "Pending");
-	SC_ASSERT_STR_EQ(sc_phase_for_instance_phase("ConsumerStarting"), "ProviderReady");
-	SC_ASSERT_STR_EQ(sc_phase_for_instance_phase("Stopping"), "ProviderReady");
+	SC_ASSERT_STR_EQ(sc_phase_for_instance_phase("ProviderReady"), "Starting");
+	SC_ASSERT_STR_EQ(sc_phase_for_instance_phase("ConsumerStarting"), "Starting");
+	SC_ASSERT_STR_EQ(sc_phase_for_instance_phase("Stopping"), "Stopping");
 	SC_ASSERT_STR_EQ(sc_phase_for_instance_phase("Running"), "Running");
 	SC_ASSERT_STR_EQ(sc_phase_for_instance_phase("Stopped"), "Stopped");
 	SC_ASSERT_STR_EQ(sc_phase_for_instance_phase("Failed"), "Failed");
