@@ -106,8 +106,10 @@ const char *sc_phase_for_instance_phase(const char *p)
 	return "Failed";
 }
 
-/* The instance spec the StoppableContainer asks for. */
-static json_t *desired_instance_spec(json_t *sc)
+/* The instance spec the StoppableContainer asks for, its template in the
+ * seed's shape (sc_template_normalize); NULL with err when the template
+ * cannot be. */
+static json_t *desired_instance_spec(json_t *sc, sc_error_t *err)
 {
 	/* shallow: only top-level members change, and the template (up to the
 	 * API server's size limit) is shared, not copied */
@@ -115,6 +117,15 @@ static json_t *desired_instance_spec(json_t *sc)
 	if (!json_is_object(spec)) {
 		json_decref(spec);
 		spec = json_object();
+	}
+	json_t *tmpl = json_object_get(spec, "template");
+	if (tmpl != NULL) {
+		json_t *normal = sc_template_normalize(tmpl, err);
+		if (normal == NULL) {
+			json_decref(spec);
+			return NULL;
+		}
+		json_object_set_new(spec, "template", normal);
 	}
 	json_object_set_new(spec, "stoppableContainerName", json_string(sc_json_name(sc)));
 	if (!json_is_boolean(json_object_get(spec, "running")))
@@ -734,6 +745,25 @@ static void decision_free(struct decision *d)
 	json_decref(d->sci);
 }
 
+/* A template the controller cannot build from (the CRD refuses it, so only
+ * an object admitted before the CRD did): Failed, nothing else done. */
+static void refuse_template(const struct sc_observed *obs, struct sc_plan *plan, const char *msg)
+{
+	json_t *sc = obs->sc;
+	json_int_t gen = json_integer_value(sc_json_path(sc, "metadata.generation"));
+	struct cond ready = {SC_COND_READY, "False", "InvalidSpec", sc_xstrdup(msg)};
+	json_t *status = json_pack("{s:s, s:s, s:[o]}", "phase", "Failed", "message", msg,
+				   "conditions", condition_json(sc, &ready, obs->now, gen));
+	free(ready.message);
+	if (gen > 0)
+		json_object_set_new(status, "observedGeneration", json_integer(gen));
+	if (status_differs(sc_json_path(sc, "status"), status)) {
+		add(plan, SC_ACT_APPLY_STATUS)->object = json_pack("{s:O}", "status", status);
+		add_event(plan, "Warning", "InvalidSpec", "%s", msg);
+	}
+	json_decref(status);
+}
+
 void sc_decide(const struct sc_observed *obs, const struct sc_pod_options *o, struct sc_plan *plan)
 {
 	json_t *sc = obs->sc;
@@ -747,7 +777,12 @@ void sc_decide(const struct sc_observed *obs, const struct sc_pod_options *o, st
 		add(plan, SC_ACT_ADD_FINALIZER);
 
 	const char *name = sc_json_name(sc);
-	json_t *want_spec = desired_instance_spec(sc);
+	cleanup_error sc_error_t terr = NULL;
+	json_t *want_spec = desired_instance_spec(sc, &terr);
+	if (want_spec == NULL) {
+		refuse_template(obs, plan, sc_error_message(terr));
+		return;
+	}
 	if (obs->sci == NULL) {
 		add(plan, SC_ACT_CREATE_INSTANCE)->object = new_instance(sc, want_spec);
 		add_event(plan, "Normal", "Created", "created instance %s", name);
