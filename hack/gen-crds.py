@@ -218,9 +218,25 @@ CONTAINER = obj(
 )
 
 
+def without_cel(schema):
+    """schema without its x-kubernetes-validations (CEL) rules, at any depth.
+
+    The API server bounds the estimated cost of a CRD's CEL rules; a rule
+    under an array without maxItems is counted for as many items as fit in
+    a request. The container's own rules (port names, mount paths) fit once,
+    not under the Pod shape's containers or under initContainers: there the
+    schema's types, patterns and enums still apply, and the pod API checks
+    the rest when the pod is created."""
+    if isinstance(schema, dict):
+        return {k: without_cel(v) for k, v in schema.items() if k != "x-kubernetes-validations"}
+    if isinstance(schema, list):
+        return [without_cel(v) for v in schema]
+    return schema
+
+
 def init_container():
     """An init container of the consumer pod: its own image, not the persistent rootfs."""
-    props = {k: CONTAINER["properties"][k] for k in (
+    props = {k: without_cel(CONTAINER["properties"][k]) for k in (
         "image", "imagePullPolicy", "command", "args", "workingDir", "env", "envFrom",
         "resources", "ports", "volumeMounts", "readinessProbe", "livenessProbe",
         "startupProbe", "lifecycle")}
@@ -232,7 +248,7 @@ def init_container():
     props["securityContext"] = obj(
         "Security settings of the container, applied by the kubelet as for any pod. "
         "Privileged mode is not available.",
-        {k: v for k, v in SECURITY_CONTEXT["properties"].items()})
+        without_cel(SECURITY_CONTEXT["properties"]))
     props["name"] = string("Name of the container; not workload (the workload container's "
                            "name in the pod).", minLength=1, maxLength=63,
                            pattern=r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$",
@@ -280,7 +296,8 @@ POD_FIELDS = {
     "priorityClassName": string("Priority class of the pods."),
     "securityContext": POD_SECURITY_CONTEXT,
     "initContainers": array("Containers of the consumer pod that run from their own images "
-                            "before the workload (or beside it, as sidecars).", init_container()),
+                            "before the workload (or beside it, as sidecars). At most 64.",
+                            init_container(), maxItems=64),
     "runtimeClassName": string("RuntimeClass of the consumer pod. It must run containers as "
                                "host processes (runc, crun): the rootfs cannot be stacked into "
                                "a VM or user-space kernel sandbox (Kata, gVisor)."),
@@ -316,9 +333,9 @@ POD_SPEC = obj(
         "containers": array(
             "Exactly one container, the workload: its image's filesystem becomes the "
             "persistent rootfs; in the pod it is named workload.",
-            dict(CONTAINER, properties=dict(CONTAINER["properties"], name=string(
+            without_cel(dict(CONTAINER, properties=dict(CONTAINER["properties"], name=string(
                 "Name of the container (in the pod it is workload; kubectl sc exec -c takes "
-                "either).", maxLength=63)), required=["image"]),
+                "either).", maxLength=63)), required=["image"])),
             **{"x-kubernetes-validations": [{
                 "rule": "self.size() == 1",
                 "message": "exactly one container, the workload: run helpers as initContainers, "
