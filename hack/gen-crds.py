@@ -111,6 +111,12 @@ SECURITY_CONTEXT = obj(
             "localhostProfile": string("Profile file, relative to the kubelet's seccomp directory, "
                                        "when type is Localhost."),
         }, required=["type"]),
+        "appArmorProfile": obj("The AppArmor profile of the workload (Unconfined is not "
+                               "available).", {
+            "type": string("Kind of profile.", enum=["RuntimeDefault", "Localhost"]),
+            "localhostProfile": string("Name of a profile loaded on the node, when type is "
+                                       "Localhost."),
+        }, required=["type"]),
     })
 
 POD_SECURITY_CONTEXT = obj("Pod-level security settings of the consumer pod.", {
@@ -120,6 +126,14 @@ POD_SECURITY_CONTEXT = obj("Pod-level security settings of the consumer pod.", {
     "fsGroup": integer("Group that owns the pod's volumes."),
     "supplementalGroups": array("Additional groups of the workload.", {"type": "integer", "format": "int64"}),
     "seccompProfile": SECURITY_CONTEXT["properties"]["seccompProfile"],
+    "appArmorProfile": SECURITY_CONTEXT["properties"]["appArmorProfile"],
+    "fsGroupChangePolicy": string("When the volumes' ownership is changed to fsGroup.",
+                                  enum=["OnRootMismatch", "Always"]),
+    "sysctls": array("Namespaced sysctls of the pod (baseline Pod Security allows the safe "
+                     "set only).", obj("A sysctl.", {
+                         "name": string("Name of the sysctl.", minLength=1),
+                         "value": string("Value of the sysctl."),
+                     }, required=["name", "value"])),
 })
 
 CONTAINER = obj(
@@ -203,16 +217,72 @@ CONTAINER = obj(
     required=["image"],
 )
 
-TEMPLATE = obj("What runs: the workload container and the settings of the pod that runs it.", {
-    "metadata": obj("Labels and annotations copied onto the consumer pod.", {
-        "labels": string_map("Labels for the consumer pod."),
-        "annotations": string_map("Annotations for the consumer pod."),
-    }),
-    "container": CONTAINER,
+
+def without_cel(schema):
+    """schema without its x-kubernetes-validations (CEL) rules, at any depth.
+
+    The API server bounds the estimated cost of a CRD's CEL rules; a rule
+    under an array without maxItems is counted for as many items as fit in
+    a request. The container's own rules (port names, mount paths) fit once,
+    not under the Pod shape's containers or under initContainers: there the
+    schema's types, patterns and enums still apply, and the pod API checks
+    the rest when the pod is created."""
+    if isinstance(schema, dict):
+        return {k: without_cel(v) for k, v in schema.items() if k != "x-kubernetes-validations"}
+    if isinstance(schema, list):
+        return [without_cel(v) for v in schema]
+    return schema
+
+
+def init_container():
+    """An init container of the consumer pod: its own image, not the persistent rootfs."""
+    props = {k: without_cel(CONTAINER["properties"][k]) for k in (
+        "image", "imagePullPolicy", "command", "args", "workingDir", "env", "envFrom",
+        "resources", "ports", "volumeMounts", "readinessProbe", "livenessProbe",
+        "startupProbe", "lifecycle")}
+    props["image"] = string("Container image.", minLength=1)
+    props["command"] = array("Entrypoint array; replaces the image's ENTRYPOINT.", {"type": "string"})
+    props["args"] = array("Arguments to the entrypoint.", {"type": "string"})
+    props["workingDir"] = string("Working directory.")
+    props["volumeMounts"] = dict(props["volumeMounts"], description="Volumes mounted into the container.")
+    props["securityContext"] = obj(
+        "Security settings of the container, applied by the kubelet as for any pod. "
+        "Privileged mode is not available.",
+        without_cel(SECURITY_CONTEXT["properties"]))
+    props["name"] = string("Name of the container; not workload (the workload container's "
+                           "name in the pod).", minLength=1, maxLength=63,
+                           pattern=r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$",
+                           **{"x-kubernetes-validations": [{
+                               "rule": "self != 'workload'",
+                               "message": "workload is the name of the workload container in "
+                                          "the pod",
+                           }]})
+    props["restartPolicy"] = string("Always makes it a sidecar: it starts before the workload "
+                                    "and runs beside it.", enum=["Always"])
+    return obj("A container run from its own image (not in the persistent rootfs): to "
+               "completion before the workload starts, or beside it with restartPolicy: "
+               "Always (a sidecar).", dict(sorted(props.items())), required=["name", "image"])
+
+
+METADATA = obj("Labels and annotations copied onto the consumer pod.", {
+    "labels": string_map("Labels for the consumer pod."),
+    "annotations": string_map("Annotations for the consumer pod."),
+})
+
+# The pod's fields a template gives beside its container, in both shapes
+# (src/controller/model.c lists the same names: the instance keeps them).
+POD_FIELDS = {
     "volumes": array("Pod volumes the workload may mount (core/v1 Volume). hostPath is not available.",
                      obj("A volume: a name and one volume source (emptyDir, configMap, secret, "
                          "persistentVolumeClaim, projected, ...).",
-                         {"name": string("Volume name, referenced by volumeMounts.", minLength=1)},
+                         {"name": string("Volume name, referenced by volumeMounts.", minLength=1),
+                          # declared only to be refused with a reason
+                          "hostPath": obj("Not available.", preserve=True, **{
+                              "x-kubernetes-validations": [{
+                                  "rule": "false",
+                                  "message": "hostPath volumes are not available: the workload "
+                                             "pod keeps to the baseline Pod Security Standard",
+                              }]})},
                          required=["name"], preserve=True)),
     "nodeSelector": string_map("Node labels the provider pod must match (the consumer follows the provider)."),
     "tolerations": tolerations("Tolerations of the pods."),
@@ -225,7 +295,71 @@ TEMPLATE = obj("What runs: the workload container and the settings of the pod th
                                              "when it is stopped. Default 30.", minimum=0),
     "priorityClassName": string("Priority class of the pods."),
     "securityContext": POD_SECURITY_CONTEXT,
-}, required=["container"])
+    "initContainers": array("Containers of the consumer pod that run from their own images "
+                            "before the workload (or beside it, as sidecars). At most 64.",
+                            init_container(), maxItems=64),
+    "runtimeClassName": string("RuntimeClass of the consumer pod. It must run containers as "
+                               "host processes (runc, crun): the rootfs cannot be stacked into "
+                               "a VM or user-space kernel sandbox (Kata, gVisor)."),
+    "dnsPolicy": string("DNS policy of the consumer pod.",
+                        enum=["ClusterFirst", "ClusterFirstWithHostNet", "Default", "None"]),
+    "dnsConfig": obj("DNS settings of the consumer pod (core/v1 PodDNSConfig).", preserve=True),
+    "hostAliases": array("Entries added to the consumer pod's /etc/hosts.",
+                         obj("An IP and its host names (core/v1 HostAlias).", preserve=True)),
+    "hostname": string("Host name of the consumer pod. Default: its name."),
+    "subdomain": string("Subdomain of the consumer pod (with a headless Service of that name)."),
+    "automountServiceAccountToken": boolean("Mount the service account's token (default true)."),
+    "enableServiceLinks": boolean("Put the namespace's Services into the environment as "
+                                  "docker links do. Default false."),
+}
+
+TEMPLATE = obj("What runs: the workload container and the settings of the pod that runs it.",
+               dict({"metadata": METADATA, "container": CONTAINER}, **POD_FIELDS),
+               required=["container"])
+
+HOST_NAMESPACE_REFUSED = {
+    k: boolean(f"Not available: the consumer pod keeps to the baseline Pod Security Standard.",
+               **{"x-kubernetes-validations": [{
+                   "rule": "!self",
+                   "message": f"{k} is not available: the workload pod keeps to the baseline "
+                              "Pod Security Standard",
+               }]})
+    for k in ("hostNetwork", "hostPID", "hostIPC")
+}
+
+POD_SPEC = obj(
+    "A PodSpec (the reference's shape), with one container: the workload.",
+    dict({
+        "containers": array(
+            "Exactly one container, the workload: its image's filesystem becomes the "
+            "persistent rootfs; in the pod it is named workload.",
+            without_cel(dict(CONTAINER, properties=dict(CONTAINER["properties"], name=string(
+                "Name of the container (in the pod it is workload; kubectl sc exec -c takes "
+                "either).", maxLength=63)), required=["image"])),
+            **{"x-kubernetes-validations": [{
+                "rule": "self.size() == 1",
+                "message": "exactly one container, the workload: run helpers as initContainers, "
+                           "sidecars as initContainers with restartPolicy: Always",
+            }]}),
+        "restartPolicy": string("Always only: the controller restarts the workload.",
+                                enum=["Always"]),
+    }, **POD_FIELDS, **HOST_NAMESPACE_REFUSED),
+    required=["containers"])
+
+SC_TEMPLATE = obj(
+    "What runs, in one of two shapes: the container shape {metadata, container, pod "
+    "fields}, or the Pod shape {metadata, spec: PodSpec} with one container; the controller "
+    "turns the second into the first (docs/templates.md).",
+    dict({"metadata": METADATA, "container": CONTAINER, "spec": POD_SPEC}, **POD_FIELDS),
+    **{"x-kubernetes-validations": [{
+        "rule": "has(self.container) != has(self.spec)",
+        "message": "give either template.container (the workload container) or template.spec "
+                   "(a PodSpec with one container), not both",
+    }, {
+        "rule": "!has(self.spec) || !(" + " || ".join(f"has(self.{k})" for k in POD_FIELDS) + ")",
+        "message": "with template.spec (a PodSpec) the pod's fields go inside it: " +
+                   ", ".join(POD_FIELDS) + " beside spec are not read",
+    }]})
 
 PROVIDER = obj("Settings of the provider pod, which keeps the image pulled and unpacked on "
                "its node while the workload is stopped.", {
@@ -277,7 +411,7 @@ SC_SCHEMA = obj(
         "metadata": {"type": "object"},
         "spec": obj("Desired state.", {
             "running": RUNNING,
-            "template": TEMPLATE,
+            "template": SC_TEMPLATE,
             "provider": PROVIDER,
             "hostPathPrefix": dict(HOST_PATH_PREFIX, **{"x-kubernetes-validations": [
                 HOST_PATH_PREFIX["x-kubernetes-validations"][0], {
@@ -288,8 +422,10 @@ SC_SCHEMA = obj(
                 }]}),
         }, required=["template"]),
         "status": obj("Observed state, written by the controller.", {
-            "phase": string("Summary of the state.",
-                            enum=["Pending", "ProviderReady", "Running", "Stopped", "Failed"]),
+            "phase": string("Summary of the state: Pending (the provider pod and the rootfs "
+                            "are being prepared), Starting, Running, Stopping, Stopped, Failed.",
+                            enum=["Pending", "Starting", "Running", "Stopping", "Stopped",
+                                  "Failed"]),
             "message": string("Human-readable explanation of the phase."),
             "instanceName": string("Name of the StoppableContainerInstance."),
             "providerPodName": string("Name of the provider pod."),
@@ -380,14 +516,23 @@ def col(name, path, typ="string", **extra):
 
 
 AGE = col("Age", ".metadata.creationTimestamp", "date")
+# Ready (the workload runs), a pending restart, and the message: every status
+# write changes what `kubectl get -w` prints.
+STATUS_COLS = [
+    col("Ready", '.status.conditions[?(@.type=="Ready")].status'),
+    col("Restart-Required", '.status.conditions[?(@.type=="RestartRequired")].status'),
+]
+MESSAGE = col("Message", ".status.message")
 
 CRDS = {
     "stoppablecontainer.xtlsoft.top_stoppablecontainers.yaml": crd(
         "StoppableContainer", "stoppablecontainers", "stoppablecontainer", "stc", SC_SCHEMA, [
             col("Running", ".spec.running", "boolean"),
             col("Phase", ".status.phase"),
+            *STATUS_COLS,
             col("Node", ".status.nodeName"),
             AGE,
+            MESSAGE,
             col("Image", ".spec.template.container.image", priority=1),
             col("Pod", ".status.consumerPodName", priority=1),
         ]),

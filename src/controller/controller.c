@@ -73,8 +73,8 @@ static void pod_updated(const json_t *old, const json_t *obj, void *data)
  * sc_controller_stoppablecontainers gauge by phase from the whole table. */
 static void note_phase(struct sc_controller *c, const char *key, json_t *obj)
 {
-	static const char *const phases[] = {"Pending", "ProviderReady", "Running", "Stopped",
-					     "Failed"};
+	static const char *const phases[] = {"Pending",  "Starting", "Running",
+					     "Stopping", "Stopped",  "Failed"};
 	const char *phase = obj ? sc_json_path_str(obj, "status.phase") : NULL;
 	pthread_mutex_lock(&c->phases_lock);
 	if (obj == NULL)

@@ -92,19 +92,24 @@ const char *sc_phase_for_instance_phase(const char *p)
 {
 	if (p == NULL || strcmp(p, "Pending") == 0 || strcmp(p, "ProviderStarting") == 0)
 		return "Pending";
+	/* The provider holds the rootfs and the workload is on its way up
+	 * (its pod about to be created, created, or waiting for the rootfs
+	 * to be stacked on it). */
+	if (strcmp(p, "ProviderReady") == 0 || strcmp(p, "ConsumerStarting") == 0)
+		return "Starting";
 	if (strcmp(p, "Running") == 0)
 		return "Running";
+	if (strcmp(p, "Stopping") == 0)
+		return "Stopping";
 	if (strcmp(p, "Stopped") == 0)
 		return "Stopped";
-	if (strcmp(p, "Failed") == 0)
-		return "Failed";
-	/* ProviderReady, ConsumerStarting, Stopping: the provider holds the
-	 * rootfs and the workload is neither fully up nor fully down. */
-	return "ProviderReady";
+	return "Failed";
 }
 
-/* The instance spec the StoppableContainer asks for. */
-static json_t *desired_instance_spec(json_t *sc)
+/* The instance spec the StoppableContainer asks for, its template in the
+ * seed's shape (sc_template_normalize); NULL with err when the template
+ * cannot be. */
+static json_t *desired_instance_spec(json_t *sc, sc_error_t *err)
 {
 	/* shallow: only top-level members change, and the template (up to the
 	 * API server's size limit) is shared, not copied */
@@ -112,6 +117,15 @@ static json_t *desired_instance_spec(json_t *sc)
 	if (!json_is_object(spec)) {
 		json_decref(spec);
 		spec = json_object();
+	}
+	json_t *tmpl = json_object_get(spec, "template");
+	if (tmpl != NULL) {
+		json_t *normal = sc_template_normalize(tmpl, err);
+		if (normal == NULL) {
+			json_decref(spec);
+			return NULL;
+		}
+		json_object_set_new(spec, "template", normal);
 	}
 	json_object_set_new(spec, "stoppableContainerName", json_string(sc_json_name(sc)));
 	if (!json_is_boolean(json_object_get(spec, "running")))
@@ -385,6 +399,7 @@ struct decision {
 	const char *consumer_reason;
 	/* conditions stage */
 	struct cond conds[4];
+	bool restart_required;
 };
 
 /* Provider: create it, replace it when it ended or (while stopped) when its
@@ -592,6 +607,9 @@ static void decide_phase(struct decision *d)
 	}
 }
 
+#define RESTART_MESSAGE \
+	"the template changed while running; stop and start (kubectl sc restart) to apply it"
+
 /* Ready, ProviderReady, ConsumerReady and RestartRequired (both objects). */
 static void decide_conditions(struct decision *d)
 {
@@ -602,14 +620,19 @@ static void decide_conditions(struct decision *d)
 	    consumer ? sc_obj_annotation(consumer, SC_ANNOTATION_CONSUMER_HASH) : NULL;
 	const bool restart_required = consumer && !sc_obj_deleting(consumer) && d->running &&
 				      have_hash && strcmp(have_hash, consumer_hash) != 0;
+	/* Not ready from the moment it is being stopped: one status write
+	 * for a stop, not one for the stop and one for the pod's deletion. */
 	const bool consumer_ready =
-	    consumer && !sc_obj_deleting(consumer) && sc_pod_ready(consumer);
-	const bool ready =
-	    d->running ? (strcmp(d->phase, "Running") == 0) : (strcmp(d->phase, "Stopped") == 0);
+	    consumer && !sc_obj_deleting(consumer) && d->running && sc_pod_ready(consumer);
+	/* Ready means the workload runs (as KubeVirt's Ready means the VM
+	 * runs): False while stopped, with reason Stopped. */
+	const bool ready = strcmp(d->phase, "Running") == 0;
 	const bool provider_ok = d->provider_ok;
+	d->restart_required = restart_required;
 
 	struct cond conds[] = {
-	    {SC_COND_READY, ready ? "True" : "False", d->phase, sc_xstrdup(d->message)},
+	    {SC_COND_READY, ready ? "True" : "False", sc_phase_for_instance_phase(d->phase),
+	     sc_xstrdup(d->message)},
 	    {SC_COND_PROVIDER_READY, provider_ok ? "True" : "False",
 	     provider_ok ? "Running" : (d->pd.reason ? d->pd.reason : "Starting"),
 	     provider_ok
@@ -621,8 +644,7 @@ static void decide_conditions(struct decision *d)
 				       : (d->running ? d->message : "the workload is stopped"))},
 	    {SC_COND_RESTART_REQUIRED, restart_required ? "True" : "False",
 	     restart_required ? "TemplateChanged" : "UpToDate",
-	     sc_xstrdup(restart_required ? "the template changed while running; stop and "
-					   "start (kubectl sc restart) to apply it"
+	     sc_xstrdup(restart_required ? RESTART_MESSAGE
 					 : "the workload runs the current template")},
 	};
 	_Static_assert(SC_ARRAY_SIZE(conds) == SC_ARRAY_SIZE(d->conds), "conditions");
@@ -710,6 +732,9 @@ static void decide_events(struct decision *d)
 		bool warn = strcmp(d->phase, "Failed") == 0;
 		add_event(d->plan, warn ? "Warning" : "Normal", d->phase, "%s", d->message);
 	}
+	/* A pending restart is news once: when it turns True. */
+	if (d->restart_required && !sc_condition_true(d->obs->sci, SC_COND_RESTART_REQUIRED))
+		add_event(d->plan, "Normal", SC_COND_RESTART_REQUIRED, "%s", RESTART_MESSAGE);
 }
 
 static void decision_free(struct decision *d)
@@ -721,6 +746,25 @@ static void decision_free(struct decision *d)
 	diagnosis_free(&d->cd);
 	diagnosis_free(&d->build_failure);
 	json_decref(d->sci);
+}
+
+/* A template the controller cannot build from (the CRD refuses it, so only
+ * an object admitted before the CRD did): Failed, nothing else done. */
+static void refuse_template(const struct sc_observed *obs, struct sc_plan *plan, const char *msg)
+{
+	json_t *sc = obs->sc;
+	json_int_t gen = json_integer_value(sc_json_path(sc, "metadata.generation"));
+	struct cond ready = {SC_COND_READY, "False", "InvalidSpec", sc_xstrdup(msg)};
+	json_t *status = json_pack("{s:s, s:s, s:[o]}", "phase", "Failed", "message", msg,
+				   "conditions", condition_json(sc, &ready, obs->now, gen));
+	free(ready.message);
+	if (gen > 0)
+		json_object_set_new(status, "observedGeneration", json_integer(gen));
+	if (status_differs(sc_json_path(sc, "status"), status)) {
+		add(plan, SC_ACT_APPLY_STATUS)->object = json_pack("{s:O}", "status", status);
+		add_event(plan, "Warning", "InvalidSpec", "%s", msg);
+	}
+	json_decref(status);
 }
 
 void sc_decide(const struct sc_observed *obs, const struct sc_pod_options *o, struct sc_plan *plan)
@@ -736,7 +780,12 @@ void sc_decide(const struct sc_observed *obs, const struct sc_pod_options *o, st
 		add(plan, SC_ACT_ADD_FINALIZER);
 
 	const char *name = sc_json_name(sc);
-	json_t *want_spec = desired_instance_spec(sc);
+	cleanup_error sc_error_t terr = NULL;
+	json_t *want_spec = desired_instance_spec(sc, &terr);
+	if (want_spec == NULL) {
+		refuse_template(obs, plan, sc_error_message(terr));
+		return;
+	}
 	if (obs->sci == NULL) {
 		add(plan, SC_ACT_CREATE_INSTANCE)->object = new_instance(sc, want_spec);
 		add_event(plan, "Normal", "Created", "created instance %s", name);

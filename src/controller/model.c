@@ -1,5 +1,6 @@
 #include "controller/model.h"
 
+#include <errno.h>
 #include <string.h>
 
 #include "lib/sc-util.h"
@@ -94,4 +95,65 @@ bool sc_pod_terminal(json_t *pod)
 {
 	const char *phase = sc_pod_phase(pod);
 	return phase != NULL && (strcmp(phase, "Failed") == 0 || strcmp(phase, "Succeeded") == 0);
+}
+
+/* The PodSpec fields a template may give (hack/gen-crds.py, POD_FIELDS):
+ * the same in both shapes, so the instance (whose schema has the seed's
+ * shape only) keeps every one of them. */
+static const char *const pod_fields[] = {
+    "volumes",
+    "nodeSelector",
+    "tolerations",
+    "affinity",
+    "serviceAccountName",
+    "imagePullSecrets",
+    "terminationGracePeriodSeconds",
+    "priorityClassName",
+    "securityContext",
+    "initContainers",
+    "runtimeClassName",
+    "dnsPolicy",
+    "dnsConfig",
+    "hostAliases",
+    "hostname",
+    "subdomain",
+    "automountServiceAccountToken",
+    "enableServiceLinks",
+};
+
+json_t *sc_template_normalize(json_t *tmpl, sc_error_t *err)
+{
+	json_t *pod = json_object_get(tmpl, "spec");
+	if (!json_is_object(tmpl) || pod == NULL)
+		return json_incref(tmpl);
+	if (json_object_get(tmpl, "container") != NULL) {
+		sc_error_make(err, EINVAL,
+			      "spec.template has both container (the seed's shape) and spec (a "
+			      "PodSpec): give one");
+		return NULL;
+	}
+	json_t *containers = json_object_get(pod, "containers");
+	if (!json_is_object(pod) || json_array_size(containers) != 1 ||
+	    !json_is_object(json_array_get(containers, 0))) {
+		sc_error_make(err, EINVAL,
+			      "spec.template.spec.containers must hold exactly one container, the "
+			      "workload (it has %zu); run helpers as initContainers, sidecars as "
+			      "initContainers with restartPolicy: Always",
+			      json_array_size(containers));
+		return NULL;
+	}
+	json_t *out = json_object();
+	json_t *meta = json_object_get(tmpl, "metadata");
+	if (meta != NULL)
+		json_object_set(out, "metadata", meta);
+	/* The container's name is the pod's business: there it is "workload". */
+	json_t *container = json_copy(json_array_get(containers, 0));
+	json_object_del(container, "name");
+	json_object_set_new(out, "container", container);
+	for (size_t i = 0; i < SC_ARRAY_SIZE(pod_fields); i++) {
+		json_t *v = json_object_get(pod, pod_fields[i]);
+		if (v != NULL)
+			json_object_set(out, pod_fields[i], v);
+	}
+	return out;
 }

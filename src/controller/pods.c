@@ -25,8 +25,13 @@ static void set_copy(json_t *obj, const char *key, json_t *v)
 
 static json_t *our_labels(json_t *sci, const char *role)
 {
-	return json_pack("{s:s, s:s, s:s}", SC_LABEL_INSTANCE, sc_json_name(sci), SC_LABEL_ROLE,
-			 role, SC_LABEL_MANAGED_BY, SC_MANAGED_BY);
+	json_t *l = json_pack("{s:s, s:s, s:s}", SC_LABEL_INSTANCE, sc_json_name(sci),
+			      SC_LABEL_ROLE, role, SC_LABEL_MANAGED_BY, SC_MANAGED_BY);
+	/* The workload's own label: a Service on it never reaches the
+	 * provider, which carries the instance label too. */
+	if (strcmp(role, SC_ROLE_CONSUMER) == 0)
+		json_object_set_new(l, SC_LABEL_WORKLOAD, json_string(sc_json_name(sci)));
+	return l;
 }
 
 static json_t *owner_reference(json_t *sci)
@@ -427,9 +432,12 @@ static json_t *consumer_container(json_t *sci, const char *node, const struct sc
 	const char *workdir = workload_workdir(sci);
 	if (workdir != NULL)
 		json_object_set_new(container, "workingDir", json_string(workdir));
-	/* Seccomp cannot be applied from inside, so it is the container's. */
-	json_t *seccomp = json_object_get(json_object_get(tc, "securityContext"), "seccompProfile");
-	set_copy(json_object_get(container, "securityContext"), "seccompProfile", seccomp);
+	/* Seccomp and AppArmor cannot be applied from inside, so they are the
+	 * container's. */
+	static const char *const outside[] = {"seccompProfile", "appArmorProfile"};
+	for (size_t i = 0; i < SC_ARRAY_SIZE(outside); i++)
+		set_copy(json_object_get(container, "securityContext"), outside[i],
+			 json_object_get(json_object_get(tc, "securityContext"), outside[i]));
 	return container;
 }
 
@@ -440,7 +448,10 @@ static json_t *consumer_pod_security(json_t *sci)
 	json_t *pod_sc = json_object();
 	/* Only what acts at the pod level goes on the pod: the user and groups
 	 * are applied by sc-exec inside the rootfs. */
-	set_copy(pod_sc, "fsGroup", json_object_get(psc, "fsGroup"));
+	static const char *const pod_level[] = {"fsGroup", "fsGroupChangePolicy", "sysctls",
+						"appArmorProfile"};
+	for (size_t i = 0; i < SC_ARRAY_SIZE(pod_level); i++)
+		set_copy(pod_sc, pod_level[i], json_object_get(psc, pod_level[i]));
 	/* The runtime's default seccomp profile unless the template names
 	 * one (at the pod or the container level, which wins), as the
 	 * provider has: a workload does not get unshare or mount by default. */
@@ -472,8 +483,23 @@ json_t *sc_build_consumer_pod(json_t *sci, const char *node, const struct sc_pod
 				 "enableServiceLinks", 0);
 	/* On the provider's node, where the rootfs is. */
 	require_node(spec, node);
-	static const char *const pod_carried[] = {"volumes", "tolerations", "serviceAccountName",
-						  "imagePullSecrets", "priorityClassName"};
+	/* The template's pod fields (both shapes, sc_template_normalize). Init
+	 * containers run from their own images before the workload, not in the
+	 * persistent rootfs. */
+	static const char *const pod_carried[] = {"volumes",
+						  "tolerations",
+						  "serviceAccountName",
+						  "imagePullSecrets",
+						  "priorityClassName",
+						  "initContainers",
+						  "runtimeClassName",
+						  "dnsPolicy",
+						  "dnsConfig",
+						  "hostAliases",
+						  "hostname",
+						  "subdomain",
+						  "automountServiceAccountToken",
+						  "enableServiceLinks"};
 	json_t *tmpl = sc_json_path(sci, "spec.template");
 	for (size_t i = 0; i < SC_ARRAY_SIZE(pod_carried); i++)
 		set_copy(spec, pod_carried[i], json_object_get(tmpl, pod_carried[i]));

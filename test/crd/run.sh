@@ -170,6 +170,42 @@ EOF
 	k -n "$ns" patch stoppablecontainerinstance phase-test --subresource=status --type=merge \
 		-p '{"status":{"phase":"Stopped"}}' >/dev/null
 }
+t_template_shapes() {
+	local out
+	# The Pod shape is accepted, with the pod fields both shapes share.
+	out=$(apply_sc '  template:
+    metadata: {labels: {app: x}}
+    spec:
+      containers: [{name: main, image: busybox, ports: [{containerPort: 80}]}]
+      initContainers: [{name: side, image: busybox, restartPolicy: Always}]
+      runtimeClassName: runc
+      dnsPolicy: None
+      dnsConfig: {nameservers: [192.0.2.53]}
+      securityContext: {fsGroupChangePolicy: OnRootMismatch, sysctls: [{name: kernel.shm_rmid_forced, value: "1"}]}
+      restartPolicy: Always
+      hostNetwork: false') || fail "the Pod shape was refused: $out"
+	[[ $(jq -r '.spec.template.spec.containers[0].image' <<<"$out") == busybox ]] || fail "container lost: $out"
+	[[ $(jq -r '.spec.template.spec.initContainers[0].restartPolicy' <<<"$out") == Always ]] || fail "sidecar lost: $out"
+	refused '  template: {container: {image: busybox}, spec: {containers: [{name: a, image: busybox}]}}' \
+		'give either template.container (the workload container) or template.spec'
+	refused '  template: {metadata: {}}' 'give either template.container (the workload container) or template.spec'
+	refused '  template: {spec: {containers: []}}' 'exactly one container, the workload'
+	refused '  template: {spec: {containers: [{name: a, image: busybox}, {name: b, image: busybox}]}}' \
+		'sidecars as initContainers with restartPolicy: Always'
+	refused '  template: {spec: {containers: [{name: a, image: busybox}]}, volumes: [{name: v, emptyDir: {}}]}' \
+		'the pod'"'"'s fields go inside it'
+	refused '  template: {spec: {containers: [{name: a, image: busybox}], hostNetwork: true}}' \
+		'hostNetwork is not available'
+	refused '  template: {spec: {containers: [{name: a, image: busybox}], hostPID: true}}' 'hostPID is not available'
+	refused '  template: {spec: {containers: [{name: a, image: busybox}], volumes: [{name: h, hostPath: {path: /etc}}]}}' \
+		'hostPath volumes are not available'
+	refused '  template: {container: {image: busybox}, volumes: [{name: h, hostPath: {path: /etc}}]}' \
+		'hostPath volumes are not available'
+	refused '  template: {container: {image: busybox}, initContainers: [{name: workload, image: busybox}]}' \
+		'workload is the name of the workload container'
+	refused '  template: {container: {image: busybox}, initContainers: [{name: i, image: busybox, securityContext: {privileged: true}}]}' \
+		'unknown field "spec.template.initContainers[0].securityContext.privileged"'
+}
 t_printer_columns() {
 	local out
 	k -n "$ns" apply -f - >/dev/null <<EOF
@@ -182,7 +218,9 @@ EOF
 	out=$(k -n "$ns" get stoppablecontainers columns)
 	local header
 	header=$(head -n1 <<<"$out")
-	for c in NAME RUNNING PHASE NODE AGE; do expect_contains "$header" "$c" "table header"; done
+	for c in NAME RUNNING PHASE READY RESTART-REQUIRED NODE AGE MESSAGE; do
+		expect_contains "$header" "$c" "table header"
+	done
 	expect_contains "$(sed -n 2p <<<"$out")" "false" "table row"
 }
 
@@ -273,7 +311,8 @@ run_test "resource quantities: malformed and negative refused" t_quantities
 run_test "names: 63 characters and dots accepted; 64, or ending in -provider, refused with why" t_names
 run_test "hostPathPrefix cannot be changed once set" t_prefix_immutable
 run_test "an unknown phase is refused on the status subresource" t_unknown_phase
-run_test "printer columns show NAME RUNNING PHASE NODE AGE" t_printer_columns
+run_test "both template shapes; the Pod shape's refusals (containers, host namespaces, hostPath) say why" t_template_shapes
+run_test "printer columns show NAME RUNNING PHASE READY RESTART-REQUIRED NODE AGE MESSAGE" t_printer_columns
 run_test "short names stc and stci; kubectl get sc stays StorageClass's, no warning" t_short_names
 
 # Objects go with the namespace; no finalizer holds them (no controller here).

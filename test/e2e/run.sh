@@ -972,6 +972,186 @@ t_readme_main_command() {
 	! kubectl -n default get "$SC" my-app >/dev/null 2>&1 || fail "demo.sh --clean left my-app"
 }
 
+# The Service example of docs/networking.md, as written there, with the
+# local image: its only endpoint is the workload pod, and requests through
+# its ClusterIP are answered by the workload; a Service on the instance label
+# alone also lists the provider pod (why the workload label exists).
+eps() {
+	k get endpointslices -l "kubernetes.io/service-name=$1" \
+		-o jsonpath='{range .items[*].endpoints[*]}{.targetRef.name}={.conditions.ready}{"\n"}{end}' | sort
+}
+t_service_selects_the_workload() {
+	local yaml ip out
+	yaml=$(awk '/^## Example/{e=1} e&&/^```yaml/{y=1;next} y&&/^```/{exit} y' docs/networking.md)
+	expect_contains "$yaml" "stoppablecontainer.xtlsoft.top/workload: web" "the docs' example"
+	yaml=${yaml//"image: busybox:1.36"/"image: $IMAGE
+      imagePullPolicy: Never"}
+	k apply -f - >/dev/null <<<"$yaml"
+	wait_phase web Running 180
+	[[ $(k get pod web -o jsonpath='{.metadata.labels.stoppablecontainer\.xtlsoft\.top/workload}') == web ]] ||
+		fail "the workload pod has no workload label"
+	[[ -z $(k get pod web-provider -o jsonpath='{.metadata.labels.stoppablecontainer\.xtlsoft\.top/workload}') ]] ||
+		fail "the provider pod has the workload label"
+	wait_until 60 "the Service web to list a ready endpoint" bash -c \
+		"kubectl -n $ns get endpointslices -l kubernetes.io/service-name=web -o jsonpath='{.items[*].endpoints[*].conditions.ready}' | grep -q true"
+	out=$(eps web)
+	[[ $out == "web=true" ]] || fail "the Service's endpoints are not the workload pod only: $out"
+	# The negative control: the instance label alone selects both pods.
+	k create service clusterip web-instance --tcp=80:8080 >/dev/null
+	k patch service web-instance --type=json \
+		-p '[{"op":"replace","path":"/spec/selector","value":{"stoppablecontainer.xtlsoft.top/instance":"web"}}]' >/dev/null
+	wait_until 60 "the Service web-instance to list two endpoints" bash -c \
+		"[[ \$(kubectl -n $ns get endpointslices -l kubernetes.io/service-name=web-instance -o jsonpath='{.items[*].endpoints[*].targetRef.name}' | wc -w) == 2 ]]"
+	[[ $(eps web-instance | cut -d= -f1 | tr '\n' ' ') == "web web-provider " ]] ||
+		fail "the instance label does not select both pods: $(eps web-instance)"
+	ip=$(k get service web -o jsonpath='{.spec.clusterIP}')
+	# Eleven requests through the ClusterIP, each answered by the workload
+	# (the provider listens on nothing). Retries only for kube-proxy's sync.
+	k apply -f - >/dev/null <<EOF
+apiVersion: v1
+kind: Pod
+metadata: {name: web-client}
+spec:
+  restartPolicy: Never
+  containers:
+  - name: main
+    image: $IMAGE
+    imagePullPolicy: Never
+    command: [sh, -c, 'for i in \$(seq 30); do timeout 3 wget -q -O- http://$ip/ && break; sleep 1; done; for i in \$(seq 10); do timeout 3 wget -q -O- http://$ip/ || echo FAILED; done']
+EOF
+	wait_until 120 "the client pod to finish" bash -c \
+		"[[ \$(kubectl -n $ns get pod web-client -o jsonpath='{.status.phase}') == Succeeded ]]"
+	out=$(k logs web-client)
+	[[ $(grep -c '^hello from web$' <<<"$out") == 11 ]] || fail "not every request reached the workload: $out"
+	! grep -q FAILED <<<"$out" || fail "a request failed: $out"
+	k delete pod web-client --wait=false >/dev/null
+	k delete service web web-instance >/dev/null
+	k delete "$SC" web --wait=true --timeout=120s >/dev/null || fail "deleting web timed out"
+}
+
+# The reference's template shape, {metadata, spec: PodSpec}: one container,
+# an init container that fills a volume, DNS settings and host aliases reach
+# the pod; the rootfs persists as in the container shape; two containers and
+# hostNetwork are refused at admission, saying why.
+t_pod_shape_template() {
+	local out
+	k apply -f - >/dev/null <<EOF
+apiVersion: stoppablecontainer.xtlsoft.top/v1alpha1
+kind: StoppableContainer
+metadata: {name: podshape}
+spec:
+  running: true
+  template:
+    metadata: {labels: {app: podshape}}
+    spec:
+      initContainers:
+      - name: prep
+        image: $IMAGE
+        imagePullPolicy: Never
+        command: [sh, -c, 'echo prepared > /shared/init']
+        volumeMounts: [{name: shared, mountPath: /shared}]
+      containers:
+      - name: main
+        image: $IMAGE
+        imagePullPolicy: Never
+        command: [sh, -c, "trap 'exit 0' TERM; while true; do sleep 1; done"]
+        volumeMounts: [{name: shared, mountPath: /shared}]
+      volumes: [{name: shared, emptyDir: {}}]
+      dnsPolicy: None
+      dnsConfig: {nameservers: [192.0.2.53], searches: [podshape.example]}
+      hostAliases: [{ip: 192.0.2.7, hostnames: [podshape-db]}]
+      terminationGracePeriodSeconds: 5
+      restartPolicy: Always
+      hostNetwork: false
+EOF
+	wait_phase podshape Running 180
+	[[ $(k get "$SCI" podshape -o jsonpath='{.spec.template.container.image}') == "$IMAGE" ]] ||
+		fail "the instance does not have the container shape"
+	out=$(k get pod podshape -o jsonpath='{.spec.initContainers[0].name} {.spec.containers[*].name} {.spec.terminationGracePeriodSeconds} {.metadata.labels.app}')
+	[[ $out == "prep workload 5 podshape" ]] || fail "the pod is not what the template says: $out"
+	[[ $(exec_in podshape cat /shared/init) == prepared ]] || fail "the init container did not run before the workload"
+	exec_in podshape grep -q 192.0.2.53 /etc/resolv.conf || fail "dnsConfig not in the workload's resolv.conf"
+	exec_in podshape grep -q podshape-db /etc/hosts || fail "hostAliases not in the workload's /etc/hosts"
+	exec_in podshape sh -c 'echo kept > /root/kept'
+	set_running podshape false
+	wait_phase podshape Stopped 120
+	set_running podshape true
+	wait_phase podshape Running 180
+	[[ $(exec_in podshape cat /root/kept) == kept ]] || fail "the rootfs did not persist in the Pod shape"
+	k delete "$SC" podshape --wait=true --timeout=120s >/dev/null || fail "deleting podshape timed out"
+	out=$(k apply -f - 2>&1 <<EOF
+apiVersion: stoppablecontainer.xtlsoft.top/v1alpha1
+kind: StoppableContainer
+metadata: {name: twocontainers}
+spec:
+  template:
+    spec:
+      containers: [{name: a, image: $IMAGE}, {name: b, image: $IMAGE}]
+EOF
+	) && fail "two containers were admitted"
+	expect_contains "$out" "exactly one container, the workload" "the refusal"
+	out=$(k apply -f - 2>&1 <<EOF
+apiVersion: stoppablecontainer.xtlsoft.top/v1alpha1
+kind: StoppableContainer
+metadata: {name: hostnet}
+spec:
+  template:
+    spec:
+      hostNetwork: true
+      containers: [{name: a, image: $IMAGE}]
+EOF
+	) && fail "hostNetwork: true was admitted"
+	expect_contains "$out" "hostNetwork is not available" "the refusal"
+}
+
+# What kubectl get -w prints through a stop and a start: the phases a user
+# understands, Ready only while running, and never the same row twice in a
+# row (AGE aside); a template edit under a running workload shows in the
+# RESTART-REQUIRED column and in one event.
+t_status_rows() {
+	local watch rows prev row n wpid
+	make_sc rows true
+	wait_phase rows Running 180
+	watch=$(mktemp)
+	k get "$SC" rows -w --no-headers >"$watch" 2>&1 &
+	wpid=$!
+	set_running rows false
+	wait_phase rows Stopped 120
+	[[ $(k get "$SC" rows -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}') == False ]] ||
+		fail "Ready is not False while stopped"
+	set_running rows true
+	wait_phase rows Running 180
+	kill "$wpid" 2>/dev/null || true
+	wait "$wpid" 2>/dev/null || true
+	# Columns: NAME RUNNING PHASE READY RESTART-REQUIRED NODE AGE MESSAGE.
+	rows=$(awk '{$7=""; print}' "$watch")
+	rm -f "$watch"
+	echo "# rows seen (AGE dropped):"
+	sed 's/^/# /' <<<"$rows"
+	prev=""
+	n=0
+	while IFS= read -r row; do
+		[[ $row != "$prev" ]] || fail "the same row twice in a row: $row"
+		prev=$row
+		n=$((n + 1))
+	done <<<"$rows"
+	((n >= 5)) || fail "too few rows for a stop and a start ($n)"
+	grep -q '^rows false Stopping False ' <<<"$rows" || fail "no Stopping row while stopping"
+	grep -q '^rows false Stopped False ' <<<"$rows" || fail "no Stopped row with READY False"
+	grep -q '^rows true Starting False ' <<<"$rows" || fail "no Starting row while starting"
+	grep -q '^rows true Running True False ' <<<"$rows" || fail "no Running row with READY True"
+	! grep -q ProviderReady <<<"$rows" || fail "ProviderReady shown as a phase"
+	# A template edit while running: RESTART-REQUIRED True, one event.
+	k patch "$SC" rows --type=merge -p '{"spec":{"template":{"container":{"env":[{"name":"A","value":"b"}]}}}}' >/dev/null
+	wait_until 60 "RESTART-REQUIRED to read True" bash -c \
+		"kubectl -n $ns get $SC rows --no-headers | awk '{print \$5}' | grep -qx True"
+	wait_until 30 "a RestartRequired event" bash -c \
+		"kubectl -n $ns get events --field-selector involvedObject.name=rows,reason=RestartRequired -o name | grep -q ."
+	[[ $(k get events --field-selector involvedObject.name=rows,reason=RestartRequired -o name | wc -l) == 1 ]] ||
+		fail "not one RestartRequired event"
+	k delete "$SC" rows --wait=true --timeout=120s >/dev/null || fail "deleting rows timed out"
+}
+
 run_test "deploy the operator" t_deploy
 run_test "the seed's quick example" t_seed_example
 run_test "a shell without stdin (as the seed writes it) runs and stops at once" t_seed_shell_without_stdin
@@ -1000,6 +1180,9 @@ run_test "an unlabelled pod with the provider's name is reported, once, and neve
 run_test "kubectl exec starts in the template's workingDir, else the image's WORKDIR" t_exec_starts_in_the_working_directory
 run_test "a deleted workload pod is recreated on the same rootfs" t_consumer_recreated
 run_test "a squatted provider pod is never adopted nor stacked onto" t_squatted_pod_is_not_adopted
+run_test "a Service on the workload label reaches the workload only (docs/networking.md)" t_service_selects_the_workload
+run_test "the Pod shape template (one container, init containers, DNS, host aliases); two containers and hostNetwork refused" t_pod_shape_template
+run_test "kubectl get -w: phases Stopping and Starting, Ready only while running, no repeated rows; RestartRequired column and event" t_status_rows
 run_test "deletion leaves no object, mount or directory" t_delete_leaves_nothing
 run_test "the README's main command (hack/demo.sh) runs the seed's example" t_readme_main_command
 

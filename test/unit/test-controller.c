@@ -167,6 +167,14 @@ static const char *condition_status(const struct sc_plan *p, enum sc_action_kind
 	return json_string_value(json_object_get(c, "status"));
 }
 
+static const struct sc_action *find_event(const struct sc_plan *p, const char *reason)
+{
+	for (size_t i = 0; i < p->count; i++)
+		if (p->actions[i].kind == SC_ACT_EVENT && strcmp(p->actions[i].reason, reason) == 0)
+			return &p->actions[i];
+	return NULL;
+}
+
 static bool is_pod_named(const struct sc_action *a, const char *name)
 {
 	return a && strcmp(sc_json_path_str(a->object, "metadata.name"), name) == 0;
@@ -463,7 +471,7 @@ SC_TEST(rootfs_ready_and_running_creates_consumer)
 	    json_array_get(sc_json_path(a->object, "spec.containers"), 0), "stdin")));
 	SC_ASSERT_STR_EQ(applied(&plan, SC_ACT_APPLY_INSTANCE_STATUS, "status.phase"),
 			 "ConsumerStarting");
-	SC_ASSERT_STR_EQ(applied(&plan, SC_ACT_APPLY_STATUS, "status.phase"), "ProviderReady");
+	SC_ASSERT_STR_EQ(applied(&plan, SC_ACT_APPLY_STATUS, "status.phase"), "Starting");
 	/* one event for one start: Starting, not ConsumerStarting as well */
 	SC_ASSERT_INT_EQ(count(&plan, SC_ACT_EVENT), 1);
 	SC_ASSERT_STR_EQ(sc_plan_find(&plan, SC_ACT_EVENT)->reason, "Starting");
@@ -595,14 +603,33 @@ SC_TEST(stop_deletes_consumer_with_grace)
 	/* one event for one stop (not the action's and the phase's) */
 	SC_ASSERT_INT_EQ(count(&plan, SC_ACT_EVENT), 1);
 	SC_ASSERT_STR_EQ(sc_plan_find(&plan, SC_ACT_EVENT)->reason, "Stopping");
+
+	/* The user sees Stopping, and the workload not ready from the first
+	 * write on (one status write for the stop). */
+	SC_ASSERT_STR_EQ(applied(&plan, SC_ACT_APPLY_STATUS, "status.phase"), "Stopping");
+	SC_ASSERT_STR_EQ(condition_status(&plan, SC_ACT_APPLY_STATUS, "Ready"), "False");
+	SC_ASSERT_STR_EQ(condition_status(&plan, SC_ACT_APPLY_STATUS, "ConsumerReady"), "False");
+	apply_status(sci, sc_plan_find(&plan, SC_ACT_APPLY_INSTANCE_STATUS)->object);
+	apply_status(sc, sc_plan_find(&plan, SC_ACT_APPLY_STATUS)->object);
+	sc_plan_free(&plan);
+	/* The pod being deleted changes nothing the user sees: no write. */
+	json_object_set_new(json_object_get(cons, "metadata"), "deletionTimestamp",
+			    json_string(NOW));
+	sc_decide(&obs, &opts, &plan);
+	SC_ASSERT_INT_EQ(count(&plan, SC_ACT_APPLY_STATUS), 0);
+	SC_ASSERT_INT_EQ(count(&plan, SC_ACT_EVENT), 0);
 	sc_plan_free(&plan);
 
-	/* Once the consumer is gone: Stopped, and Ready. */
+	/* Once the consumer is gone: Stopped, and Ready False (Ready means
+	 * the workload runs), with reason Stopped. */
 	obs.consumer = NULL;
 	sc_decide(&obs, &opts, &plan);
 	SC_ASSERT_INT_EQ(count(&plan, SC_ACT_DELETE_POD) + count(&plan, SC_ACT_CREATE_POD), 0);
 	SC_ASSERT_STR_EQ(applied(&plan, SC_ACT_APPLY_STATUS, "status.phase"), "Stopped");
-	SC_ASSERT_STR_EQ(condition_status(&plan, SC_ACT_APPLY_STATUS, "Ready"), "True");
+	SC_ASSERT_STR_EQ(condition_status(&plan, SC_ACT_APPLY_STATUS, "Ready"), "False");
+	json_t *ready =
+	    sc_condition_find(sc_plan_find(&plan, SC_ACT_APPLY_STATUS)->object, "Ready");
+	SC_ASSERT_STR_EQ(sc_json_path_str(ready, "reason"), "Stopped");
 	SC_ASSERT(applied(&plan, SC_ACT_APPLY_STATUS, "status.consumerPodName") == NULL);
 	sc_plan_free(&plan);
 	json_decref(sc);
@@ -754,6 +781,19 @@ SC_TEST(template_edit_while_running_requires_restart)
 	SC_ASSERT_INT_EQ(count(&plan, SC_ACT_UPDATE_INSTANCE), 1);
 	SC_ASSERT_INT_EQ(count(&plan, SC_ACT_DELETE_POD), 0); /* nothing pulled from under it */
 	SC_ASSERT_STR_EQ(condition_status(&plan, SC_ACT_APPLY_STATUS, "RestartRequired"), "True");
+	/* ... and says so once, in an event. */
+	const struct sc_action *ev = find_event(&plan, "RestartRequired");
+	SC_ASSERT(ev != NULL);
+	SC_ASSERT_STR_EQ(ev->event_type, "Normal");
+	SC_ASSERT_STR_CONTAINS(ev->message, "kubectl sc restart");
+	apply_status(sci, sc_plan_find(&plan, SC_ACT_APPLY_INSTANCE_STATUS)->object);
+	apply_status(sc, sc_plan_find(&plan, SC_ACT_APPLY_STATUS)->object);
+	json_object_set(
+	    sci, "spec",
+	    json_object_get(sc_plan_find(&plan, SC_ACT_UPDATE_INSTANCE)->object, "spec"));
+	sc_plan_free(&plan);
+	sc_decide(&obs, &opts, &plan);
+	SC_ASSERT(find_event(&plan, "RestartRequired") == NULL);
 	sc_plan_free(&plan);
 
 	/* Once stopped, the provider with the old image is replaced. */
@@ -878,6 +918,17 @@ SC_TEST(consumer_pod_carries_the_template)
 	SC_ASSERT(sc_json_path(c, "securityContext.privileged") == NULL);
 	/* Template labels land on the pod, but ours win. */
 	SC_ASSERT_STR_EQ(sc_json_path_str(pod, "metadata.labels.app"), "web");
+	/* The workload label, for Services: on the consumer, never the provider. */
+	SC_ASSERT_STR_EQ(json_string_value(json_object_get(sc_json_path(pod, "metadata.labels"),
+							   SC_LABEL_WORKLOAD)),
+			 "demo");
+	json_t *prov = sc_build_provider_pod(sci, &opts);
+	SC_ASSERT(json_object_get(sc_json_path(prov, "metadata.labels"), SC_LABEL_WORKLOAD) ==
+		  NULL);
+	SC_ASSERT_STR_EQ(json_string_value(json_object_get(sc_json_path(prov, "metadata.labels"),
+							   SC_LABEL_INSTANCE)),
+			 "demo");
+	json_decref(prov);
 	SC_ASSERT_STR_EQ(
 	    json_string_value(json_object_get(sc_json_path(pod, "metadata.labels"), SC_LABEL_ROLE)),
 	    "consumer");
@@ -938,11 +989,152 @@ SC_TEST(sc_phase_mapping)
 {
 	SC_ASSERT_STR_EQ(sc_phase_for_instance_phase(NULL), "Pending");
 	SC_ASSERT_STR_EQ(sc_phase_for_instance_phase("ProviderStarting"), "Pending");
-	SC_ASSERT_STR_EQ(sc_phase_for_instance_phase("ConsumerStarting"), "ProviderReady");
-	SC_ASSERT_STR_EQ(sc_phase_for_instance_phase("Stopping"), "ProviderReady");
+	SC_ASSERT_STR_EQ(sc_phase_for_instance_phase("ProviderReady"), "Starting");
+	SC_ASSERT_STR_EQ(sc_phase_for_instance_phase("ConsumerStarting"), "Starting");
+	SC_ASSERT_STR_EQ(sc_phase_for_instance_phase("Stopping"), "Stopping");
 	SC_ASSERT_STR_EQ(sc_phase_for_instance_phase("Running"), "Running");
 	SC_ASSERT_STR_EQ(sc_phase_for_instance_phase("Stopped"), "Stopped");
 	SC_ASSERT_STR_EQ(sc_phase_for_instance_phase("Failed"), "Failed");
+}
+
+/* The reference's shape, {metadata, spec: PodSpec}: the instance gets the
+ * seed's shape, and the pod everything both shapes carry. */
+static json_t *make_podspec_sc(void)
+{
+	json_t *sc = make_sc(true);
+	json_object_set_new(
+	    json_object_get(sc, "spec"), "template",
+	    parse("{\"metadata\":{\"labels\":{\"app\":\"web\"}},"
+		  "\"spec\":{\"containers\":[{\"name\":\"main\",\"image\":\"busybox:1.36\","
+		  "\"command\":[\"sh\",\"-c\",\"sleep 1000\"],\"ports\":[{\"containerPort\":80}]}],"
+		  "\"restartPolicy\":\"Always\",\"hostNetwork\":false,"
+		  "\"initContainers\":[{\"name\":\"prep\",\"image\":\"busybox:1.36\","
+		  "\"command\":[\"true\"]}],"
+		  "\"runtimeClassName\":\"runc\",\"dnsPolicy\":\"None\","
+		  "\"dnsConfig\":{\"nameservers\":[\"10.0.0.10\"]},"
+		  "\"hostAliases\":[{\"ip\":\"10.1.2.3\",\"hostnames\":[\"db\"]}],"
+		  "\"terminationGracePeriodSeconds\":9,"
+		  "\"securityContext\":{\"fsGroup\":7,\"sysctls\":[{\"name\":\"net.ipv4.ip_"
+		  "unprivileged_port_start\",\"value\":\"0\"}],\"fsGroupChangePolicy\":"
+		  "\"OnRootMismatch\"}}}"));
+	return sc;
+}
+
+SC_TEST(podspec_template_is_normalised_for_the_instance)
+{
+	json_t *sc = make_podspec_sc();
+	cleanup_error sc_error_t err = NULL;
+	json_t *t = sc_template_normalize(sc_json_path(sc, "spec.template"), &err);
+	SC_ASSERT(t != NULL);
+	SC_ASSERT(json_object_get(t, "spec") == NULL);
+	SC_ASSERT_STR_EQ(sc_json_path_str(t, "container.image"), "busybox:1.36");
+	SC_ASSERT(sc_json_path(t, "container.name") == NULL);
+	SC_ASSERT_STR_EQ(sc_json_path_str(t, "metadata.labels.app"), "web");
+	SC_ASSERT_STR_EQ(sc_json_path_str(t, "runtimeClassName"), "runc");
+	SC_ASSERT_INT_EQ(json_integer_value(json_object_get(t, "terminationGracePeriodSeconds")),
+			 9);
+	/* Only what the instance's schema has: hostNetwork: false and
+	 * restartPolicy stay behind (else the instance would be pruned and
+	 * updated on every reconcile). */
+	SC_ASSERT(json_object_get(t, "hostNetwork") == NULL);
+	SC_ASSERT(json_object_get(t, "restartPolicy") == NULL);
+	json_decref(t);
+
+	/* The seed's shape is returned as it is. */
+	json_t *seed = make_sc(true);
+	t = sc_template_normalize(sc_json_path(seed, "spec.template"), &err);
+	SC_ASSERT(t == sc_json_path(seed, "spec.template"));
+	json_decref(t);
+
+	/* Two containers, or both shapes: refused, saying what to do. */
+	json_t *two = json_deep_copy(sc_json_path(sc, "spec.template"));
+	json_t *cs = sc_json_path(two, "spec.containers");
+	json_array_append_new(cs, json_deep_copy(json_array_get(cs, 0)));
+	SC_ASSERT(sc_template_normalize(two, &err) == NULL);
+	SC_ASSERT_STR_CONTAINS(sc_error_message(err), "exactly one container");
+	SC_ASSERT_STR_CONTAINS(sc_error_message(err), "restartPolicy: Always");
+	sc_error_release(&err);
+	json_object_set(two, "container", sc_json_path(seed, "spec.template.container"));
+	SC_ASSERT(sc_template_normalize(two, &err) == NULL);
+	SC_ASSERT_STR_CONTAINS(sc_error_message(err), "give one");
+	json_decref(two);
+	json_decref(seed);
+	json_decref(sc);
+}
+
+SC_TEST(podspec_template_builds_the_pods)
+{
+	json_t *sc = make_podspec_sc();
+	/* The first reconcile creates the instance with the seed's shape. */
+	struct sc_observed obs = {.sc = sc, .now = NOW};
+	struct sc_plan plan = {0};
+	sc_decide(&obs, &opts, &plan);
+	const struct sc_action *c = sc_plan_find(&plan, SC_ACT_CREATE_INSTANCE);
+	SC_ASSERT(c != NULL);
+	SC_ASSERT_STR_EQ(sc_json_path_str(c->object, "spec.template.container.image"),
+			 "busybox:1.36");
+	SC_ASSERT(sc_json_path(c->object, "spec.template.spec") == NULL);
+	json_t *sci = json_deep_copy(c->object);
+	json_object_set_new(json_object_get(sci, "metadata"), "uid", json_string(SCI_UID));
+	sc_plan_free(&plan);
+
+	/* Its spec is what the StoppableContainer asks: no update. */
+	set_rootfs_ready(sci, PROV_UID);
+	json_t *prov = make_provider(sci);
+	obs.sci = sci;
+	obs.provider = prov;
+	sc_decide(&obs, &opts, &plan);
+	SC_ASSERT_INT_EQ(count(&plan, SC_ACT_UPDATE_INSTANCE), 0);
+	const struct sc_action *a = sc_plan_find(&plan, SC_ACT_CREATE_POD);
+	SC_ASSERT(is_pod_named(a, "demo"));
+	json_t *spec = json_object_get(a->object, "spec");
+	SC_ASSERT_STR_EQ(sc_json_path_str(spec, "runtimeClassName"), "runc");
+	SC_ASSERT_STR_EQ(sc_json_path_str(spec, "dnsPolicy"), "None");
+	SC_ASSERT(sc_json_path(spec, "dnsConfig.nameservers") != NULL);
+	SC_ASSERT(json_array_size(json_object_get(spec, "hostAliases")) == 1);
+	SC_ASSERT_INT_EQ(json_integer_value(json_object_get(spec, "terminationGracePeriodSeconds")),
+			 9);
+	SC_ASSERT(json_object_get(spec, "hostNetwork") == NULL);
+	/* The init container as given, then the workload container. */
+	json_t *init = json_object_get(spec, "initContainers");
+	SC_ASSERT_INT_EQ(json_array_size(init), 1);
+	SC_ASSERT_STR_EQ(sc_json_path_str(json_array_get(init, 0), "name"), "prep");
+	json_t *wc = json_array_get(json_object_get(spec, "containers"), 0);
+	SC_ASSERT_INT_EQ(json_array_size(json_object_get(spec, "containers")), 1);
+	SC_ASSERT_STR_EQ(sc_json_path_str(wc, "name"), "workload");
+	SC_ASSERT(json_array_size(json_object_get(wc, "ports")) == 1);
+	/* The rest of the pod securityContext. */
+	SC_ASSERT_INT_EQ(json_integer_value(sc_json_path(spec, "securityContext.fsGroup")), 7);
+	SC_ASSERT_STR_EQ(sc_json_path_str(spec, "securityContext.fsGroupChangePolicy"),
+			 "OnRootMismatch");
+	SC_ASSERT(json_array_size(sc_json_path(spec, "securityContext.sysctls")) == 1);
+	SC_ASSERT_STR_EQ(sc_json_path_str(a->object, "metadata.labels.app"), "web");
+	sc_plan_free(&plan);
+	json_decref(sci);
+	json_decref(prov);
+	json_decref(sc);
+}
+
+SC_TEST(a_template_that_cannot_be_read_is_failed)
+{
+	json_t *sc = make_podspec_sc();
+	json_t *cs = sc_json_path(sc, "spec.template.spec.containers");
+	json_array_append_new(cs, json_deep_copy(json_array_get(cs, 0)));
+	struct sc_observed obs = {.sc = sc, .now = NOW};
+	struct sc_plan plan = {0};
+	sc_decide(&obs, &opts, &plan);
+	SC_ASSERT_INT_EQ(count(&plan, SC_ACT_CREATE_INSTANCE), 0);
+	SC_ASSERT_STR_EQ(applied(&plan, SC_ACT_APPLY_STATUS, "status.phase"), "Failed");
+	SC_ASSERT_STR_CONTAINS(applied(&plan, SC_ACT_APPLY_STATUS, "status.message"),
+			       "exactly one container");
+	SC_ASSERT(find_event(&plan, "InvalidSpec") != NULL);
+	apply_status(sc, sc_plan_find(&plan, SC_ACT_APPLY_STATUS)->object);
+	sc_plan_free(&plan);
+	/* Said once. */
+	sc_decide(&obs, &opts, &plan);
+	SC_ASSERT_INT_EQ(count(&plan, SC_ACT_APPLY_STATUS) + count(&plan, SC_ACT_EVENT), 0);
+	sc_plan_free(&plan);
+	json_decref(sc);
 }
 
 int main(void)
