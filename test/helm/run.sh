@@ -152,8 +152,84 @@ t_crds_are_config_crd() {
 	[[ $(find "$CHART/crds" -name '*.yaml' | wc -l) == 2 ]] || fail "expected 2 CRDs in $CHART/crds"
 }
 
-t_default_is_config_default() { same_as_kustomize config/default; }
-t_local_is_config_local() { same_as_kustomize config/local -f "$LOCAL_VALUES"; }
+t_default_is_config_default() { same_as_kustomize config/default --set kustomizeNames=true; }
+t_local_is_config_local() { same_as_kustomize config/local -f "$LOCAL_VALUES" --set kustomizeNames=true; }
+
+# names_of RENDERED.yaml: "Kind name" lines, sorted.
+names_of() {
+	check_objects "$1" '
+for o in sorted(objs, key=lambda o: (o["kind"], o["metadata"]["name"])):
+    print(o["kind"], o["metadata"]["name"])
+'
+}
+
+t_names_from_the_release() {
+	render >"$tmp/a.yaml" || fail "helm template"
+	"$HELM" template other "$CHART" --namespace other-system >"$tmp/b.yaml" || fail "helm template other"
+	names_of "$tmp/a.yaml" >"$tmp/a.names" || fail "reading the rendering"
+	names_of "$tmp/b.yaml" >"$tmp/b.names" || fail "reading the rendering"
+	# No name is shared between the two releases, and none is kustomize's.
+	kubectl kustomize config/default >"$tmp/k.yaml" || fail "kubectl kustomize"
+	names_of "$tmp/k.yaml" >"$tmp/k.names" || fail "reading kustomize's objects"
+	[[ -z $(comm -12 "$tmp/a.names" "$tmp/b.names") ]] || fail "releases sc and other share: $(comm -12 "$tmp/a.names" "$tmp/b.names")"
+	[[ -z $(comm -12 "$tmp/a.names" "$tmp/k.names") ]] || fail "release sc shares names with kustomize: $(comm -12 "$tmp/a.names" "$tmp/k.names")"
+	check_objects "$tmp/a.yaml" '
+want = {("ClusterRole", "sc-stoppablecontainer-controller"), ("ClusterRole", "sc-stoppablecontainer-mount-helper"),
+        ("ClusterRole", "sc-stoppablecontainer-view"), ("ClusterRole", "sc-stoppablecontainer-edit"),
+        ("ClusterRoleBinding", "sc-stoppablecontainer-controller"), ("ClusterRoleBinding", "sc-stoppablecontainer-mount-helper"),
+        ("Deployment", "sc-stoppablecontainer-controller"), ("DaemonSet", "sc-stoppablecontainer-mount-helper"),
+        ("Service", "sc-stoppablecontainer-controller-metrics"), ("Service", "sc-stoppablecontainer-mount-helper-metrics")}
+have = {(o["kind"], o["metadata"]["name"]) for o in objs}
+if want - have:
+    die("missing: %s" % sorted(want - have))
+for o in objs:
+    if not o["metadata"]["name"].startswith("sc-stoppablecontainer-"):
+        die("%s %s is not named from the release" % (o["kind"], o["metadata"]["name"]))
+# Selectors carry the release, so two releases in one namespace select only their own pods.
+for o in by_kind("Deployment") + by_kind("DaemonSet"):
+    sel = o["spec"]["selector"]["matchLabels"]
+    if sel.get("app.kubernetes.io/instance") != "sc" or any(o["spec"]["template"]["metadata"]["labels"].get(k) != v for k, v in sel.items()):
+        die("%s selector %s, pod labels %s" % (o["metadata"]["name"], sel, o["spec"]["template"]["metadata"]["labels"]))
+for s in by_kind("Service"):
+    if s["spec"]["selector"].get("app.kubernetes.io/instance") != "sc":
+        die("Service %s selector %s" % (s["metadata"]["name"], s["spec"]["selector"]))
+# Bindings name the release'"'"'s ServiceAccounts and roles.
+for b in by_kind("ClusterRoleBinding") + by_kind("RoleBinding"):
+    if b["roleRef"]["name"] != b["metadata"]["name"] or not b["subjects"][0]["name"].startswith("sc-stoppablecontainer-"):
+        die("binding %s: %s %s" % (b["metadata"]["name"], b["roleRef"], b["subjects"]))
+'
+	# A release name holding the chart's name is the fullname; the overrides win.
+	"$HELM" template my-stoppablecontainer "$CHART" >"$tmp/r.yaml" || fail "helm template"
+	check_objects "$tmp/r.yaml" 'n = by_kind("Deployment")[0]["metadata"]["name"]
+if n != "my-stoppablecontainer-controller": die("Deployment %s" % n)'
+	render --set fullnameOverride=ops-sc >"$tmp/r.yaml" || fail "helm template"
+	check_objects "$tmp/r.yaml" 'names = sorted(o["metadata"]["name"] for o in by_kind("ClusterRole"))
+if names != ["ops-sc-controller", "ops-sc-edit", "ops-sc-mount-helper", "ops-sc-view"]: die("ClusterRoles %s" % names)'
+	render --set nameOverride=box >"$tmp/r.yaml" || fail "helm template"
+	check_objects "$tmp/r.yaml" 'n = by_kind("DaemonSet")[0]["metadata"]["name"]
+if n != "sc-box-mount-helper": die("DaemonSet %s" % n)'
+	# At most 42 characters of fullname: every Service name fits a DNS label.
+	"$HELM" template "$(printf 'r%.0s' {1..50})" "$CHART" >"$tmp/r.yaml" || fail "helm template with a long release name"
+	check_objects "$tmp/r.yaml" '
+for o in objs:
+    if len(o["metadata"]["name"]) > 63: die("%s %s is longer than 63" % (o["kind"], o["metadata"]["name"]))'
+}
+
+t_watch_namespace_and_no_mount_helper() {
+	render --set watchNamespace=team-a --set mountHelper.enabled=false >"$tmp/r.yaml" || fail "helm template"
+	check_objects "$tmp/r.yaml" '
+c = by_kind("Deployment")[0]["spec"]["template"]["spec"]["containers"][0]
+if "--namespace=team-a" not in c["args"]:
+    die("no --namespace=team-a in %s" % c["args"])
+left = [(o["kind"], o["metadata"]["name"]) for o in objs if "mount-helper" in o["metadata"]["name"]]
+if left or by_kind("DaemonSet"):
+    die("mountHelper.enabled=false still renders %s" % left)
+'
+	render >"$tmp/r.yaml" || fail "helm template"
+	check_objects "$tmp/r.yaml" '
+c = by_kind("Deployment")[0]["spec"]["template"]["spec"]["containers"][0]
+if any(a.startswith("--namespace") for a in c["args"]): die("--namespace without watchNamespace: %s" % c["args"])'
+}
 
 t_pod_security() {
 	local values
@@ -162,7 +238,7 @@ t_pod_security() {
 		render $values >"$tmp/r.yaml" || fail "helm template $values"
 		check_objects "$tmp/r.yaml" '
 workloads = [o for o in objs if o["kind"] in ("Deployment", "DaemonSet", "StatefulSet", "Job", "Pod")]
-if sorted((o["kind"], o["metadata"]["name"]) for o in workloads) != [("DaemonSet", "sc-mount-helper"), ("Deployment", "sc-controller")]:
+if sorted((o["kind"], o["metadata"]["name"]) for o in workloads) != [("DaemonSet", "sc-stoppablecontainer-mount-helper"), ("Deployment", "sc-stoppablecontainer-controller")]:
     die("unexpected workloads: %s" % [(o["kind"], o["metadata"]["name"]) for o in workloads])
 def privileged(spec):
     return bool(spec.get("hostPID") or spec.get("hostNetwork") or spec.get("hostIPC") or
@@ -170,7 +246,7 @@ def privileged(spec):
                 any((c.get("securityContext") or {}).get("privileged") for c in spec["containers"] + spec.get("initContainers", [])))
 for o in workloads:
     spec = o["spec"]["template"]["spec"]
-    if privileged(spec) != (o["metadata"]["name"] == "sc-mount-helper"):
+    if privileged(spec) != (o["kind"] == "DaemonSet"):
         die("%s privileged: %s" % (o["metadata"]["name"], privileged(spec)))
 ctl = by_kind("Deployment")[0]["spec"]["template"]["spec"]
 psc, csc = ctl["securityContext"], ctl["containers"][0]["securityContext"]
@@ -239,7 +315,8 @@ want = ["--leader-elect", "--metrics-addr=:9090", "--exec-image=reg.example/sc/e
         "--exec-image-pull-policy=Never", "--v=4"]
 if c["image"] != "reg.example/sc/ctl:9.9" or c["args"] != want:
     die("controller image %s args %s" % (c["image"], c["args"]))
-if c["ports"][0]["containerPort"] != 9090 or by_kind("Service")[0]["spec"]["ports"][0]["port"] != 9090:
+svc = {s["metadata"]["name"]: s for s in by_kind("Service")}
+if c["ports"][0]["containerPort"] != 9090 or svc["sc-stoppablecontainer-controller-metrics"]["spec"]["ports"][0]["port"] != 9090:
     die("metrics port not 9090")
 if m["imagePullPolicy"] != "Always" or "--v=2" not in m["args"]:
     die("mount-helper pullPolicy %s args %s" % (m["imagePullPolicy"], m["args"]))
@@ -289,6 +366,11 @@ t_bad_values_refused() {
 	refused "at '/controller/logLevel': maximum: got 11, want 10" --set controller.logLevel=11
 	refused "at '/execImage/pullPolicy': value must be one of" --set execImage.pullPolicy=Sometimes
 	refused "additional properties 'replica' not allowed" --set controller.replica=2
+	refused "at '/fullnameOverride': maxLength" --set fullnameOverride="$(printf 'a%.0s' {1..43})"
+	refused "at '/fullnameOverride': 'Bad_Name' does not match pattern" --set fullnameOverride=Bad_Name
+	refused "at '/nameOverride'" --set nameOverride=-x
+	refused "at '/watchNamespace': 'team/a' does not match pattern" --set watchNamespace=team/a
+	refused "at '/kustomizeNames': got string, want boolean" --set-string kustomizeNames=yes
 }
 
 t_apply_to_cluster() {
@@ -364,6 +446,8 @@ run_test "helm lint --strict" t_lint
 run_test "the chart's CRDs are config/crd's" t_crds_are_config_crd
 run_test "default values render config/default's objects" t_default_is_config_default
 run_test "local values render config/local's objects" t_local_is_config_local
+run_test "every name, cluster-wide too, comes from the release or the overrides" t_names_from_the_release
+run_test "watchNamespace flows into --namespace; the mount-helper can be left out" t_watch_namespace_and_no_mount_helper
 run_test "only the mount-helper is privileged; the controller runs as non-root" t_pod_security
 run_test "allowed prefixes and containerd's root flow into args and mounts" t_prefixes_flow_into_args
 run_test "nodeSelector, tolerations and replicas flow through" t_scheduling_flows_through
