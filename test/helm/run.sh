@@ -2,10 +2,11 @@
 # Tests of the Helm chart charts/stoppablecontainer with a real helm
 # (hack/build-helm.sh builds it once): lint, renderings checked object by
 # object against config/default and config/local, values flowing into the
-# objects, bad values refused; then the local rendering applied to the
-# project's real cluster (hack/cluster/) and a StoppableContainer driven
-# through run, stop, start and delete in a namespace that enforces the
-# baseline Pod Security Standard.
+# objects, release-derived names, bad values refused; then on the project's
+# real cluster (hack/cluster/): the kustomize install taken over by a release
+# (hack/helm-adopt.sh) with a StoppableContainer's file kept, helm upgrade, a
+# second release beside the first, helm uninstall and what it leaves, and
+# kustomize's install put back as it was.
 #
 # Usage: test/helm/run.sh [--no-cluster]
 #   --no-cluster  only the tests that need no cluster (lint and renderings)
@@ -373,45 +374,55 @@ t_bad_values_refused() {
 	refused "at '/kustomizeNames': got string, want boolean" --set-string kustomizeNames=yes
 }
 
-t_apply_to_cluster() {
-	# The node needs the images; a fresh cluster has none of ours.
-	local img
-	for img in sc-controller sc-mount-helper sc-exec; do
-		if ! crictl images -q "stoppablecontainer/$img:0.1.0" 2>/dev/null | grep -q .; then
-			hack/images.sh --import >/dev/null || fail "hack/images.sh --import"
-			break
-		fi
-	done
-	render --include-crds --set namespace.create=true -f "$LOCAL_VALUES" >"$tmp/local.yaml" || fail "helm template"
-	kubectl apply --server-side --force-conflicts -f "$tmp/local.yaml" >/dev/null || fail "applying the rendering"
-	kubectl -n $SYS rollout status deployment/sc-controller --timeout=180s >/dev/null ||
-		fail "the controller Deployment did not roll out"
-	kubectl -n $SYS rollout status daemonset/sc-mount-helper --timeout=180s >/dev/null ||
-		fail "the mount-helper DaemonSet did not roll out"
-	# The live objects are the chart's now (its labels were applied), and
-	# both controller replicas are available.
-	[[ $(kubectl -n $SYS get deployment sc-controller -o jsonpath='{.metadata.labels.helm\.sh/chart}') == stoppablecontainer-0.1.0 ]] ||
-		fail "the live Deployment does not carry the chart's labels"
-	[[ $(kubectl -n $SYS get deployment sc-controller -o jsonpath='{.status.availableReplicas}') == 2 ]] ||
-		fail "not 2 available controller replicas"
-	kubectl -n $SYS get pdb sc-controller >/dev/null || fail "no PodDisruptionBudget sc-controller"
-	kubectl create namespace "$ns" >/dev/null
-	kubectl label namespace "$ns" pod-security.kubernetes.io/enforce=baseline >/dev/null
+# The cluster tests: the kustomize install (hack/deploy.sh) is taken over by
+# release $REL (hack/helm-adopt.sh) while StoppableContainer "keep" runs with
+# a file in its root filesystem; the release is upgraded; a second release
+# installs beside it for another namespace and is uninstalled; then $REL is
+# uninstalled and kustomize's objects applied again. "keep"'s file is checked
+# by checksum at each step. cleanup (also after a failure) leaves the
+# kustomize install as the tests found it.
+REL=stoppablecontainer
+REL2=sc-beside
+ns_other=sc-helm-other-$$
+ns_rel2=sc-helm-rel2-$$
+
+# release_exists NAME NAMESPACE
+release_exists() { "$HELM" status "$1" -n "$2" >/dev/null 2>&1; }
+
+kustomize_back() {
+	kubectl apply -k config/local >/dev/null &&
+		kubectl -n $SYS rollout status deployment/sc-controller --timeout=180s >/dev/null &&
+		kubectl -n $SYS rollout status daemonset/sc-mount-helper --timeout=180s >/dev/null
 }
 
-phase() { k get "$SC" "$1" -o jsonpath='{.status.phase}' 2>/dev/null; }
+# Uninstalls what the tests installed and puts kustomize's install back (the
+# operator other suites expect), then deletes the test namespaces while the
+# operator runs to release their finalizers.
+cleanup() {
+	release_exists $REL2 "$ns_rel2" && "$HELM" uninstall $REL2 -n "$ns_rel2" --wait >/dev/null
+	if release_exists $REL $SYS; then
+		"$HELM" uninstall $REL -n $SYS --wait >/dev/null
+		kubectl -n $SYS wait --for=delete pod -l app.kubernetes.io/part-of=stoppablecontainer --timeout=120s >/dev/null 2>&1
+	fi
+	kubectl -n $SYS get deployment sc-controller >/dev/null 2>&1 || kustomize_back ||
+		echo "warning: the kustomize install did not come back; run hack/deploy.sh" >&2
+	kubectl delete namespace "$ns" "$ns_other" "$ns_rel2" --ignore-not-found --wait=true --timeout=180s >/dev/null 2>&1 ||
+		echo "warning: namespaces $ns $ns_other $ns_rel2 not deleted in time" >&2
+}
+
+phase() { kubectl -n "$1" get "$SC" "$2" -o jsonpath='{.status.phase}' 2>/dev/null; }
+# wait_phase NS NAME PHASE [SECONDS]
 wait_phase() {
-	if ! k wait --for=jsonpath='{.status.phase}'="$2" "$SC/$1" --timeout="${3:-120}s" >/dev/null 2>&1; then
-		fail "$1 did not reach phase $2 (now: $(phase "$1"): $(k get "$SC" "$1" -o jsonpath='{.status.message}'))"
+	if ! kubectl -n "$1" wait --for=jsonpath='{.status.phase}'="$3" "$SC/$2" --timeout="${4:-120}s" >/dev/null 2>&1; then
+		fail "$1/$2 did not reach phase $3 (now: $(phase "$1" "$2"): $(kubectl -n "$1" get "$SC" "$2" -o jsonpath='{.status.message}'))"
 	fi
 }
-set_running() { k patch "$SC" "$1" --type=merge -p "{\"spec\":{\"running\":$2}}" >/dev/null; }
-
-t_stop_start_keeps_files() {
-	k apply -f - >/dev/null <<EOF
+set_running() { kubectl -n "$1" patch "$SC" "$2" --type=merge -p "{\"spec\":{\"running\":$3}}" >/dev/null; }
+new_sc() {
+	kubectl -n "$1" apply -f - >/dev/null <<EOF
 apiVersion: stoppablecontainer.xtlsoft.top/v1alpha1
 kind: StoppableContainer
-metadata: {name: helm-app}
+metadata: {name: $2}
 spec:
   running: true
   template:
@@ -420,25 +431,150 @@ spec:
       imagePullPolicy: Never
       command: ["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 1; done"]
 EOF
-	wait_phase helm-app Running
-	k exec helm-app -- sh -c 'echo written-before-stop > /root/helm-file'
-	set_running helm-app false
-	wait_phase helm-app Stopped
-	! k get pod helm-app >/dev/null 2>&1 || fail "the consumer pod is still there when Stopped"
-	set_running helm-app true
-	wait_phase helm-app Running
-	[[ $(k exec helm-app -- cat /root/helm-file) == written-before-stop ]] ||
-		fail "/root/helm-file did not survive stop/start"
+}
+# stop_start NS NAME: through Stopped (no consumer pod) back to Running.
+stop_start() {
+	set_running "$1" "$2" false
+	wait_phase "$1" "$2" Stopped
+	! kubectl -n "$1" get pod "$2" >/dev/null 2>&1 || fail "the consumer pod $1/$2 is still there when Stopped"
+	set_running "$1" "$2" true
+	wait_phase "$1" "$2" Running
+}
+# keep_intact: "keep"'s file has the checksum recorded when it was written,
+# and its instance is the same object.
+keep_intact() {
+	local sum
+	sum=$(k exec keep -- sha256sum /root/blob | cut -d' ' -f1) || fail "reading keep's /root/blob"
+	[[ $sum == "$(cat "$tmp/keep.sum")" ]] || fail "keep's /root/blob changed: $sum, was $(cat "$tmp/keep.sum")"
+	[[ $(k get "$SCI" keep -o jsonpath='{.metadata.uid}') == "$(cat "$tmp/keep.uid")" ]] ||
+		fail "keep's instance was replaced"
+}
+# live_names RELEASE: the cluster's objects of a release (its instance
+# label), as "kind/name", sorted.
+live_names() {
+	kubectl get clusterrole,clusterrolebinding,role,rolebinding,serviceaccount,deployment,daemonset,service,pdb \
+		-A -l "app.kubernetes.io/instance=$1" -o name | sort
 }
 
-t_delete() {
-	local uid dir
-	uid=$(k get "$SCI" helm-app -o jsonpath='{.metadata.uid}')
-	[[ -n $uid ]] || fail "no instance helm-app"
-	dir=/var/lib/stoppablecontainer/$ns/helm-app/$uid
-	k delete "$SC" helm-app --wait=true --timeout=180s >/dev/null || fail "deleting helm-app timed out"
-	! k get "$SCI" helm-app >/dev/null 2>&1 || fail "the instance is still there"
-	[[ -z $(k get pods -l stoppablecontainer.xtlsoft.top/instance=helm-app -o name) ]] || fail "pods are left"
+t_kustomize_install_with_a_workload() {
+	local img
+	for img in sc-controller sc-mount-helper sc-exec; do
+		if ! crictl images -q "stoppablecontainer/$img:0.1.0" 2>/dev/null | grep -q .; then
+			hack/images.sh --import >/dev/null || fail "hack/images.sh --import"
+			break
+		fi
+	done
+	# The kustomize install (hack/deploy.sh), not yet any release's.
+	kubectl -n $SYS get deployment sc-controller >/dev/null 2>&1 || kustomize_back || fail "applying config/local"
+	[[ -z $(kubectl -n $SYS get deployment sc-controller -o jsonpath='{.metadata.annotations.meta\.helm\.sh/release-name}') ]] ||
+		fail "the operator already belongs to a Helm release (a previous run's?)"
+	kubectl -n $SYS get deployment sc-controller -o jsonpath='{.metadata.uid}' >"$tmp/deploy.uid"
+	kubectl create namespace "$ns" >/dev/null
+	kubectl label namespace "$ns" pod-security.kubernetes.io/enforce=baseline >/dev/null
+	new_sc "$ns" keep
+	wait_phase "$ns" keep Running
+	k exec keep -- sh -c 'head -c 1048576 /dev/urandom >/root/blob && sha256sum /root/blob' | cut -d' ' -f1 >"$tmp/keep.sum"
+	[[ $(wc -c <"$tmp/keep.sum") == 65 ]] || fail "no checksum of keep's /root/blob: $(cat "$tmp/keep.sum")"
+	k get "$SCI" keep -o jsonpath='{.metadata.uid}' >"$tmp/keep.uid"
+	[[ -s $tmp/keep.uid ]] || fail "no instance keep"
+}
+
+t_adopt() {
+	HELM=$HELM hack/helm-adopt.sh --release $REL --namespace $SYS -- -f "$LOCAL_VALUES" >"$tmp/adopt.out" 2>&1 ||
+		{ cat "$tmp/adopt.out" >&2; fail "hack/helm-adopt.sh"; }
+	[[ $("$HELM" status $REL -n $SYS -o json | python3 -c 'import json,sys; print(json.load(sys.stdin)["info"]["status"])') == deployed ]] ||
+		fail "release $REL is not deployed"
+	# Taken over, not replaced: the same Deployment, now the release's.
+	[[ $(kubectl -n $SYS get deployment sc-controller -o jsonpath='{.metadata.uid}') == "$(cat "$tmp/deploy.uid")" ]] ||
+		fail "the controller Deployment was replaced"
+	local obj
+	for obj in deployment/sc-controller daemonset/sc-mount-helper clusterrole/stoppablecontainer-controller \
+		clusterrolebinding/stoppablecontainer-mount-helper role/stoppablecontainer-leader-election \
+		service/sc-mount-helper-metrics; do
+		[[ $(kubectl -n $SYS get "$obj" -o jsonpath='{.metadata.labels.app\.kubernetes\.io/managed-by}/{.metadata.annotations.meta\.helm\.sh/release-name}') == Helm/$REL ]] ||
+			fail "$obj is not release $REL's"
+	done
+	wait_phase "$ns" keep Running
+	keep_intact
+}
+
+t_upgrade_keeps_files() {
+	"$HELM" upgrade $REL "$CHART" -n $SYS --reuse-values --set controller.logLevel=2 --set watchNamespace="$ns" \
+		--wait --timeout 5m >/dev/null || fail "helm upgrade"
+	[[ $("$HELM" history $REL -n $SYS -o json | python3 -c 'import json,sys; print(json.load(sys.stdin)[-1]["revision"])') == 2 ]] ||
+		fail "the release is not at revision 2"
+	local args
+	args=$(kubectl -n $SYS get deployment sc-controller -o jsonpath='{.spec.template.spec.containers[0].args}')
+	expect_contains "$args" "--v=2" "the controller's args"
+	expect_contains "$args" "--namespace=$ns" "the controller's args"
+	kubectl -n $SYS rollout status deployment/sc-controller --timeout=180s >/dev/null || fail "the upgrade did not roll out"
+	stop_start "$ns" keep
+	keep_intact
+}
+
+t_second_release_beside() {
+	kubectl create namespace "$ns_rel2" >/dev/null
+	kubectl create namespace "$ns_other" >/dev/null
+	kubectl label namespace "$ns_other" pod-security.kubernetes.io/enforce=baseline >/dev/null
+	# Its own controller for $ns_other; the nodes' mount-helper is $REL's.
+	"$HELM" install $REL2 "$CHART" -n "$ns_rel2" -f "$LOCAL_VALUES" --set watchNamespace="$ns_other" \
+		--set mountHelper.enabled=false --wait --timeout 5m >"$tmp/install.out" 2>&1 ||
+		{ cat "$tmp/install.out" >&2; fail "helm install $REL2 beside $REL"; }
+	live_names $REL >"$tmp/rel.names"
+	live_names $REL2 >"$tmp/rel2.names"
+	[[ $(wc -l <"$tmp/rel2.names") -ge 10 ]] || fail "release $REL2 has few objects: $(cat "$tmp/rel2.names")"
+	[[ -z $(comm -12 "$tmp/rel.names" "$tmp/rel2.names") ]] || fail "shared: $(comm -12 "$tmp/rel.names" "$tmp/rel2.names")"
+	! grep -q daemonset "$tmp/rel2.names" || fail "release $REL2 has a DaemonSet"
+	new_sc "$ns_other" other
+	wait_phase "$ns_other" other Running
+	kubectl -n "$ns_other" exec other -- sh -c 'echo beside >/root/f'
+	stop_start "$ns_other" other
+	[[ $(kubectl -n "$ns_other" exec other -- cat /root/f) == beside ]] || fail "other's /root/f did not survive stop/start"
+	kubectl -n "$ns_other" delete "$SC" other --wait=true --timeout=180s >/dev/null || fail "deleting other timed out"
+}
+
+t_uninstall_second_release() {
+	"$HELM" uninstall $REL2 -n "$ns_rel2" --wait >/dev/null || fail "helm uninstall $REL2"
+	[[ -z $(live_names $REL2) ]] || fail "left by uninstalling $REL2: $(live_names $REL2)"
+	diff <(live_names $REL) "$tmp/rel.names" >&2 || fail "uninstalling $REL2 changed $REL's objects"
+	keep_intact
+}
+
+t_uninstall_leaves() {
+	local uid
+	uid=$(cat "$tmp/keep.uid")
+	"$HELM" uninstall $REL -n $SYS --wait >/dev/null || fail "helm uninstall $REL"
+	kubectl -n $SYS wait --for=delete pod -l app.kubernetes.io/part-of=stoppablecontainer --timeout=120s >/dev/null ||
+		fail "the operator's pods are still there"
+	[[ -z $(live_names $REL) ]] || fail "left by uninstalling $REL: $(live_names $REL)"
+	# What it leaves on purpose: the CRDs, the StoppableContainers (their
+	# finalizers wait for an operator), their root filesystems on the node;
+	# the running workload is untouched.
+	kubectl get crd "$SC" "$SCI" >/dev/null || fail "the CRDs went with the release"
+	[[ $(k get "$SC" keep -o jsonpath='{.metadata.finalizers}') == *stoppablecontainer* ]] || fail "keep lost its finalizer"
+	[[ -d /var/lib/stoppablecontainer/$ns/keep/$uid ]] || fail "keep's state directory is gone from the node"
+	keep_intact
+}
+
+t_restored() {
+	cleanup
+	! release_exists $REL $SYS || fail "release $REL is still installed"
+	! release_exists $REL2 "$ns_rel2" || fail "release $REL2 is still installed"
+	[[ $(kubectl -n $SYS get deployment sc-controller -o jsonpath='{.status.availableReplicas}/{.metadata.labels.app\.kubernetes\.io/managed-by}') == 2/ ]] ||
+		fail "sc-controller is not kustomize's with 2 available replicas"
+	local n
+	for n in "$ns" "$ns_other" "$ns_rel2"; do
+		! kubectl get namespace "$n" >/dev/null 2>&1 || fail "namespace $n is left"
+	done
+}
+
+t_kustomize_again() {
+	kustomize_back || fail "config/local did not roll out again"
+	stop_start "$ns" keep
+	keep_intact
+	local dir
+	dir=/var/lib/stoppablecontainer/$ns/keep/$(cat "$tmp/keep.uid")
+	k delete "$SC" keep --wait=true --timeout=180s >/dev/null || fail "deleting keep timed out"
 	[[ ! -e $dir ]] || fail "state left at $dir"
 }
 
@@ -455,10 +591,16 @@ run_test "images, pull policies, log levels and the metrics port flow through" t
 run_test "the metrics Service, PDB and Namespace are optional" t_optional_objects
 run_test "bad values are refused with a message naming the value" t_bad_values_refused
 if ((cluster)); then
-	run_test "the local rendering applies to the cluster and rolls out" t_apply_to_cluster
-	run_test "a StoppableContainer runs, stops, starts and keeps its files" t_stop_start_keeps_files
-	run_test "deleting it leaves no instance, pod or state" t_delete
-	kubectl delete namespace "$ns" --wait=true --timeout=180s >/dev/null 2>&1 ||
-		echo "warning: namespace $ns not deleted in time"
+	# Whatever stops the run, the cluster gets kustomize's install back.
+	trap 'cleanup; rm -rf "$tmp"' EXIT
+	run_test "a StoppableContainer with a file runs under the kustomize install" t_kustomize_install_with_a_workload
+	run_test "hack/helm-adopt.sh takes the kustomize install over in place" t_adopt
+	run_test "helm upgrade rolls out; stop/start keeps the file" t_upgrade_keeps_files
+	run_test "a second release installs beside it for another namespace and runs one" t_second_release_beside
+	run_test "uninstalling the second release leaves the first as it was" t_uninstall_second_release
+	run_test "helm uninstall leaves the CRDs, the StoppableContainers and their state" t_uninstall_leaves
+	run_test "kustomize's install again: stop/start keeps the file; delete cleans up" t_kustomize_again
+	run_test "the cluster is left with kustomize's install and without the test namespaces" t_restored
+	trap 'rm -rf "$tmp"' EXIT
 fi
 finish
