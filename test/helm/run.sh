@@ -498,6 +498,40 @@ t_adopt() {
 	keep_intact
 }
 
+# metrics_via SERVICE: /metrics of a Service in $SYS through the API
+# server's service proxy.
+metrics_via() { kubectl get --raw "/api/v1/namespaces/$SYS/services/$1:metrics/proxy/metrics"; }
+
+t_metrics_services() {
+	local holder leader eps out
+	holder=$(kubectl -n $SYS get lease stoppablecontainer-controller -o jsonpath='{.spec.holderIdentity}')
+	leader=${holder%_*}
+	[[ -n $leader ]] || fail "no lease holder"
+	# The controller's Service has one endpoint: the leader's pod.
+	wait_until 60 "the metrics Service's endpoint is the leader $leader" \
+		bash -c "[[ \$(kubectl -n $SYS get endpoints sc-controller-metrics -o jsonpath='{.subsets[*].addresses[*].targetRef.name}') == '$leader' ]]" ||
+		fail "sc-controller-metrics endpoints: $(kubectl -n $SYS get endpoints sc-controller-metrics -o jsonpath='{.subsets[*].addresses[*].targetRef.name}'), leader $leader"
+	[[ $(kubectl -n $SYS get pods -l stoppablecontainer.xtlsoft.top/leader=true -o name) == "pod/$leader" ]] ||
+		fail "pods labelled leader: $(kubectl -n $SYS get pods -l stoppablecontainer.xtlsoft.top/leader=true -o name)"
+	out=$(metrics_via sc-controller-metrics) || fail "no /metrics through sc-controller-metrics"
+	expect_contains "$out" $'\nsc_leader 1\n' "the controller's /metrics through its Service"
+	expect_contains "$out" 'sc_build_info{component="sc-controller",version="0.1.0",commit=' "the controller's /metrics"
+	# A standby's own /metrics says it does not lead.
+	local pod
+	for pod in $(kubectl -n $SYS get pods -l app.kubernetes.io/name=sc-controller -o jsonpath='{.items[*].metadata.name}'); do
+		[[ $pod == "$leader" ]] && continue
+		out=$(kubectl get --raw "/api/v1/namespaces/$SYS/pods/$pod:8080/proxy/metrics") || fail "no /metrics on $pod"
+		expect_contains "$out" $'\nsc_leader 0\n' "standby $pod's /metrics"
+	done
+	# The mount-helpers' Service is headless, one address per node.
+	[[ $(kubectl -n $SYS get service sc-mount-helper-metrics -o jsonpath='{.spec.clusterIP}') == None ]] ||
+		fail "sc-mount-helper-metrics is not headless"
+	eps=$(kubectl -n $SYS get endpoints sc-mount-helper-metrics -o jsonpath='{.subsets[*].addresses[*].nodeName}' | wc -w)
+	[[ $eps == "$(kubectl get nodes -o name | wc -l)" ]] || fail "sc-mount-helper-metrics has $eps endpoints"
+	out=$(metrics_via sc-mount-helper-metrics) || fail "no /metrics through sc-mount-helper-metrics"
+	expect_contains "$out" 'sc_build_info{component="sc-mount-helper",version="0.1.0",commit=' "the mount-helper's /metrics"
+}
+
 t_upgrade_keeps_files() {
 	"$HELM" upgrade $REL "$CHART" -n $SYS --reuse-values --set controller.logLevel=2 --set watchNamespace="$ns" \
 		--wait --timeout 5m >/dev/null || fail "helm upgrade"
@@ -595,6 +629,7 @@ if ((cluster)); then
 	trap 'cleanup; rm -rf "$tmp"' EXIT
 	run_test "a StoppableContainer with a file runs under the kustomize install" t_kustomize_install_with_a_workload
 	run_test "hack/helm-adopt.sh takes the kustomize install over in place" t_adopt
+	run_test "both daemons' metrics through their Services; the controller's is the leader's" t_metrics_services
 	run_test "helm upgrade rolls out; stop/start keeps the file" t_upgrade_keeps_files
 	run_test "a second release installs beside it for another namespace and runs one" t_second_release_beside
 	run_test "uninstalling the second release leaves the first as it was" t_uninstall_second_release
