@@ -480,6 +480,14 @@ t_kustomize_install_with_a_workload() {
 }
 
 t_adopt() {
+	# A plain install over it is refused on the first shared name, and
+	# records no release.
+	local out
+	if out=$("$HELM" install $REL "$CHART" -n $SYS -f "$LOCAL_VALUES" 2>&1); then
+		fail "helm install $REL over the kustomize install succeeded"
+	fi
+	expect_contains "$out" "exists and cannot be imported into the current release" "helm install's error"
+	! release_exists $REL $SYS || fail "the refused install left a release"
 	HELM=$HELM hack/helm-adopt.sh --release $REL --namespace $SYS -- -f "$LOCAL_VALUES" >"$tmp/adopt.out" 2>&1 ||
 		{ cat "$tmp/adopt.out" >&2; fail "hack/helm-adopt.sh"; }
 	[[ $("$HELM" status $REL -n $SYS -o json | python3 -c 'import json,sys; print(json.load(sys.stdin)["info"]["status"])') == deployed ]] ||
