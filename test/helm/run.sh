@@ -510,15 +510,28 @@ t_adopt() {
 # server's service proxy.
 metrics_via() { kubectl get --raw "/api/v1/namespaces/$SYS/services/$1:metrics/proxy/metrics"; }
 
-t_metrics_services() {
-	local holder leader eps out
+# lease_leader: the pod holding the controllers' Lease (its identity is
+# POD_PID).
+lease_leader() {
+	local holder
 	holder=$(kubectl -n $SYS get lease stoppablecontainer-controller -o jsonpath='{.spec.holderIdentity}')
-	leader=${holder%_*}
-	[[ -n $leader ]] || fail "no lease holder"
-	# The controller's Service has one endpoint: the leader's pod.
-	wait_until 60 "the metrics Service's endpoint is the leader $leader" \
-		bash -c "[[ \$(kubectl -n $SYS get endpoints sc-controller-metrics -o jsonpath='{.subsets[*].addresses[*].targetRef.name}') == '$leader' ]]" ||
-		fail "sc-controller-metrics endpoints: $(kubectl -n $SYS get endpoints sc-controller-metrics -o jsonpath='{.subsets[*].addresses[*].targetRef.name}'), leader $leader"
+	echo "${holder%_*}"
+}
+controller_endpoints() {
+	kubectl -n $SYS get endpoints sc-controller-metrics -o jsonpath='{.subsets[*].addresses[*].targetRef.name}'
+}
+# The controller metrics Service's only endpoint is the Lease holder's pod.
+endpoint_is_leader() {
+	local leader
+	leader=$(lease_leader)
+	[[ -n $leader && $(controller_endpoints) == "$leader" ]]
+}
+
+t_metrics_services() {
+	local leader eps out
+	wait_until 60 "the metrics Service's only endpoint to be the leader" endpoint_is_leader ||
+		fail "sc-controller-metrics endpoints: '$(controller_endpoints)', leader '$(lease_leader)'"
+	leader=$(lease_leader)
 	[[ $(kubectl -n $SYS get pods -l stoppablecontainer.xtlsoft.top/leader=true -o name) == "pod/$leader" ]] ||
 		fail "pods labelled leader: $(kubectl -n $SYS get pods -l stoppablecontainer.xtlsoft.top/leader=true -o name)"
 	out=$(metrics_via sc-controller-metrics) || fail "no /metrics through sc-controller-metrics"
