@@ -386,6 +386,8 @@ REL2=sc-beside
 ns_other=sc-helm-other-$$
 ns_rel2=sc-helm-rel2-$$
 
+no_operator_pods() { [[ -z $(kubectl -n $SYS get pods -l app.kubernetes.io/part-of=stoppablecontainer -o name) ]]; }
+
 # release_exists NAME NAMESPACE
 release_exists() { "$HELM" status "$1" -n "$2" >/dev/null 2>&1; }
 
@@ -402,7 +404,7 @@ cleanup() {
 	release_exists $REL2 "$ns_rel2" && "$HELM" uninstall $REL2 -n "$ns_rel2" --wait >/dev/null
 	if release_exists $REL $SYS; then
 		"$HELM" uninstall $REL -n $SYS --wait >/dev/null
-		kubectl -n $SYS wait --for=delete pod -l app.kubernetes.io/part-of=stoppablecontainer --timeout=120s >/dev/null 2>&1
+		wait_until 120 "the operator's pods to go" no_operator_pods
 	fi
 	kubectl -n $SYS get deployment sc-controller >/dev/null 2>&1 || kustomize_back ||
 		echo "warning: the kustomize install did not come back; run hack/deploy.sh" >&2
@@ -599,8 +601,7 @@ t_uninstall_leaves() {
 	local uid
 	uid=$(cat "$tmp/keep.uid")
 	"$HELM" uninstall $REL -n $SYS --wait >/dev/null || fail "helm uninstall $REL"
-	kubectl -n $SYS wait --for=delete pod -l app.kubernetes.io/part-of=stoppablecontainer --timeout=120s >/dev/null ||
-		fail "the operator's pods are still there"
+	wait_until 120 "the operator's pods to go" no_operator_pods || fail "the operator's pods are still there"
 	[[ -z $(live_names $REL) ]] || fail "left by uninstalling $REL: $(live_names $REL)"
 	# What it leaves on purpose: the CRDs, the StoppableContainers (their
 	# finalizers wait for an operator), their root filesystems on the node;
