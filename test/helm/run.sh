@@ -386,6 +386,7 @@ REL2=sc-beside
 ns_other=sc-helm-other-$$
 ns_rel2=sc-helm-rel2-$$
 
+operator_pods() { kubectl -n $SYS get pods -l app.kubernetes.io/part-of=stoppablecontainer -o name | sort; }
 no_operator_pods() { [[ -z $(kubectl -n $SYS get pods -l app.kubernetes.io/part-of=stoppablecontainer -o name) ]]; }
 
 # release_exists NAME NAMESPACE
@@ -471,6 +472,7 @@ t_kustomize_install_with_a_workload() {
 	[[ -z $(kubectl -n $SYS get deployment sc-controller -o jsonpath='{.metadata.annotations.meta\.helm\.sh/release-name}') ]] ||
 		fail "the operator already belongs to a Helm release (a previous run's?)"
 	kubectl -n $SYS get deployment sc-controller -o jsonpath='{.metadata.uid}' >"$tmp/deploy.uid"
+	operator_pods >"$tmp/pods.before"
 	kubectl create namespace "$ns" >/dev/null
 	kubectl label namespace "$ns" pod-security.kubernetes.io/enforce=baseline >/dev/null
 	new_sc "$ns" keep
@@ -494,7 +496,8 @@ t_adopt() {
 		{ cat "$tmp/adopt.out" >&2; fail "hack/helm-adopt.sh"; }
 	[[ $("$HELM" status $REL -n $SYS -o json | python3 -c 'import json,sys; print(json.load(sys.stdin)["info"]["status"])') == deployed ]] ||
 		fail "release $REL is not deployed"
-	# Taken over, not replaced: the same Deployment, now the release's.
+	# Taken over, not replaced: the same Deployment and pods, now the release's.
+	diff "$tmp/pods.before" <(operator_pods) >&2 || fail "the takeover replaced operator pods"
 	[[ $(kubectl -n $SYS get deployment sc-controller -o jsonpath='{.metadata.uid}') == "$(cat "$tmp/deploy.uid")" ]] ||
 		fail "the controller Deployment was replaced"
 	local obj
@@ -537,14 +540,14 @@ t_metrics_services() {
 	[[ $(kubectl -n $SYS get pods -l stoppablecontainer.xtlsoft.top/leader=true -o name) == "pod/$leader" ]] ||
 		fail "pods labelled leader: $(kubectl -n $SYS get pods -l stoppablecontainer.xtlsoft.top/leader=true -o name)"
 	out=$(metrics_via sc-controller-metrics) || fail "no /metrics through sc-controller-metrics"
-	expect_contains "$out" $'\nsc_leader 1\n' "the controller's /metrics through its Service"
+	grep -qx 'sc_leader 1' <<<"$out" || fail "no 'sc_leader 1' in the controller's /metrics through its Service: $out"
 	expect_contains "$out" 'sc_build_info{component="sc-controller",version="0.1.0",commit=' "the controller's /metrics"
 	# A standby's own /metrics says it does not lead.
 	local pod
 	for pod in $(kubectl -n $SYS get pods -l app.kubernetes.io/name=sc-controller -o jsonpath='{.items[*].metadata.name}'); do
 		[[ $pod == "$leader" ]] && continue
 		out=$(kubectl get --raw "/api/v1/namespaces/$SYS/pods/$pod:8080/proxy/metrics") || fail "no /metrics on $pod"
-		expect_contains "$out" $'\nsc_leader 0\n' "standby $pod's /metrics"
+		grep -qx 'sc_leader 0' <<<"$out" || fail "no 'sc_leader 0' in standby $pod's /metrics: $out"
 	done
 	# The mount-helpers' Service is headless, one address per node.
 	[[ $(kubectl -n $SYS get service sc-mount-helper-metrics -o jsonpath='{.spec.clusterIP}') == None ]] ||
