@@ -386,7 +386,12 @@ REL2=sc-beside
 ns_other=sc-helm-other-$$
 ns_rel2=sc-helm-rel2-$$
 
-operator_pods() { kubectl -n $SYS get pods -l app.kubernetes.io/part-of=stoppablecontainer -o name | sort; }
+# operator_pods: the operator's pods that are not being deleted (a rollout's
+# old pods linger a while), sorted.
+operator_pods() {
+	kubectl -n $SYS get pods -l app.kubernetes.io/part-of=stoppablecontainer \
+		-o go-template='{{range .items}}{{if not .metadata.deletionTimestamp}}{{.metadata.name}}{{"\n"}}{{end}}{{end}}' | sort
+}
 no_operator_pods() { [[ -z $(kubectl -n $SYS get pods -l app.kubernetes.io/part-of=stoppablecontainer -o name) ]]; }
 
 # release_exists NAME NAMESPACE
