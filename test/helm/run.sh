@@ -464,6 +464,16 @@ live_names() {
 		-A -l "app.kubernetes.io/instance=$1" -o name | sort
 }
 
+t_adopt_refuses_bad_arguments() {
+	local out
+	if out=$(hack/helm-adopt.sh --release Bad_Name 2>&1); then fail "--release Bad_Name accepted"; fi
+	expect_contains "$out" "--release 'Bad_Name' is not a valid release name" "the error"
+	if out=$(hack/helm-adopt.sh --namespace ../x 2>&1); then fail "--namespace ../x accepted"; fi
+	expect_contains "$out" "--namespace '../x' is not a valid namespace name" "the error"
+	if out=$(hack/helm-adopt.sh --release 2>&1); then fail "--release without a value accepted"; fi
+	expect_contains "$out" "--release needs a value" "the error"
+}
+
 t_kustomize_install_with_a_workload() {
 	local img
 	for img in sc-controller sc-mount-helper sc-exec; do
@@ -654,6 +664,7 @@ run_test "nodeSelector, tolerations and replicas flow through" t_scheduling_flow
 run_test "images, pull policies, log levels and the metrics port flow through" t_images_and_flags_flow_through
 run_test "the metrics Service, PDB and Namespace are optional" t_optional_objects
 run_test "bad values are refused with a message naming the value" t_bad_values_refused
+run_test "hack/helm-adopt.sh refuses bad names" t_adopt_refuses_bad_arguments
 if ((cluster)); then
 	# Whatever stops the run, the cluster gets kustomize's install back.
 	trap 'cleanup; rm -rf "$tmp"' EXIT
