@@ -46,6 +46,8 @@ static const char usage[] =
     "                             stoppablecontainer-controller in the pod's namespace)\n"
     "  --leader-election-namespace NS   namespace of the Lease (default: $POD_NAMESPACE)\n"
     "  -v, --v N                  log verbosity (default: 0; env SC_LOG_VERBOSITY)\n"
+    "  --log-format FORMAT        json (one object a line, the default) or text\n"
+    "                             (env SC_LOG_FORMAT)\n"
     "  -h, --help                 this text\n"
     "      --version              print the version\n";
 
@@ -83,6 +85,27 @@ static bool may_write(void *data)
 	return sc_leader_is_leader(data);
 }
 
+/* The label the leader puts on its own pod, so the metrics Service
+ * (config/manager, the chart) sends scrapes to the replica that does the
+ * work. A replica clears it when it starts: a pod whose previous container
+ * led keeps its labels across the restart. Failing to label only costs the
+ * Service its endpoint, so it is a warning. */
+#define LEADER_LABEL "stoppablecontainer.xtlsoft.top/leader"
+
+static void label_own_pod(struct sc_kube_client *c, bool leading)
+{
+	const char *pod = getenv("POD_NAME"), *ns = getenv("POD_NAMESPACE");
+	if (c == NULL || pod == NULL || *pod == '\0' || ns == NULL || *ns == '\0')
+		return;
+	cleanup_json json_t *patch = json_pack("{s:{s:{s:o}}}", "metadata", "labels", LEADER_LABEL,
+					       leading ? json_string("true") : json_null());
+	cleanup_error sc_error_t err = NULL;
+	if (sc_kube_patch(c, &sc_kube_pods, ns, pod, SC_KUBE_PATCH_MERGE, patch, NULL, NULL, &err) <
+	    0)
+		SC_LOG_WARN("%s label " LEADER_LABEL " on pod %s/%s: %s",
+			    leading ? "setting" : "clearing", ns, pod, sc_error_message(err));
+}
+
 static long parse_num_or_die(const char *flag, const char *v, long min, long max)
 {
 	long n;
@@ -117,7 +140,8 @@ int main(int argc, char **argv)
 		OPT_METRICS,
 		OPT_LEADER,
 		OPT_LEADER_NS,
-		OPT_VERSION
+		OPT_VERSION,
+		OPT_LOG_FORMAT
 	};
 	static const struct option longopts[] = {
 	    {"kubeconfig", required_argument, NULL, OPT_KUBECONFIG},
@@ -132,6 +156,7 @@ int main(int argc, char **argv)
 	    {"metrics-addr", required_argument, NULL, OPT_METRICS},
 	    {"leader-elect", no_argument, NULL, OPT_LEADER},
 	    {"leader-election-namespace", required_argument, NULL, OPT_LEADER_NS},
+	    {"log-format", required_argument, NULL, OPT_LOG_FORMAT},
 	    {"v", required_argument, NULL, 'v'},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, OPT_VERSION},
@@ -149,6 +174,7 @@ int main(int argc, char **argv)
 					       .qps = (double)env_num("SC_KUBE_QPS", 0, 100000, 20),
 					       .burst =
 						   (int)env_num("SC_KUBE_BURST", 1, 100000, 40)};
+	const char *log_format = getenv("SC_LOG_FORMAT"), *log_format_from = "SC_LOG_FORMAT";
 	int c;
 	while ((c = getopt_long(argc, argv, "v:h", longopts, NULL)) != -1) {
 		switch (c) {
@@ -198,6 +224,10 @@ int main(int argc, char **argv)
 		case OPT_LEADER_NS:
 			leader_ns = optarg;
 			break;
+		case OPT_LOG_FORMAT:
+			log_format = optarg;
+			log_format_from = "--log-format";
+			break;
 		case 'v':
 			verbosity = (int)parse_num_or_die("-v", optarg, 0, 10);
 			break;
@@ -215,6 +245,14 @@ int main(int argc, char **argv)
 	if (optind < argc) {
 		fprintf(stderr, "sc-controller: unexpected argument \"%s\"\n%s", argv[optind],
 			usage);
+		return 2;
+	}
+	/* An empty variable is unset; an empty flag is a mistake. */
+	if (log_format != NULL &&
+	    (*log_format != '\0' || strcmp(log_format_from, "--log-format") == 0) &&
+	    sc_log_set_format(log_format) < 0) {
+		fprintf(stderr, "sc-controller: %s must be json or text, not \"%s\"\n",
+			log_format_from, log_format);
 		return 2;
 	}
 	sc_log_init("sc-controller", verbosity);
@@ -247,6 +285,15 @@ int main(int argc, char **argv)
 
 	opts.metrics = sc_metrics_new();
 	sc_kube_count_requests(opts.metrics);
+	sc_metrics_build_info(opts.metrics, "sc-controller");
+	/* 1 on the replica that reconciles: the Lease holder, or the only one
+	 * without --leader-elect. A replica that loses the Lease exits. */
+	struct sc_metric *leader_gauge = sc_metrics_gauge(
+	    opts.metrics, "sc_leader",
+	    "1 when this replica leads (holds the Lease, or runs without --leader-elect), "
+	    "0 while it stands by.",
+	    NULL);
+	sc_metric_set(leader_gauge, leader_elect ? 0 : 1);
 	struct readiness readiness = {.leader_elect = leader_elect};
 	struct sc_httpd *httpd = NULL;
 	if (strcmp(metrics_addr, "0") != 0 &&
@@ -256,6 +303,7 @@ int main(int argc, char **argv)
 	}
 
 	struct sc_leader *leader = NULL;
+	cleanup_kube_client struct sc_kube_client *label_client = NULL;
 	if (leader_elect) {
 		cleanup_kube_client struct sc_kube_client *lease_client = NULL;
 		char host[256] = "";
@@ -264,10 +312,12 @@ int main(int argc, char **argv)
 		cleanup_free char *identity =
 		    sc_xasprintf("%s_%d", pod && *pod ? pod : host, (int)getpid());
 		struct sc_kube_client_options lopts = {.component = "sc-controller"};
-		if (sc_kube_client_new(cfg, &lopts, &lease_client, &err) < 0) {
+		if (sc_kube_client_new(cfg, &lopts, &lease_client, &err) < 0 ||
+		    sc_kube_client_new(cfg, &lopts, &label_client, &err) < 0) {
 			SC_LOG_ERROR("%s", sc_error_message(err));
 			return 1;
 		}
+		label_own_pod(label_client, false);
 		struct sc_leader_config lc = {.namespace = leader_ns,
 					      .name = "stoppablecontainer-controller",
 					      .identity = identity,
@@ -281,6 +331,8 @@ int main(int argc, char **argv)
 			return 0;
 		}
 		readiness.leader = leader;
+		sc_metric_set(leader_gauge, 1);
+		label_own_pod(label_client, true);
 		opts.may_write = may_write;
 		opts.may_write_data = leader;
 	}
@@ -300,6 +352,8 @@ int main(int argc, char **argv)
 	SC_LOG_INFO("shutting down");
 	readiness.controller = NULL;
 	sc_controller_free(ctl);
+	if (leader != NULL)
+		label_own_pod(label_client, false);
 	sc_leader_release(leader);
 	sc_httpd_stop(httpd);
 	sc_kube_count_requests(NULL);

@@ -1,6 +1,9 @@
 #include "lib/sc-log.h"
 
+#include "lib/sc-buf.h"
+
 #include <jansson.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/time.h>
 #include <time.h>
@@ -9,12 +12,29 @@
 static const char *log_component = "stoppablecontainer";
 static int log_verbosity = 0;
 static int log_fd = STDERR_FILENO;
+static enum sc_log_format log_format = SC_LOG_FORMAT_JSON;
 
 void sc_log_init(const char *component, int verbosity)
 {
 	if (component != NULL)
 		log_component = component;
 	log_verbosity = verbosity;
+}
+
+int sc_log_set_format(const char *name)
+{
+	if (name != NULL && strcmp(name, "json") == 0)
+		log_format = SC_LOG_FORMAT_JSON;
+	else if (name != NULL && strcmp(name, "text") == 0)
+		log_format = SC_LOG_FORMAT_TEXT;
+	else
+		return -1;
+	return 0;
+}
+
+enum sc_log_format sc_log_format(void)
+{
+	return log_format;
 }
 
 int sc_log_verbosity(void)
@@ -74,10 +94,66 @@ static json_t *new_record(enum sc_log_level level, int v, const char *file, int 
 	return rec;
 }
 
+/* A text-format value: bare when it is printable ASCII without a space,
+ * quote or '=', else quoted with JSON's escapes (so every line stays one line
+ * of ASCII, as in the JSON format). */
+static void text_value(struct sc_buf *b, json_t *v)
+{
+	if (json_is_string(v)) {
+		const char *s = json_string_value(v);
+		bool bare = *s != '\0';
+		for (const char *p = s; *p && bare; p++)
+			bare = *p > ' ' && *p < 0x7f && *p != '"' && *p != '=' && *p != '\\';
+		if (bare) {
+			sc_buf_append_str(b, s, NULL);
+			return;
+		}
+	}
+	char *q = json_dumps(v, JSON_COMPACT | JSON_ENSURE_ASCII | JSON_ENCODE_ANY);
+	if (q != NULL)
+		sc_buf_append_str(b, q, NULL);
+	free(q);
+}
+
+/* ts level component caller msg, then the other fields as key=value in the
+ * order they were added. */
+static char *text_line(json_t *rec)
+{
+	/* No real cap: a log line is never refused. */
+	struct sc_buf b = SC_BUF_INIT(SIZE_MAX / 2);
+	static const char *const fixed[] = {"ts", "level", "component", "caller", "msg"};
+	for (size_t i = 0; i < SC_ARRAY_SIZE(fixed); i++) {
+		json_t *v = json_object_get(rec, fixed[i]);
+		if (v == NULL)
+			continue;
+		if (b.len > 0)
+			sc_buf_append(&b, " ", 1, NULL);
+		text_value(&b, v);
+	}
+	const char *key;
+	json_t *v;
+	json_object_foreach (rec, key, v) {
+		bool is_fixed = false;
+		for (size_t i = 0; i < SC_ARRAY_SIZE(fixed); i++)
+			is_fixed = is_fixed || strcmp(key, fixed[i]) == 0;
+		if (is_fixed)
+			continue;
+		sc_buf_append(&b, " ", 1, NULL);
+		json_t *k = json_string(key);
+		text_value(&b, k);
+		json_decref(k);
+		sc_buf_append(&b, "=", 1, NULL);
+		text_value(&b, v);
+	}
+	return sc_buf_steal(&b);
+}
+
 static void emit(json_t *rec)
 {
 	/* JSON_ENSURE_ASCII keeps the line valid whatever bytes a message holds. */
-	char *s = json_dumps(rec, JSON_COMPACT | JSON_ENSURE_ASCII);
+	char *s = log_format == SC_LOG_FORMAT_TEXT
+		      ? text_line(rec)
+		      : json_dumps(rec, JSON_COMPACT | JSON_ENSURE_ASCII);
 	json_decref(rec);
 	if (s == NULL)
 		return;

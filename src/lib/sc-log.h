@@ -3,6 +3,12 @@
  *   {"ts":"2026-11-28T23:40:01.123Z","level":"info","component":"sc-controller",
  *    "caller":"reconcile.c:120","msg":"created provider pod","name":"demo"}
  *
+ * or, with the text format (--log-format=text), the same fields as one line
+ * for a human, values quoted (with JSON's escapes) when they hold a space, a
+ * quote, '=' or a byte outside printable ASCII:
+ *
+ *   2026-11-28T23:40:01.123Z info sc-controller reconcile.c:120 "created provider pod" name=demo
+ *
  * Errors and warnings always print; info prints at verbosity >= 0 (default);
  * SC_LOG_V(n, ...) prints at verbosity >= n (-v n). Extra fields are given as
  * key/value string pairs ended by NULL with sc_log_kv(). Each line is written
@@ -22,7 +28,15 @@ enum sc_log_level {
 	SC_LOG_LEVEL_DEBUG,
 };
 
+enum sc_log_format {
+	SC_LOG_FORMAT_JSON = 0,
+	SC_LOG_FORMAT_TEXT,
+};
+
 void sc_log_init(const char *component, int verbosity);
+/* "json" or "text"; returns -1 (and changes nothing) for anything else. */
+int sc_log_set_format(const char *name);
+enum sc_log_format sc_log_format(void);
 int sc_log_verbosity(void);
 bool sc_log_enabled(enum sc_log_level level, int v);
 /* Redirect output (tests); -1 restores stderr. */

@@ -180,6 +180,20 @@ void sc_metric_set(struct sc_metric *m, double v, ...)
 	va_end(ap);
 }
 
+#ifndef SC_COMMIT
+#define SC_COMMIT ""
+#endif
+
+void sc_metrics_build_info(struct sc_metrics *reg, const char *component)
+{
+	struct sc_metric *m =
+	    sc_metrics_gauge(reg, "sc_build_info",
+			     "Always 1; the labels say which build runs (commit: \"unknown\" when "
+			     "the build was not given one).",
+			     "component,version,commit");
+	sc_metric_set(m, 1, component, SC_VERSION, *SC_COMMIT ? SC_COMMIT : "unknown");
+}
+
 void sc_metric_reset(struct sc_metric *m)
 {
 	pthread_mutex_lock(&m->reg->lock);

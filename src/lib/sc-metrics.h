@@ -36,6 +36,10 @@ void sc_metric_set(struct sc_metric *m, double v, ...);
 void sc_metric_reset(struct sc_metric *m);
 void sc_metric_observe(struct sc_metric *m, double v);
 
+/* sc_build_info{component,version,commit} 1: which build runs (SC_VERSION,
+ * and SC_COMMIT when the build was given one, else "unknown"). */
+void sc_metrics_build_info(struct sc_metrics *reg, const char *component);
+
 /* Prometheus text format (version 0.0.4). */
 int sc_metrics_render(struct sc_metrics *reg, struct sc_buf *out, sc_error_t *err);
 

@@ -54,6 +54,8 @@ static const char usage[] =
     "                          converges whatever event was missed (default: 60;\n"
     "                          0 never; env SC_RESYNC_PERIOD)\n"
     "  -v, --v N               log verbosity (default: 0; env SC_LOG_VERBOSITY)\n"
+    "  --log-format FORMAT     json (one object a line, the default) or text\n"
+    "                          (env SC_LOG_FORMAT)\n"
     "  -h, --help              this text\n"
     "      --version           print the version\n";
 
@@ -110,7 +112,8 @@ int main(int argc, char **argv)
 		OPT_CONTEXT,
 		OPT_HEALTH,
 		OPT_RESYNC,
-		OPT_VERSION
+		OPT_VERSION,
+		OPT_LOG_FORMAT
 	};
 	static const struct option longopts[] = {
 	    {"node-name", required_argument, NULL, OPT_NODE},
@@ -123,6 +126,7 @@ int main(int argc, char **argv)
 	    {"context", required_argument, NULL, OPT_CONTEXT},
 	    {"health-addr", required_argument, NULL, OPT_HEALTH},
 	    {"resync-period", required_argument, NULL, OPT_RESYNC},
+	    {"log-format", required_argument, NULL, OPT_LOG_FORMAT},
 	    {"v", required_argument, NULL, 'v'},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, OPT_VERSION},
@@ -146,6 +150,7 @@ int main(int argc, char **argv)
 			env_v);
 		return 2;
 	}
+	const char *log_format = getenv("SC_LOG_FORMAT"), *log_format_from = "SC_LOG_FORMAT";
 	int c;
 	while ((c = getopt_long(argc, argv, "v:h", longopts, NULL)) != -1) {
 		switch (c) {
@@ -190,6 +195,10 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			break;
+		case OPT_LOG_FORMAT:
+			log_format = optarg;
+			log_format_from = "--log-format";
+			break;
 		case 'v':
 			if (sc_parse_long(optarg, 0, 10, &verbosity) < 0) {
 				fprintf(stderr, "sc-mount-helper: -v: want 0 to 10, got \"%s\"\n",
@@ -233,6 +242,14 @@ int main(int argc, char **argv)
 			fprintf(stderr, "sc-mount-helper: %s\n", sc_error_message(err));
 			return 2;
 		}
+	}
+	/* An empty variable is unset; an empty flag is a mistake. */
+	if (log_format != NULL &&
+	    (*log_format != '\0' || strcmp(log_format_from, "--log-format") == 0) &&
+	    sc_log_set_format(log_format) < 0) {
+		fprintf(stderr, "sc-mount-helper: %s must be json or text, not \"%s\"\n",
+			log_format_from, log_format);
+		return 2;
 	}
 	sc_log_init("sc-mount-helper", (int)verbosity);
 	sc_malloc_tune();
@@ -282,6 +299,7 @@ int main(int argc, char **argv)
 	    sc_xasprintf("%s/io.containerd.content.v1.content", containerd_root);
 	struct sc_metrics *metrics = sc_metrics_new();
 	sc_kube_count_requests(metrics);
+	sc_metrics_build_info(metrics, "sc-mount-helper");
 	struct sc_agent_options opts = {.node = node,
 					.allowed_prefixes = prefixes,
 					.proc_root = proc_root,

@@ -45,6 +45,21 @@ SC_TEST(gauges_and_escaping)
 	sc_metrics_free(reg);
 }
 
+SC_TEST(build_info)
+{
+	struct sc_metrics *reg = sc_metrics_new();
+	sc_metrics_build_info(reg, "sc-test");
+	cleanup_free char *text = render(reg);
+	SC_ASSERT_STR_CONTAINS(text, "# TYPE sc_build_info gauge\n");
+	/* The commit label is the build's -Dcommit, "unknown" without one. */
+	cleanup_free char *want =
+	    sc_xasprintf("sc_build_info{component=\"sc-test\",version=\"%s\",commit=\"%s\"} 1\n",
+			 SC_VERSION, *SC_COMMIT ? SC_COMMIT : "unknown");
+	SC_ASSERT_STR_CONTAINS(text, want);
+	SC_ASSERT(strcmp(SC_VERSION, "") != 0);
+	sc_metrics_free(reg);
+}
+
 SC_TEST(histogram_buckets_are_cumulative)
 {
 	struct sc_metrics *reg = sc_metrics_new();
