@@ -289,9 +289,10 @@ bool sc_nri_valid_index(const char *idx)
 int sc_nri_dial(const char *path, sc_error_t *err)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	if (strlen(path) >= sizeof(sa.sun_path))
+	size_t len = strlen(path);
+	if (len >= sizeof(sa.sun_path))
 		return sc_error_make(err, ENAMETOOLONG, "nri socket path too long: %s", path);
-	strcpy(sa.sun_path, path);
+	memcpy(sa.sun_path, path, len + 1);
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return sc_error_make_errno(err, "socket");
