@@ -4,6 +4,7 @@
 #define SC_CONTROLLER_PODS_H
 
 #include <jansson.h>
+#include <stdbool.h>
 
 #include "lib/sc-error.h"
 
@@ -37,6 +38,11 @@ json_t *sc_workload_argv(json_t *sci, sc_error_t *err);
  * sc-exec, which enters the rootfs the mount-helper stacks on its root. */
 json_t *sc_build_consumer_pod(json_t *sci, const char *node, const struct sc_pod_options *o,
 			      sc_error_t *err);
+
+/* Whether the consumer takes the runtime path: the node's runtime takes the
+ * mount-helper's rootfs hook (status.rootfs.runtimeHook). Then the consumer
+ * is the template's own container, annotated rootfs-mode: runtime. */
+bool sc_consumer_runtime_path(json_t *sci);
 
 /* Hashes stored as annotations, to tell whether a pod was built from the
  * current spec. */

@@ -446,6 +446,8 @@ static int reconcile(struct sc_agent *a, const char *key, sc_error_t *err)
 	cleanup_json json_t *status = sc_agent_ready_status(
 	    sci, a->opts.node, sc_json_uid(provider), dir.path, image_config, layers, now);
 	json_decref(image_config);
+	if (a->opts.runtime_hook && a->opts.runtime_hook())
+		json_object_set_new(json_object_get(status, "rootfs"), "runtimeHook", json_true());
 	if (sc_agent_status_differs(sci, status) && apply_status(a, sci, status, err) < 0)
 		return sc_error_wrap(err, "reporting RootfsReady");
 
@@ -454,6 +456,38 @@ static int reconcile(struct sc_agent *a, const char *key, sc_error_t *err)
 	    !sc_json_path_str(consumer, "metadata.deletionTimestamp") &&
 	    sc_agent_running_container(consumer, "workload", ccid, NULL))
 		return inject(a, sci, consumer, ccid, &dir, err);
+	return 0;
+}
+
+int sc_agent_runtime_rootfs(struct sc_agent *a, const char *ns, const char *pod_name,
+			    const char *pod_uid, char **overlay, char **upperdir, sc_error_t *err)
+{
+	if (sc_validate_dns1123_label("namespace", ns, err) < 0 ||
+	    sc_validate_dns1123_subdomain("pod name", pod_name, err) < 0)
+		return -1;
+	cleanup_free char *key = sc_xasprintf("%s/%s", ns, pod_name);
+	cleanup_json json_t *sci = sc_informer_get(a->instances, key);
+	cleanup_json json_t *pod = sc_informer_get(a->pods, key);
+	if (sci == NULL || pod == NULL)
+		return sc_error_make(err, EAGAIN, "%s: instance or pod not seen yet", key);
+	const char *uid = sc_json_uid(pod);
+	if (uid == NULL || pod_uid == NULL || strcmp(uid, pod_uid) != 0 ||
+	    !sc_pod_is_ours(pod, SC_ROLE_CONSUMER, sc_json_uid(sci)))
+		return sc_error_make(err, EPERM, "%s is not the consumer pod of the instance", key);
+	const char *node = json_string_value(
+	    json_object_get(sc_json_path(sci, "metadata.annotations"), SC_ANNOTATION_NODE));
+	if (node == NULL || strcmp(node, a->opts.node) != 0 ||
+	    sc_json_path_str(sci, "status.rootfs.providerPodUID") == NULL)
+		return sc_error_make(err, EAGAIN, "the rootfs of %s is not ready on this node",
+				     key);
+	if (validate_identity(sci, err) < 0 ||
+	    sc_statedir_check_prefix(a->opts.allowed_prefixes, prefix_of(sci), err) < 0)
+		return -1;
+	/* Computed, never taken from the status. */
+	cleanup_free char *dir =
+	    sc_xasprintf("%s/%s/%s/%s", prefix_of(sci), ns, pod_name, sc_json_uid(sci));
+	*overlay = sc_xasprintf("%s/rootfs", dir);
+	*upperdir = sc_xasprintf("%s/upper", dir);
 	return 0;
 }
 

@@ -30,6 +30,9 @@ struct sc_agent_options {
 	 * by an API server outage) delays an instance by one period at most.
 	 * An instance that needs nothing costs no API request. */
 	long long resync_ms;
+	/* Whether this node's runtime takes our rootfs hook now (NRI plugin
+	 * registered); reported as status.rootfs.runtimeHook. NULL: never. */
+	bool (*runtime_hook)(void);
 };
 
 #define SC_AGENT_DEFAULT_RESYNC_MS 60000LL
@@ -42,6 +45,13 @@ int sc_agent_start(struct sc_agent *a, sc_error_t *err);
 /* Synced and every informer's list and watch work (for /readyz). */
 bool sc_agent_healthy(struct sc_agent *a, const char **why);
 void sc_agent_free(struct sc_agent *a);
+
+/* The runtime path (docs/architecture.md): the overlay and upperdir of the
+ * instance whose consumer pod namespace/pod_name (UID pod_uid) is being
+ * created on this node, from the caches — only for a pod this instance
+ * created, with the rootfs reported ready on this node. New strings. */
+int sc_agent_runtime_rootfs(struct sc_agent *a, const char *ns, const char *pod_name,
+			    const char *pod_uid, char **overlay, char **upperdir, sc_error_t *err);
 
 /* Pure helpers, exposed for the tests. */
 
