@@ -155,7 +155,7 @@ void sc_consumer_hash(json_t *sci, const struct sc_pod_options *o, char out[17])
 	json_t *shape =
 	    json_pack("{s:O?, s:O?, s:s, s:b}", "template", sc_json_path(sci, "spec.template"),
 		      "image", sc_json_path(sci, "status.imageConfig"), "execImage", o->exec_image,
-		      "runtime", sc_consumer_runtime_path(sci));
+		      "runtime", sc_consumer_runtime_path(sci, o));
 	sc_json_hash(shape, out);
 	json_decref(shape);
 }
@@ -440,9 +440,9 @@ static json_t *consumer_pod_security(json_t *sci)
 	return pod_sc;
 }
 
-bool sc_consumer_runtime_path(json_t *sci)
+bool sc_consumer_runtime_path(json_t *sci, const struct sc_pod_options *o)
 {
-	return sc_json_bool_at(sci, "status.rootfs.runtimeHook");
+	return o->runtime_path && sc_json_bool_at(sci, "status.rootfs.runtimeHook");
 }
 
 /* The runtime path: the template's own container as written — the user's
@@ -480,7 +480,7 @@ static json_t *runtime_pod_security(json_t *sci)
 json_t *sc_build_consumer_pod(json_t *sci, const char *node, const struct sc_pod_options *o,
 			      sc_error_t *err)
 {
-	bool runtime = sc_consumer_runtime_path(sci);
+	bool runtime = sc_consumer_runtime_path(sci, o);
 	json_t *container;
 	if (runtime) {
 		container = runtime_container(sci);

@@ -39,7 +39,9 @@ SC_TEST(the_runtime_path_runs_the_template_container_as_written)
 	struct sc_pod_options o;
 	sc_pod_options_defaults(&o);
 	json_t *sci = restricted_sci(true);
-	SC_ASSERT(sc_consumer_runtime_path(sci));
+	SC_ASSERT(!sc_consumer_runtime_path(sci, &o)); /* the switch is off by default */
+	o.runtime_path = true;
+	SC_ASSERT(sc_consumer_runtime_path(sci, &o));
 	cleanup_error sc_error_t err = NULL;
 	json_t *pod = sc_build_consumer_pod(sci, "node-a", &o, &err);
 	SC_ASSERT(pod != NULL);
@@ -71,12 +73,13 @@ SC_TEST(the_runtime_path_runs_the_template_container_as_written)
 	json_decref(sci);
 }
 
-SC_TEST(without_the_hook_the_consumer_is_todays_sc_exec_container)
+SC_TEST(without_the_switch_or_the_hook_the_consumer_is_todays_sc_exec_container)
 {
 	struct sc_pod_options o;
 	sc_pod_options_defaults(&o);
+	o.runtime_path = true;
 	json_t *sci = restricted_sci(false);
-	SC_ASSERT(!sc_consumer_runtime_path(sci));
+	SC_ASSERT(!sc_consumer_runtime_path(sci, &o));
 	cleanup_error sc_error_t err = NULL;
 	json_t *pod = sc_build_consumer_pod(sci, "node-a", &o, &err);
 	SC_ASSERT(pod != NULL);
@@ -94,6 +97,7 @@ SC_TEST(switching_paths_changes_the_consumer_hash)
 {
 	struct sc_pod_options o;
 	sc_pod_options_defaults(&o);
+	o.runtime_path = true;
 	json_t *a = restricted_sci(false), *b = restricted_sci(true);
 	char ha[17], hb[17];
 	sc_consumer_hash(a, &o, ha);
