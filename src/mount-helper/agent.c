@@ -2,7 +2,9 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/pidfd.h>
 #include <time.h>
 
 #include "lib/sc-api.h"
@@ -320,12 +322,55 @@ static int report_stacked(struct sc_agent *a, json_t *sci, const char *cid, sc_e
 	return apply_status(a, sci, status, err);
 }
 
+bool sc_agent_root_is_instance(const struct sc_mountinfo *mi, const char *upperdir)
+{
+	const struct sc_mount *top = sc_mountinfo_find(mi, "/");
+	cleanup_overlay_layers struct sc_overlay_layers l = {0};
+	sc_error_t e = NULL;
+	if (top == NULL || top->fstype == NULL || strcmp(top->fstype, "overlay") != 0 ||
+	    sc_mount_overlay_layers(top, &l, &e) < 0) {
+		sc_error_release(&e);
+		return false;
+	}
+	return l.upperdir != NULL && strcmp(l.upperdir, upperdir) == 0;
+}
+
+/* The runtime path: the runtime started the workload in the rootfs (the
+ * hook ran), or the workload is killed and the runtime starts it again —
+ * never stacked after the fact, which would leave PID 1 outside. */
+static int check_runtime_path(struct sc_agent *a, json_t *sci, json_t *consumer,
+			      const struct sc_container_process *proc, const char *cid,
+			      const struct sc_instance_dir *dir, sc_error_t *err)
+{
+	json_t *ann = sc_json_path(consumer, "metadata.annotations");
+	const char *mode = json_string_value(json_object_get(ann, SC_ANNOTATION_ROOTFS_MODE));
+	if (mode == NULL || strcmp(mode, SC_ROOTFS_MODE_RUNTIME) != 0)
+		return 0;
+	cleanup_free char *path = sc_xasprintf("%s/%d/mountinfo", a->opts.proc_root, proc->pid);
+	cleanup_mountinfo struct sc_mountinfo mi = {0};
+	if (sc_mountinfo_read(path, &mi, err) < 0 ||
+	    sc_proc_verify(proc, sc_json_uid(consumer), cid, err) < 0)
+		return -1;
+	if (sc_agent_root_is_instance(&mi, dir->upper))
+		return 0;
+	pidfd_send_signal(proc->pidfd, SIGKILL, NULL, 0);
+	SC_LOG_KV(SC_LOG_LEVEL_WARNING,
+		  "workload started outside the rootfs (the runtime did not run the hook); "
+		  "killed so the runtime starts it again",
+		  "namespace", sc_json_namespace(sci), "name", sc_json_name(sci), "container", cid,
+		  NULL);
+	return sc_error_make(
+	    err, EAGAIN, "workload container %.12s was started outside the rootfs; restarted", cid);
+}
+
 static int inject(struct sc_agent *a, json_t *sci, json_t *consumer, const char *cid,
 		  const struct sc_instance_dir *dir, sc_error_t *err)
 {
 	cleanup_container_process struct sc_container_process proc = {.pidfd = -1};
 	if (sc_proc_find_container(a->opts.proc_root, sc_json_uid(consumer), cid, &proc, err) < 0)
 		return sc_error_wrap(err, "finding the workload container %.12s", cid);
+	if (check_runtime_path(a, sci, consumer, &proc, cid, dir, err) < 0)
+		return -1;
 	/* The user's volumes: re-attached on the new root like the container's
 	 * own mounts. */
 	cleanup_strv char **extra = sc_xzalloc(sizeof(char *));

@@ -16,6 +16,7 @@
 
 #include "lib/sc-kubeconfig.h"
 #include "lib/sc-metrics.h"
+#include "node/sc-mountinfo.h"
 
 #define SC_AGENT_FIELD_MANAGER "sc-mount-helper"
 
@@ -65,6 +66,11 @@ json_t *sc_agent_ready_status(json_t *sci, const char *node, const char *provide
 /* The status for a failure the user must act on (reason, message). */
 json_t *sc_agent_failed_status(json_t *sci, const char *reason, const char *message,
 			       const char *now);
+/* Whether the topmost "/" in a container's mountinfo is the instance's
+ * overlay (upperdir). On the runtime path the runtime must have started the
+ * workload in it; otherwise the agent kills the workload, so the runtime
+ * starts it again through the hook, instead of stacking after the fact. */
+bool sc_agent_root_is_instance(const struct sc_mountinfo *mi, const char *upperdir);
 /* Whether applying want to the instance would change its status. */
 bool sc_agent_status_differs(json_t *sci, json_t *want);
 
