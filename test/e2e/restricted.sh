@@ -127,6 +127,47 @@ t_root_template_is_refused_and_explained() {
 		"kubectl -n $ns get events --field-selector involvedObject.name=rootly,reason=PodRefused -o name | grep -q ."
 }
 
+# Start times (printed, never asserted) of one path: the first start (the
+# provider pulls nothing: the image is local; the rootfs is new) and a warm
+# start (stopped, then running again), from spec.running=true to Running.
+measure_starts() { # NAME LABEL T0 (when the StoppableContainer was created)
+	local t0=$3 t1
+	wait_phase "$1" Running
+	t1=$(date +%s.%N)
+	echo "# $2: first start $(echo "$t1 - $t0" | bc) s"
+	set_running "$1" false
+	wait_phase "$1" Stopped
+	wait_until 120 "the workload pod to go" pod_gone "$1"
+	t0=$(date +%s.%N)
+	set_running "$1" true
+	wait_phase "$1" Running
+	t1=$(date +%s.%N)
+	echo "# $2: warm start $(echo "$t1 - $t0" | bc) s"
+}
+
+t_start_times_of_both_paths() {
+	# Today's path (sc-exec, chroot) in a baseline namespace with the
+	# switch off, then the runtime path with it on; the same template.
+	local bns=$ns-baseline
+	kubectl create namespace "$bns" >/dev/null
+	kubectl label namespace "$bns" pod-security.kubernetes.io/enforce=baseline >/dev/null
+	set_switch off
+	local t0
+	t0=$(date +%s.%N)
+	ns=$bns make_sc timed 1000
+	ns=$bns measure_starts timed "chroot path (sc-exec)" "$t0"
+	[[ -z $(ns=$bns k get pod timed -o jsonpath='{.metadata.annotations.stoppablecontainer\.xtlsoft\.top/rootfs-mode}') ]] ||
+		fail "with the switch off the workload pod took the runtime path"
+	kubectl -n "$bns" delete "$SC" timed --wait=true --timeout=120s >/dev/null
+	kubectl delete namespace "$bns" --wait=false >/dev/null
+	set_switch auto
+	t0=$(date +%s.%N)
+	make_sc timed 1000
+	measure_starts timed "runtime path (NRI hook)" "$t0"
+	[[ $(k get pod timed -o jsonpath='{.metadata.annotations.stoppablecontainer\.xtlsoft\.top/rootfs-mode}') == runtime ]] ||
+		fail "with the switch on the workload pod did not take the runtime path"
+}
+
 set_switch() { # auto | off
 	if [[ $1 == auto ]]; then
 		kubectl -n $SYS set env deployment/sc-controller SC_RUNTIME_PATH=auto >/dev/null
@@ -149,6 +190,7 @@ if ((nri)); then
 fi
 run_test "a non-root StoppableContainer runs in a restricted namespace as its template says, and keeps its files" t_non_root_runs_in_the_rootfs
 run_test "a root template is refused in a restricted namespace, and says why" t_root_template_is_refused_and_explained
+run_test "start times of the chroot path and the runtime path (measured)" t_start_times_of_both_paths
 if ((nri)); then
 	k delete "$SC" --all --wait=true --timeout=180s >/dev/null 2>&1 || echo "warning: StoppableContainers in $ns not deleted in time"
 	kubectl delete namespace "$ns" --ignore-not-found --wait=true --timeout=180s >/dev/null 2>&1 ||
