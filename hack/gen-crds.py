@@ -478,6 +478,10 @@ SCI_SCHEMA = obj(
                               "workloadContainerID": string(
                                   "The workload container the rootfs is stacked on; the "
                                   "instance is Running only when it is the consumer's current one."),
+                              "runtimeHook": boolean(
+                                  "True when this node's container runtime takes the node agent's "
+                                  "rootfs hook (NRI): the consumer is then the template's own "
+                                  "container, started by the runtime in the rootfs."),
                           }),
             "observedGeneration": integer("The .metadata.generation the status describes.", minimum=0),
             "conditions": conditions(),

@@ -68,7 +68,13 @@ for img in "${images[@]}"; do
 	case $img in
 	sc-exec) tree_sc_exec "$tree" ;;
 	sc-controller) tree_daemon "$tree" build-release/src/controller/sc-controller 65532:65532 ;;
-	sc-mount-helper) tree_daemon "$tree" build-release/src/mount-helper/sc-mount-helper 0:0 ;;
+	sc-mount-helper)
+		tree_daemon "$tree" build-release/src/mount-helper/sc-mount-helper 0:0
+		# the runtime path's OCI hook, static; the agent installs it on the host
+		need build-release/src/nri/sc-rootfs-hook
+		install -m 0755 build-release/src/nri/sc-rootfs-hook "$tree/sc-rootfs-hook"
+		strip "$tree/sc-rootfs-hook"
+		;;
 	esac
 	write_docker_archive "$repo/$img:$version" "$tree" "$out/$img.tar" "$config"
 	rm -rf "$tree"

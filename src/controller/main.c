@@ -33,6 +33,12 @@ static const char usage[] =
     "  --exec-image-pull-policy P Always, IfNotPresent or Never, for the exec image\n"
     "                             in every provider and consumer pod (default:\n"
     "                             IfNotPresent)\n"
+    "  --runtime-path MODE        \"auto\": where a node's runtime takes the\n"
+    "                             mount-helper's rootfs hook (NRI), the workload pod\n"
+    "                             is the template's own container, started in the\n"
+    "                             rootfs by the runtime (restricted Pod Security);\n"
+    "                             \"off\": always sc-exec (default: off; env\n"
+    "                             SC_RUNTIME_PATH)\n"
     "  --workers N                concurrent reconciles (default: 2; env SC_WORKERS)\n"
     "  --resync-period SECONDS    queue every StoppableContainer again this often,\n"
     "                             so each converges whatever event was missed;\n"
@@ -134,6 +140,7 @@ int main(int argc, char **argv)
 		OPT_EXEC_IMAGE,
 		OPT_EXEC_PULL_POLICY,
 		OPT_WORKERS,
+		OPT_RUNTIME_PATH,
 		OPT_RESYNC,
 		OPT_QPS,
 		OPT_BURST,
@@ -150,6 +157,7 @@ int main(int argc, char **argv)
 	    {"exec-image", required_argument, NULL, OPT_EXEC_IMAGE},
 	    {"exec-image-pull-policy", required_argument, NULL, OPT_EXEC_PULL_POLICY},
 	    {"workers", required_argument, NULL, OPT_WORKERS},
+	    {"runtime-path", required_argument, NULL, OPT_RUNTIME_PATH},
 	    {"resync-period", required_argument, NULL, OPT_RESYNC},
 	    {"qps", required_argument, NULL, OPT_QPS},
 	    {"burst", required_argument, NULL, OPT_BURST},
@@ -170,6 +178,7 @@ int main(int argc, char **argv)
 					     .workers = (int)env_num("SC_WORKERS", 1, 64, 2)};
 	long resync_s = env_num("SC_RESYNC_PERIOD", 0, 86400, 60);
 	sc_pod_options_defaults(&opts.pods);
+	const char *runtime_path = getenv("SC_RUNTIME_PATH");
 	struct sc_kube_client_options copts = {.component = "sc-controller",
 					       .qps = (double)env_num("SC_KUBE_QPS", 0, 100000, 20),
 					       .burst =
@@ -205,6 +214,9 @@ int main(int argc, char **argv)
 			break;
 		case OPT_RESYNC:
 			resync_s = parse_num_or_die("--resync-period", optarg, 0, 86400);
+			break;
+		case OPT_RUNTIME_PATH:
+			runtime_path = optarg;
 			break;
 		case OPT_WORKERS:
 			opts.workers = (int)parse_num_or_die("--workers", optarg, 1, 64);
@@ -255,6 +267,13 @@ int main(int argc, char **argv)
 			log_format_from, log_format);
 		return 2;
 	}
+	if (runtime_path && *runtime_path && strcmp(runtime_path, "auto") != 0 &&
+	    strcmp(runtime_path, "off") != 0) {
+		fprintf(stderr, "sc-controller: --runtime-path must be auto or off, not \"%s\"\n",
+			runtime_path);
+		return 2;
+	}
+	opts.pods.runtime_path = runtime_path && strcmp(runtime_path, "auto") == 0;
 	sc_log_init("sc-controller", verbosity);
 	sc_malloc_tune();
 	cleanup_error sc_error_t err = NULL;

@@ -158,8 +158,9 @@ void sc_provider_hash(json_t *sci, const struct sc_pod_options *o, char out[17])
 void sc_consumer_hash(json_t *sci, const struct sc_pod_options *o, char out[17])
 {
 	json_t *shape =
-	    json_pack("{s:O?, s:O?, s:s}", "template", sc_json_path(sci, "spec.template"), "image",
-		      sc_json_path(sci, "status.imageConfig"), "execImage", o->exec_image);
+	    json_pack("{s:O?, s:O?, s:s, s:b}", "template", sc_json_path(sci, "spec.template"),
+		      "image", sc_json_path(sci, "status.imageConfig"), "execImage", o->exec_image,
+		      "runtime", sc_consumer_runtime_path(sci, o));
 	sc_json_hash(shape, out);
 	json_decref(shape);
 }
@@ -464,16 +465,59 @@ static json_t *consumer_pod_security(json_t *sci)
 	return pod_sc;
 }
 
+bool sc_consumer_runtime_path(json_t *sci, const struct sc_pod_options *o)
+{
+	return o->runtime_path && sc_json_bool_at(sci, "status.rootfs.runtimeHook");
+}
+
+/* The runtime path: the template's own container as written — the user's
+ * image, command, user, working directory and capabilities — which the
+ * runtime starts in the rootfs (the node's NRI plugin adds the hook). */
+static json_t *runtime_container(json_t *sci)
+{
+	json_t *c = json_deep_copy(sc_json_path(sci, "spec.template.container"));
+	if (!json_is_object(c)) {
+		json_decref(c);
+		c = json_object();
+	}
+	json_object_set_new(c, "name", json_string("workload"));
+	/* The provider keeps the image on the node; never pull it again. */
+	if (json_object_get(c, "imagePullPolicy") == NULL)
+		json_object_set_new(c, "imagePullPolicy", json_string("IfNotPresent"));
+	if (json_object_get(c, "stdin") == NULL)
+		json_object_set_new(c, "stdin", json_true());
+	return c;
+}
+
+static json_t *runtime_pod_security(json_t *sci)
+{
+	json_t *pod_sc = json_deep_copy(sc_json_path(sci, "spec.template.securityContext"));
+	if (!json_is_object(pod_sc)) {
+		json_decref(pod_sc);
+		pod_sc = json_object();
+	}
+	if (json_object_get(pod_sc, "seccompProfile") == NULL)
+		json_object_set_new(pod_sc, "seccompProfile",
+				    json_pack("{s:s}", "type", "RuntimeDefault"));
+	return pod_sc;
+}
+
 json_t *sc_build_consumer_pod(json_t *sci, const char *node, const struct sc_pod_options *o,
 			      sc_error_t *err)
 {
-	json_t *argv = sc_workload_argv(sci, err);
-	if (argv == NULL)
-		return NULL;
+	bool runtime = sc_consumer_runtime_path(sci, o);
+	json_t *container;
+	if (runtime) {
+		container = runtime_container(sci);
+	} else {
+		json_t *argv = sc_workload_argv(sci, err);
+		if (argv == NULL)
+			return NULL;
+		container = consumer_container(sci, node, o, argv);
+		json_decref(argv);
+	}
 	char hash[17];
 	sc_consumer_hash(sci, o, hash);
-	json_t *container = consumer_container(sci, node, o, argv);
-	json_decref(argv);
 
 	json_t *grace = sc_json_path(sci, "spec.template.terminationGracePeriodSeconds");
 	json_t *spec = json_pack("{s:[o], s:s, s:I, s:b}", "containers", container, "restartPolicy",
@@ -503,7 +547,8 @@ json_t *sc_build_consumer_pod(json_t *sci, const char *node, const struct sc_pod
 	json_t *tmpl = sc_json_path(sci, "spec.template");
 	for (size_t i = 0; i < SC_ARRAY_SIZE(pod_carried); i++)
 		set_copy(spec, pod_carried[i], json_object_get(tmpl, pod_carried[i]));
-	json_object_set_new(spec, "securityContext", consumer_pod_security(sci));
+	json_object_set_new(spec, "securityContext",
+			    runtime ? runtime_pod_security(sci) : consumer_pod_security(sci));
 
 	json_t *labels = json_object();
 	json_t *annotations = json_object();
@@ -518,6 +563,9 @@ json_t *sc_build_consumer_pod(json_t *sci, const char *node, const struct sc_pod
 	json_object_update(labels, ours);
 	json_decref(ours);
 	json_object_set_new(annotations, SC_ANNOTATION_CONSUMER_HASH, json_string(hash));
+	if (runtime)
+		json_object_set_new(annotations, SC_ANNOTATION_ROOTFS_MODE,
+				    json_string(SC_ROOTFS_MODE_RUNTIME));
 
 	return json_pack("{s:s, s:s, s:{s:s, s:s?, s:o, s:o, s:o}, s:o}", "apiVersion", "v1",
 			 "kind", "Pod", "metadata", "name", sc_json_name(sci), "namespace",

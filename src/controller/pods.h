@@ -4,6 +4,7 @@
 #define SC_CONTROLLER_PODS_H
 
 #include <jansson.h>
+#include <stdbool.h>
 
 #include "lib/sc-error.h"
 
@@ -15,6 +16,8 @@ struct sc_pod_options {
 	const char *provider_cpu_request;
 	const char *provider_memory_request;
 	const char *provider_memory_limit;
+	/* --runtime-path auto: take the runtime path where the node offers it. */
+	bool runtime_path;
 };
 
 void sc_pod_options_defaults(struct sc_pod_options *o);
@@ -37,6 +40,12 @@ json_t *sc_workload_argv(json_t *sci, sc_error_t *err);
  * sc-exec, which enters the rootfs the mount-helper stacks on its root. */
 json_t *sc_build_consumer_pod(json_t *sci, const char *node, const struct sc_pod_options *o,
 			      sc_error_t *err);
+
+/* Whether the consumer takes the runtime path: enabled (o->runtime_path) and
+ * the node's runtime takes the mount-helper's rootfs hook
+ * (status.rootfs.runtimeHook). Then the consumer is the template's own
+ * container, annotated rootfs-mode: runtime. */
+bool sc_consumer_runtime_path(json_t *sci, const struct sc_pod_options *o);
 
 /* Hashes stored as annotations, to tell whether a pod was built from the
  * current spec. */

@@ -38,6 +38,11 @@
 #define SC_ANNOTATION_NODE          SC_GROUP "/node"
 #define SC_ANNOTATION_PROVIDER_HASH SC_GROUP "/provider-hash"
 #define SC_ANNOTATION_CONSUMER_HASH SC_GROUP "/consumer-hash"
+/* On a consumer pod: "runtime" when the container runtime starts the
+ * workload in the rootfs (the node's NRI plugin adds the rootfs hook);
+ * absent for the sc-exec (chroot) path. docs/architecture.md. */
+#define SC_ANNOTATION_ROOTFS_MODE SC_GROUP "/rootfs-mode"
+#define SC_ROOTFS_MODE_RUNTIME    "runtime"
 
 /* Where a node keeps the instances' upper layers unless spec.hostPathPrefix
  * says otherwise (and the mount-helper's allow-list permits it). */

@@ -3,7 +3,9 @@
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/pidfd.h>
 #include <time.h>
 
 #include "lib/sc-api.h"
@@ -321,6 +323,47 @@ static bool process_gone(int pidfd)
 	return poll(&pf, 1, 0) > 0 && (pf.revents & (POLLIN | POLLHUP)) != 0;
 }
 
+bool sc_agent_root_is_instance(const struct sc_mountinfo *mi, const char *upperdir)
+{
+	const struct sc_mount *top = sc_mountinfo_find(mi, "/");
+	cleanup_overlay_layers struct sc_overlay_layers l = {0};
+	sc_error_t e = NULL;
+	if (top == NULL || top->fstype == NULL || strcmp(top->fstype, "overlay") != 0 ||
+	    sc_mount_overlay_layers(top, &l, &e) < 0) {
+		sc_error_release(&e);
+		return false;
+	}
+	return l.upperdir != NULL && strcmp(l.upperdir, upperdir) == 0;
+}
+
+/* The runtime path: the runtime started the workload in the rootfs (the
+ * hook ran), or the workload is killed and the runtime starts it again —
+ * never stacked after the fact, which would leave PID 1 outside. */
+static int check_runtime_path(struct sc_agent *a, json_t *sci, json_t *consumer,
+			      const struct sc_container_process *proc, const char *cid,
+			      const struct sc_instance_dir *dir, sc_error_t *err)
+{
+	json_t *ann = sc_json_path(consumer, "metadata.annotations");
+	const char *mode = json_string_value(json_object_get(ann, SC_ANNOTATION_ROOTFS_MODE));
+	if (mode == NULL || strcmp(mode, SC_ROOTFS_MODE_RUNTIME) != 0)
+		return 0;
+	cleanup_free char *path = sc_xasprintf("%s/%d/mountinfo", a->opts.proc_root, proc->pid);
+	cleanup_mountinfo struct sc_mountinfo mi = {0};
+	if (sc_mountinfo_read(path, &mi, err) < 0 ||
+	    sc_proc_verify(proc, sc_json_uid(consumer), cid, err) < 0)
+		return -1;
+	if (sc_agent_root_is_instance(&mi, dir->upper))
+		return 0;
+	pidfd_send_signal(proc->pidfd, SIGKILL, NULL, 0);
+	SC_LOG_KV(SC_LOG_LEVEL_WARNING,
+		  "workload started outside the rootfs (the runtime did not run the hook); "
+		  "killed so the runtime starts it again",
+		  "namespace", sc_json_namespace(sci), "name", sc_json_name(sci), "container", cid,
+		  NULL);
+	return sc_error_make(
+	    err, EAGAIN, "workload container %.12s was started outside the rootfs; restarted", cid);
+}
+
 /* Stacks the rootfs on workload container cid. On failure, *stack_failed
  * says whether the stacking itself failed (reported on the status) rather
  * than the container not running (yet, or any more). */
@@ -334,6 +377,8 @@ static int inject(struct sc_agent *a, json_t *sci, json_t *consumer, const char 
 		*stack_failed = (*err)->code != ENOENT;
 		return sc_error_wrap(err, "finding the workload container %.12s", cid);
 	}
+	if (check_runtime_path(a, sci, consumer, &proc, cid, dir, err) < 0)
+		return -1;
 	/* The user's volumes: re-attached on the new root like the container's
 	 * own mounts. */
 	cleanup_strv char **extra = sc_xzalloc(sizeof(char *));
@@ -510,6 +555,8 @@ static int reconcile(struct sc_agent *a, const char *key, sc_error_t *err)
 	cleanup_json json_t *status = sc_agent_ready_status(
 	    sci, a->opts.node, sc_json_uid(provider), dir.path, image_config, layers, now);
 	json_decref(image_config);
+	if (a->opts.runtime_hook && a->opts.runtime_hook())
+		json_object_set_new(json_object_get(status, "rootfs"), "runtimeHook", json_true());
 	/* One apply with the outcome of the stack too: a failure written
 	 * after a "ready" of the same reconcile would flip the condition on
 	 * every retry, and the StoppableContainer's phase (and events) with
@@ -522,6 +569,38 @@ static int reconcile(struct sc_agent *a, const char *key, sc_error_t *err)
 		*err = steal_pointer(&serr);
 		return -1;
 	}
+	return 0;
+}
+
+int sc_agent_runtime_rootfs(struct sc_agent *a, const char *ns, const char *pod_name,
+			    const char *pod_uid, char **overlay, char **upperdir, sc_error_t *err)
+{
+	if (sc_validate_dns1123_label("namespace", ns, err) < 0 ||
+	    sc_validate_dns1123_subdomain("pod name", pod_name, err) < 0)
+		return -1;
+	cleanup_free char *key = sc_xasprintf("%s/%s", ns, pod_name);
+	cleanup_json json_t *sci = sc_informer_get(a->instances, key);
+	cleanup_json json_t *pod = sc_informer_get(a->pods, key);
+	if (sci == NULL || pod == NULL)
+		return sc_error_make(err, EAGAIN, "%s: instance or pod not seen yet", key);
+	const char *uid = sc_json_uid(pod);
+	if (uid == NULL || pod_uid == NULL || strcmp(uid, pod_uid) != 0 ||
+	    !sc_pod_is_ours(pod, SC_ROLE_CONSUMER, sc_json_uid(sci)))
+		return sc_error_make(err, EPERM, "%s is not the consumer pod of the instance", key);
+	const char *node = json_string_value(
+	    json_object_get(sc_json_path(sci, "metadata.annotations"), SC_ANNOTATION_NODE));
+	if (node == NULL || strcmp(node, a->opts.node) != 0 ||
+	    sc_json_path_str(sci, "status.rootfs.providerPodUID") == NULL)
+		return sc_error_make(err, EAGAIN, "the rootfs of %s is not ready on this node",
+				     key);
+	if (validate_identity(sci, err) < 0 ||
+	    sc_statedir_check_prefix(a->opts.allowed_prefixes, prefix_of(sci), err) < 0)
+		return -1;
+	/* Computed, never taken from the status. */
+	cleanup_free char *dir =
+	    sc_xasprintf("%s/%s/%s/%s", prefix_of(sci), ns, pod_name, sc_json_uid(sci));
+	*overlay = sc_xasprintf("%s/rootfs", dir);
+	*upperdir = sc_xasprintf("%s/upper", dir);
 	return 0;
 }
 

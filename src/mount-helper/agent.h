@@ -16,6 +16,7 @@
 
 #include "lib/sc-kubeconfig.h"
 #include "lib/sc-metrics.h"
+#include "node/sc-mountinfo.h"
 
 #define SC_AGENT_FIELD_MANAGER "sc-mount-helper"
 
@@ -31,6 +32,9 @@ struct sc_agent_options {
 	 * by an API server outage) delays an instance by one period at most.
 	 * An instance that needs nothing costs no API request. */
 	long long resync_ms;
+	/* Whether this node's runtime takes our rootfs hook now (NRI plugin
+	 * registered); reported as status.rootfs.runtimeHook. NULL: never. */
+	bool (*runtime_hook)(void);
 };
 
 #define SC_AGENT_DEFAULT_RESYNC_MS 60000LL
@@ -43,6 +47,13 @@ int sc_agent_start(struct sc_agent *a, sc_error_t *err);
 /* Synced and every informer's list and watch work (for /readyz). */
 bool sc_agent_healthy(struct sc_agent *a, const char **why);
 void sc_agent_free(struct sc_agent *a);
+
+/* The runtime path (docs/architecture.md): the overlay and upperdir of the
+ * instance whose consumer pod namespace/pod_name (UID pod_uid) is being
+ * created on this node, from the caches — only for a pod this instance
+ * created, with the rootfs reported ready on this node. New strings. */
+int sc_agent_runtime_rootfs(struct sc_agent *a, const char *ns, const char *pod_name,
+			    const char *pod_uid, char **overlay, char **upperdir, sc_error_t *err);
 
 /* Pure helpers, exposed for the tests. */
 
@@ -64,6 +75,11 @@ void sc_agent_mark_stacked(json_t *status, const char *workload_cid);
 /* The message of the instance's StackFailed condition, or NULL when the
  * instance does not report one. */
 const char *sc_agent_stack_failure(json_t *sci);
+/* Whether the topmost "/" in a container's mountinfo is the instance's
+ * overlay (upperdir). On the runtime path the runtime must have started the
+ * workload in it; otherwise the agent kills the workload, so the runtime
+ * starts it again through the hook, instead of stacking after the fact. */
+bool sc_agent_root_is_instance(const struct sc_mountinfo *mi, const char *upperdir);
 /* Whether applying want to the instance would change its status. */
 bool sc_agent_status_differs(json_t *sci, json_t *want);
 

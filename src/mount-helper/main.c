@@ -19,6 +19,7 @@
 #include "lib/sc-shutdown.h"
 #include "lib/sc-validate.h"
 #include "mount-helper/agent.h"
+#include "mount-helper/nri.h"
 #include "node/sc-kernel.h"
 #include "node/sc-proc.h"
 
@@ -46,6 +47,13 @@ static const char usage[] =
     "                          enter this mount namespace first (default:\n"
     "                          /proc/1/ns/mnt, when it is not ours already;\n"
     "                          \"none\" to stay)\n"
+    "  --nri-socket PATH       the runtime's NRI socket: serve the runtime path\n"
+    "                          (restricted Pod Security) through it (default:\n"
+    "                          /var/run/nri/nri.sock, used once it exists;\n"
+    "                          \"none\" off)\n"
+    "  --rootfs-hook PATH      sc-rootfs-hook to install on the host, in\n"
+    "                          <first --allowed-prefix>/.bin (default:\n"
+    "                          /sc-rootfs-hook)\n"
     "  --kubeconfig PATH       kubeconfig (default: in-cluster, else $KUBECONFIG,\n"
     "                          else ~/.kube/config)\n"
     "  --context NAME          kubeconfig context\n"
@@ -113,7 +121,9 @@ int main(int argc, char **argv)
 		OPT_HEALTH,
 		OPT_RESYNC,
 		OPT_VERSION,
-		OPT_LOG_FORMAT
+		OPT_LOG_FORMAT,
+		OPT_NRI,
+		OPT_HOOK
 	};
 	static const struct option longopts[] = {
 	    {"node-name", required_argument, NULL, OPT_NODE},
@@ -127,6 +137,8 @@ int main(int argc, char **argv)
 	    {"health-addr", required_argument, NULL, OPT_HEALTH},
 	    {"resync-period", required_argument, NULL, OPT_RESYNC},
 	    {"log-format", required_argument, NULL, OPT_LOG_FORMAT},
+	    {"nri-socket", required_argument, NULL, OPT_NRI},
+	    {"rootfs-hook", required_argument, NULL, OPT_HOOK},
 	    {"v", required_argument, NULL, 'v'},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, OPT_VERSION},
@@ -135,6 +147,7 @@ int main(int argc, char **argv)
 	const char *node = getenv("NODE_NAME"), *containerd_root = "/var/lib/containerd";
 	const char *proc_root = "/proc", *hostns = "/proc/1/ns/mnt", *kubeconfig = NULL;
 	const char *context = NULL, *health = ":8081", *task_dir = SC_PROC_DEFAULT_TASK_DIR;
+	const char *nri_socket = "/var/run/nri/nri.sock", *rootfs_hook = "/sc-rootfs-hook";
 	char *prefixes[17] = {NULL};
 	size_t nprefixes = 0;
 	long verbosity = 0, resync_s = 60;
@@ -184,6 +197,12 @@ int main(int argc, char **argv)
 			break;
 		case OPT_HEALTH:
 			health = optarg;
+			break;
+		case OPT_NRI:
+			nri_socket = optarg;
+			break;
+		case OPT_HOOK:
+			rootfs_hook = optarg;
 			break;
 		case OPT_RESYNC:
 			if (sc_parse_long(optarg, 0, 86400, &resync_s) < 0) {
@@ -306,7 +325,8 @@ int main(int argc, char **argv)
 					.task_dir = task_dir,
 					.content_root = content_root,
 					.metrics = metrics,
-					.resync_ms = resync_s > 0 ? resync_s * 1000 : -1};
+					.resync_ms = resync_s > 0 ? resync_s * 1000 : -1,
+					.runtime_hook = sc_mh_nri_registered};
 	struct sc_agent *agent = NULL;
 	struct sc_httpd *httpd = NULL;
 	if (strcmp(health, "0") != 0 &&
@@ -317,6 +337,14 @@ int main(int argc, char **argv)
 	if (sc_agent_new(cfg, &opts, &agent, &err) < 0 || sc_agent_start(agent, &err) < 0) {
 		SC_LOG_ERROR("starting the agent: %s", sc_error_message(err));
 		return 1;
+	}
+	cleanup_free char *hook_dir = sc_xasprintf("%s/.bin", prefixes[0]);
+	struct sc_mh_nri_options nopts = {
+	    .socket = nri_socket, .hook_src = rootfs_hook, .hook_dir = hook_dir, .agent = agent};
+	/* Without the runtime path the node still serves today's one. */
+	if (strcmp(nri_socket, "none") != 0 && sc_mh_nri_start(&nopts, &err) < 0) {
+		SC_LOG_ERROR("%s; only the chroot path is offered", sc_error_message(err));
+		sc_error_release(&err);
 	}
 	SC_LOG_KV(SC_LOG_LEVEL_INFO, "sc-mount-helper started", "version", SC_VERSION, "node", node,
 		  NULL);

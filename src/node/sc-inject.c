@@ -58,7 +58,7 @@ struct child_ctx {
  * file). Path resolution stays inside the tree (RESOLVE_IN_ROOT): a symlink in
  * the user's rootfs resolves as it would for the workload, never outside it;
  * /proc magic links are refused. Returns an O_PATH fd of the mountpoint. */
-static int ensure_mountpoint(int tree, const char *rel, bool want_dir, sc_error_t *err)
+int sc_inject_ensure_mountpoint(int tree, const char *rel, bool want_dir, sc_error_t *err)
 {
 	const unsigned long long res = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
 	size_t len = strlen(rel);
@@ -133,7 +133,7 @@ static int enter_scratch_namespace(sc_error_t *err)
  * (sudo) and executables must work as under docker run; it stays nodev
  * (devices come from the container's own /dev, checked by the device
  * cgroup). A bind remount sets exactly these flags on this copy only. */
-static int open_rootfs_copy(const char *overlay_path, sc_error_t *err)
+int sc_inject_open_rootfs_copy(const char *overlay_path, sc_error_t *err)
 {
 	cleanup_close int ovl = sc_open_resolved(AT_FDCWD, overlay_path, O_PATH | O_DIRECTORY,
 						 RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS, err);
@@ -192,7 +192,8 @@ static int attach_clones(int rootfs, char *const *paths, const struct sc_fdv *cl
 			 const bool *is_dir, sc_error_t *err)
 {
 	for (size_t i = 0; i < clones->n; i++) {
-		cleanup_close int mp = ensure_mountpoint(rootfs, paths[i] + 1, is_dir[i], err);
+		cleanup_close int mp =
+		    sc_inject_ensure_mountpoint(rootfs, paths[i] + 1, is_dir[i], err);
 		if (mp < 0)
 			return sc_error_wrap(err, "mountpoint for %s", paths[i]);
 		struct stat st;
@@ -253,7 +254,7 @@ static int child_inject(void *arg, sc_error_t *err)
 	cleanup_close int scratch = enter_scratch_namespace(err);
 	if (scratch < 0)
 		return -1;
-	cleanup_close int rootfs = open_rootfs_copy(c->req->overlay_path, err);
+	cleanup_close int rootfs = sc_inject_open_rootfs_copy(c->req->overlay_path, err);
 	if (rootfs < 0)
 		return -1;
 	cleanup_fdv struct sc_fdv clones = {0};

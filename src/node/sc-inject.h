@@ -52,4 +52,12 @@ void sc_inject_result_free(struct sc_inject_result *r);
 int sc_inject_rootfs(const struct sc_inject_request *req, struct sc_inject_result *res,
 		     sc_error_t *err);
 
+/* Shared with sc-nri-stack.c (the same tree, stacked before pivot_root):
+ * in the current (scratch) namespace, an O_PATH fd of the overlay's copy
+ * remounted nodev only; and an O_PATH fd of mountpoint rel in the tree
+ * (created empty, a directory or a file, only where missing; resolved
+ * inside the tree). */
+int sc_inject_open_rootfs_copy(const char *overlay_path, sc_error_t *err);
+int sc_inject_ensure_mountpoint(int tree, const char *rel, bool want_dir, sc_error_t *err);
+
 #endif
