@@ -9,11 +9,15 @@
 
 void sc_pod_options_defaults(struct sc_pod_options *o)
 {
-	o->exec_image = "stoppablecontainer/sc-exec:" SC_VERSION;
-	o->exec_image_pull_policy = "IfNotPresent";
-	o->provider_cpu_request = "1m";
-	o->provider_memory_request = "4Mi";
-	o->provider_memory_limit = "32Mi";
+	/* every field: a caller's struct may be uninitialised */
+	*o = (struct sc_pod_options){
+	    .exec_image = "stoppablecontainer/sc-exec:" SC_VERSION,
+	    .exec_image_pull_policy = "IfNotPresent",
+	    .provider_cpu_request = "1m",
+	    .provider_memory_request = "4Mi",
+	    .provider_memory_limit = "32Mi",
+	    .runtime_path = false,
+	};
 }
 
 /* Set key to a deep copy of v when v is present. */
