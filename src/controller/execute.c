@@ -113,6 +113,23 @@ static bool says(json_t *sc, const char *cond_type, const char *reason)
 	return r != NULL && strcmp(r, reason) == 0;
 }
 
+/* Whether the StoppableContainer says this already: its cached copy, else
+ * the API server's (a retry within milliseconds of the reconcile that said it
+ * runs before the cache has its status; one GET, on this failure path only,
+ * keeps it to one event). */
+static bool said_already(struct sc_kube_client *client, json_t *sc, const char *cond_type,
+			 const char *reason)
+{
+	if (says(sc, cond_type, reason))
+		return true;
+	cleanup_json json_t *fresh = NULL;
+	cleanup_error sc_error_t e = NULL;
+	if (sc_kube_get(client, &sc_kube_stoppablecontainers, sc_json_namespace(sc),
+			sc_json_name(sc), &fresh, &e) < 0)
+		return false; /* at worst a second event */
+	return says(fresh, cond_type, reason);
+}
+
 /* A pod create that cannot succeed as it is (refused for good, or the name
  * taken) is not retried in the plan: the statuses still to be applied say
  * why, with one Warning event, and the error is returned after them (the key
@@ -131,8 +148,8 @@ static int pod_failed(struct sc_kube_client *client, json_t *sc, const struct sc
 			planned |= b->kind == SC_ACT_APPLY_STATUS;
 		}
 	}
-	if (says(sc, cond, reason))
-		return 0; /* said already: no second event or status */
+	if (said_already(client, sc, cond, reason))
+		return 0; /* no second event or status */
 	char now[SC_TIME_LEN];
 	sc_time_now_micro(now);
 	cleanup_json json_t *ev = sc_build_event(sc, "Warning", reason, why, now, SC_FIELD_MANAGER);
