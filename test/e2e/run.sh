@@ -1036,6 +1036,8 @@ t_status_rows() {
 		fail "Ready is not False while stopped"
 	set_running rows true
 	wait_phase rows Running 180
+	wait_until 30 "kubectl get -w to print the Running row" bash -c \
+		"tail -n1 '$watch' | awk '{print \$2, \$3, \$4}' | grep -qx 'true Running True'"
 	kill "$wpid" 2>/dev/null || true
 	wait "$wpid" 2>/dev/null || true
 	# Columns: NAME RUNNING PHASE READY RESTART-REQUIRED NODE AGE MESSAGE.
@@ -1054,7 +1056,7 @@ t_status_rows() {
 	grep -q '^rows false Stopping False ' <<<"$rows" || fail "no Stopping row while stopping"
 	grep -q '^rows false Stopped False ' <<<"$rows" || fail "no Stopped row with READY False"
 	grep -q '^rows true Starting False ' <<<"$rows" || fail "no Starting row while starting"
-	grep -q '^rows true Running True False ' <<<"$rows" || fail "no Running row with READY True"
+	[[ $(tail -n1 <<<"$rows") == "rows true Running True False "* ]] || fail "the last row is not Running with READY True"
 	! grep -q ProviderReady <<<"$rows" || fail "ProviderReady shown as a phase"
 	# A template edit while running: RESTART-REQUIRED True, one event.
 	k patch "$SC" rows --type=merge -p '{"spec":{"template":{"container":{"env":[{"name":"A","value":"b"}]}}}}' >/dev/null
