@@ -265,6 +265,9 @@ if ((quick == 0)); then
 			record cluster-up-containerd2 1 0
 			export SC_CONTAINERD=2
 			shell_tier test/e2e/run.sh e2e-containerd2
+			# the runtime path (NRI plugin + rootfs hook), on the operator
+			# the e2e suite deployed
+			shell_tier test/e2e/restricted.sh e2e-restricted
 			unset SC_CONTAINERD
 			begin
 			if hack/cluster/cluster.sh down; then
