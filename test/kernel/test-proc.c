@@ -225,21 +225,10 @@ SC_TEST(pid_file_parser_takes_only_a_pid)
 	SC_ASSERT_INT_EQ(pid, 42);
 	SC_ASSERT_INT_EQ(sc_proc_parse_pid_file("2147483647", 10, &pid, &err), 0);
 	SC_ASSERT_INT_EQ(pid, 2147483647);
-	static const char *const bad[] = {"",
-					  "\n",
-					  "0",
-					  "042",
-					  "-1",
-					  " 42",
-					  "42 ",
-					  "42\n\n",
-					  "4\x00"
-					  "2",
-					  "2147483648",
-					  "4x2",
-					  "+42",
-					  "99999999999",
-					  "42\r\n"};
+	static const char *const bad[] = {
+	    "",           "\n",  "0",      "042",         "-1",
+	    " 42",        "42 ", "42\n\n", "4\0002", /* '4', NUL, '2' */
+	    "2147483648", "4x2", "+42",    "99999999999", "42\r\n"};
 	static const size_t badlen[] = {0, 1, 1, 3, 2, 3, 3, 4, 3, 10, 3, 3, 11, 4};
 	for (size_t i = 0; i < SC_ARRAY_SIZE(bad); i++) {
 		pid = 7;

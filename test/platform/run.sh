@@ -113,7 +113,7 @@ else
 	done
 fi
 ((${#bins[@]} > 0)) || die "no test binaries in $build/test/kernel (ninja -C $build)"
-for f in "${bins[@]}" "$build/src/exec/sc-exec" "$build/src/pause/sc-pause"; do
+for f in "${bins[@]}" "$build/src/exec/sc-exec" "$build/src/pause/sc-pause" "$build/src/nri/sc-rootfs-hook"; do
 	[[ -f $f && -x $f ]] || die "missing $f (ninja -C $build)"
 done
 # They find their helpers through the build directory compiled in; the guest
@@ -295,7 +295,7 @@ make_base() {
 	done
 	copy_with_libs "$(command -v runc)" "$r" /usr/sbin/runc
 	local f
-	for f in "${bins[@]}" "$build/src/exec/sc-exec" "$build/src/pause/sc-pause"; do
+	for f in "${bins[@]}" "$build/src/exec/sc-exec" "$build/src/pause/sc-pause" "$build/src/nri/sc-rootfs-hook"; do
 		copy_with_libs "$f" "$r"
 		[[ -z $bench && $f == "$build"/test/kernel/* ]] && echo "$f" >>"$r/etc/sc-platform/tests"
 	done
