@@ -1115,6 +1115,9 @@ t_status_rows() {
 	watch=$(mktemp)
 	k get "$SC" rows -w --no-headers >"$watch" 2>&1 &
 	wpid=$!
+	# The test runs in a subshell of its own: a failure below must not leave
+	# the watcher running (it would hold every descriptor it inherited).
+	trap 'kill "$wpid" 2>/dev/null || true' EXIT
 	set_running rows false
 	wait_phase rows Stopped 120
 	[[ $(k get "$SC" rows -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}') == False ]] ||
