@@ -104,6 +104,20 @@ static void finish(struct proc *p)
 	waitpid(p->pid, NULL, 0);
 }
 
+/* Wait until the cgroup is empty (so it can be removed, and so a later test
+ * starts from nothing): up to 20 s, however loaded the machine. */
+static void wait_empty(const char *cgdir)
+{
+	for (int i = 0; i < 2000; i++) {
+		cleanup_free char *procs = sc_xasprintf("%s/cgroup.procs", cgdir);
+		cleanup_free char *c = sc_ktest_read(procs);
+		if (c != NULL && c[0] == '\0')
+			return;
+		usleep(10000);
+	}
+	sc_test_fail(__FILE__, __LINE__, "%s still has processes after 20 s", cgdir);
+}
+
 SC_TEST(finds_init_holds_pidfd_and_detects_exit)
 {
 	const char *h = hierarchy();
@@ -148,26 +162,10 @@ SC_TEST(finds_init_holds_pidfd_and_detects_exit)
 	finish(&init);
 	kill(r.pid, SIGKILL);
 	finish(&decoy);
-	/* wait (bounded) until the cgroup is empty so it can be removed */
-	for (int i = 0; i < 200; i++) {
-		cleanup_free char *procs = sc_xasprintf("%s/cgroup.procs", cg);
-		cleanup_free char *c = sc_ktest_read(procs);
-		if (c != NULL && c[0] == '\0')
-			break;
-		usleep(10000);
-	}
-}
-
-/* Wait (bounded) until the cgroup is empty so it can be removed. */
-static void wait_empty(const char *cgdir)
-{
-	for (int i = 0; i < 200; i++) {
-		cleanup_free char *procs = sc_xasprintf("%s/cgroup.procs", cgdir);
-		cleanup_free char *c = sc_ktest_read(procs);
-		if (c != NULL && c[0] == '\0')
-			break;
-		usleep(10000);
-	}
+	/* the next test uses the same cgroups: nothing of this one may be left
+	 * in them (a process still exiting would be found as their init) */
+	wait_empty(cg);
+	wait_empty(cg2);
 }
 
 /* The one process in cgdir other than not_this. */
