@@ -1113,7 +1113,11 @@ t_status_rows() {
 	make_sc rows true
 	wait_phase rows Running 180
 	watch=$(mktemp)
-	k get "$SC" rows -w --no-headers >"$watch" 2>&1 &
+	# kubectl itself in the background, not through the k function: $! is
+	# then kubectl's PID, and the kill below ends the watch (killing a
+	# function's subshell left kubectl running, holding every descriptor it
+	# inherited, the cluster lock among them).
+	kubectl -n "$ns" get "$SC" rows -w --no-headers >"$watch" 2>&1 &
 	wpid=$!
 	# The test runs in a subshell of its own: a failure below must not leave
 	# the watcher running (it would hold every descriptor it inherited).
