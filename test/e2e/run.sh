@@ -1121,7 +1121,8 @@ t_status_rows() {
 	wpid=$!
 	# The test runs in a subshell of its own: a failure below must not leave
 	# the watcher running (it would hold every descriptor it inherited).
-	trap 'kill "$wpid" 2>/dev/null || true' EXIT
+	# shellcheck disable=SC2064 # the PID now: wpid is gone when the trap runs
+	trap "kill $wpid 2>/dev/null || true" EXIT
 	set_running rows false
 	wait_phase rows Stopped 120
 	[[ $(k get "$SC" rows -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}') == False ]] ||
