@@ -153,12 +153,9 @@ int sc_inject_open_rootfs_copy(const char *overlay_path, sc_error_t *err)
 /* Step 2, inside the container's namespace: a recursive clone of each
  * container mount point, so /proc keeps the runtime's masks (binds of
  * /dev/null, read-only binds) and /dev its children. */
-static int clone_container_mounts(char *const *paths, struct sc_fdv *clones, bool *is_dir,
-				  sc_error_t *err)
+int sc_inject_clone_mounts(int croot, char *const *paths, struct sc_fdv *clones, bool *is_dir,
+			   sc_error_t *err)
 {
-	cleanup_close int croot = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (croot < 0)
-		return sc_error_make_errno(err, "opening the container's root");
 	for (size_t i = 0; i < clones->n; i++) {
 		/* The container's own mount points come from the kernel's
 		 * mountinfo and contain no symlinks: refuse any. */
@@ -188,8 +185,8 @@ static int clone_container_mounts(char *const *paths, struct sc_fdv *clones, boo
 /* Step 3, back in the scratch namespace: attach each clone on the rootfs copy
  * at the same path, creating an empty mountpoint in the upper only where the
  * image lacks one. */
-static int attach_clones(int rootfs, char *const *paths, const struct sc_fdv *clones,
-			 const bool *is_dir, sc_error_t *err)
+int sc_inject_attach_clones(int rootfs, char *const *paths, const struct sc_fdv *clones,
+			    const bool *is_dir, sc_error_t *err)
 {
 	for (size_t i = 0; i < clones->n; i++) {
 		cleanup_close int mp =
@@ -262,11 +259,14 @@ static int child_inject(void *arg, sc_error_t *err)
 	cleanup_free bool *is_dir = sc_xzalloc((n + 1) * sizeof(bool));
 	if (setns(c->req->pidfd, CLONE_NEWNS) < 0)
 		return sc_error_make_errno(err, "entering the container's mount namespace");
-	if (clone_container_mounts(c->paths, &clones, is_dir, err) < 0)
+	cleanup_close int croot = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (croot < 0)
+		return sc_error_make_errno(err, "opening the container's root");
+	if (sc_inject_clone_mounts(croot, c->paths, &clones, is_dir, err) < 0)
 		return -1;
 	if (setns(scratch, CLONE_NEWNS) < 0)
 		return sc_error_make_errno(err, "returning to the scratch mount namespace");
-	if (attach_clones(rootfs, c->paths, &clones, is_dir, err) < 0)
+	if (sc_inject_attach_clones(rootfs, c->paths, &clones, is_dir, err) < 0)
 		return -1;
 	cleanup_close int tree = open_tree(
 	    rootfs, "", AT_EMPTY_PATH | OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);

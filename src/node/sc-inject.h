@@ -30,6 +30,7 @@
 #include <sys/types.h>
 
 #include "lib/sc-error.h"
+#include "node/sc-syscall.h"
 
 /* The container paths cloned by default, in order. */
 extern const char *const sc_inject_default_paths[];
@@ -59,5 +60,13 @@ int sc_inject_rootfs(const struct sc_inject_request *req, struct sc_inject_resul
  * inside the tree). */
 int sc_inject_open_rootfs_copy(const char *overlay_path, sc_error_t *err);
 int sc_inject_ensure_mountpoint(int tree, const char *rel, bool want_dir, sc_error_t *err);
+/* In the container's namespace: a recursive clone of each mount point paths[i]
+ * ("/proc", ...), resolved below croot without symlinks, into clones->fds[i]
+ * (clones->n of them), and whether it is a directory. Back in the scratch
+ * namespace: each clone attached on tree at the same path. */
+int sc_inject_clone_mounts(int croot, char *const *paths, struct sc_fdv *clones, bool *is_dir,
+			   sc_error_t *err);
+int sc_inject_attach_clones(int tree, char *const *paths, const struct sc_fdv *clones,
+			    const bool *is_dir, sc_error_t *err);
 
 #endif

@@ -99,57 +99,6 @@ struct stack_ctx {
 	char **rel;
 };
 
-/* In the container's namespace: a recursive clone of each mount on the
- * rootfs (so /proc keeps its masks and /dev its submounts). */
-static int clone_children(int croot, char *const *rel, struct sc_fdv *clones, bool *is_dir,
-			  sc_error_t *err)
-{
-	for (size_t i = 0; i < clones->n; i++) {
-		cleanup_close int fd = sc_open_resolved(
-		    croot, rel[i] + 1, O_PATH | O_NOFOLLOW,
-		    RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS, err);
-		if (fd < 0)
-			return sc_error_wrap(err, "container path %s", rel[i]);
-		bool is_root;
-		struct stat st;
-		if (sc_fd_is_mount_root(fd, &is_root, NULL, err) < 0)
-			return -1;
-		if (!is_root)
-			return sc_error_make(err, EIO, "container path %s is no longer a mount",
-					     rel[i]);
-		if (fstat(fd, &st) < 0)
-			return sc_error_make_errno(err, "stat %s", rel[i]);
-		is_dir[i] = S_ISDIR(st.st_mode);
-		clones->fds[i] = open_tree(
-		    fd, "", AT_EMPTY_PATH | OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
-		if (clones->fds[i] < 0)
-			return sc_error_make_errno(err, "cloning container mount %s", rel[i]);
-	}
-	return 0;
-}
-
-static int attach_children(int tree, char *const *rel, const struct sc_fdv *clones,
-			   const bool *is_dir, sc_error_t *err)
-{
-	for (size_t i = 0; i < clones->n; i++) {
-		cleanup_close int mp =
-		    sc_inject_ensure_mountpoint(tree, rel[i] + 1, is_dir[i], err);
-		if (mp < 0)
-			return sc_error_wrap(err, "mountpoint for %s", rel[i]);
-		struct stat st;
-		if (fstat(mp, &st) < 0)
-			return sc_error_make_errno(err, "stat mountpoint %s", rel[i]);
-		if ((bool)S_ISDIR(st.st_mode) != is_dir[i])
-			return sc_error_make(err, ENOTDIR,
-					     "%s is a %s in the container but not in the rootfs",
-					     rel[i], is_dir[i] ? "directory" : "file");
-		if (move_mount(clones->fds[i], "", mp, "",
-			       MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
-			return sc_error_make_errno(err, "attaching %s on the rootfs", rel[i]);
-	}
-	return 0;
-}
-
 /* Last step, in the container's namespace: the tree onto the rootfs path,
  * then the path must resolve to it. */
 static int attach_tree(const struct sc_prepivot_request *req, int tree, sc_error_t *err)
@@ -195,11 +144,11 @@ static int child_stack(void *arg, sc_error_t *err)
 	cleanup_close int croot =
 	    sc_open_resolved(AT_FDCWD, c->req->rootfs, O_PATH | O_DIRECTORY,
 			     RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS, err);
-	if (croot < 0 || clone_children(croot, c->rel, &clones, is_dir, err) < 0)
+	if (croot < 0 || sc_inject_clone_mounts(croot, c->rel, &clones, is_dir, err) < 0)
 		return -1;
 	if (setns(scratch, CLONE_NEWNS) < 0)
 		return sc_error_make_errno(err, "returning to the scratch mount namespace");
-	if (attach_children(tree, c->rel, &clones, is_dir, err) < 0)
+	if (sc_inject_attach_clones(tree, c->rel, &clones, is_dir, err) < 0)
 		return -1;
 	cleanup_close int full =
 	    open_tree(tree, "", AT_EMPTY_PATH | OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
