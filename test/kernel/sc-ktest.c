@@ -19,6 +19,7 @@
 
 #include "node/sc-kernel.h"
 #include "node/sc-mountinfo.h"
+#include "node/sc-overlay.h"
 
 char *sc_ktest_dir;
 bool sc_ktest_classic;
@@ -134,6 +135,36 @@ char *sc_ktest_mkdir(const char *name)
 	if (sc_ktest_sh("mkdir -p '%s'", p) != 0)
 		die(p);
 	return p;
+}
+
+void sc_ktest_instance_mount(struct sc_ktest_instance *in, const char *root)
+{
+	in->upper = sc_xasprintf("%s/upper", root);
+	in->work = sc_xasprintf("%s/work", root);
+	in->rootfs = sc_xasprintf("%s/rootfs", root);
+	if (sc_ktest_sh("mkdir -p '%s' '%s' '%s' && chmod 755 '%s'", in->upper, in->work,
+			in->rootfs, in->upper) != 0)
+		die("making the instance's directories");
+	struct sc_overlay_spec s = {.lowerdirs = in->lower,
+				    .upperdir = in->upper,
+				    .workdir = in->work,
+				    .target = in->rootfs};
+	cleanup_error sc_error_t err = NULL;
+	if (sc_overlay_mount(&s, &err) < 0) {
+		printf("Bail out! mounting the instance overlay: %s\n", sc_error_message(err));
+		fflush(stdout);
+		exit(1);
+	}
+}
+
+void sc_ktest_instance_free(struct sc_ktest_instance *in)
+{
+	umount2(in->rootfs, MNT_DETACH);
+	for (size_t i = 0; i < SC_ARRAY_SIZE(in->lower) && in->lower[i] != NULL; i++)
+		free(in->lower[i]);
+	free(in->upper);
+	free(in->work);
+	free(in->rootfs);
 }
 
 void sc_ktest_make_busybox_layer(const char *dir)

@@ -43,6 +43,18 @@ char *sc_ktest_mkdir(const char *name);
 /* Make an image layer: busybox (static) with a few applets, plus marker. */
 void sc_ktest_make_busybox_layer(const char *dir);
 
+/* An instance overlay as the mount-helper mounts one: the test makes the
+ * lower layers (lower[], NULL-terminated, top first), then
+ * sc_ktest_instance_mount creates upper, work and rootfs under root and
+ * mounts the overlay on rootfs. */
+struct sc_ktest_instance {
+	char *lower[3];
+	char *upper, *work, *rootfs;
+};
+void sc_ktest_instance_mount(struct sc_ktest_instance *in, const char *root);
+/* Unmounts it and frees the paths. */
+void sc_ktest_instance_free(struct sc_ktest_instance *in);
+
 struct sc_fake_container {
 	pid_t pid; /* PID 1 of the container, as seen from the test */
 	int pidfd;

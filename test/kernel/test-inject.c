@@ -29,13 +29,8 @@
 			sc_test_fail(__FILE__, __LINE__, "%s", sc_error_message(*(errp))); \
 	} while (0)
 
-struct inst {
-	char *lower[3];
-	char *upper, *work, *rootfs;
-};
-
 /* An instance overlay mounted on the host: busybox layer + a data layer. */
-static void make_instance(struct inst *in, const char *name, bool hosts_is_dir)
+static void make_instance(struct sc_ktest_instance *in, const char *name, bool hosts_is_dir)
 {
 	char *root = sc_ktest_mkdir(name);
 	in->lower[0] = sc_xasprintf("%s/layer2", root);
@@ -51,29 +46,8 @@ static void make_instance(struct inst *in, const char *name, bool hosts_is_dir)
 	    0);
 	if (hosts_is_dir)
 		SC_ASSERT_INT_EQ(sc_ktest_sh("mkdir -p '%s/etc/hosts'", in->lower[0]), 0);
-	in->upper = sc_xasprintf("%s/upper", root);
-	in->work = sc_xasprintf("%s/work", root);
-	in->rootfs = sc_xasprintf("%s/rootfs", root);
-	SC_ASSERT_INT_EQ(sc_ktest_sh("mkdir -p '%s' '%s' '%s' && chmod 755 '%s'", in->upper,
-				     in->work, in->rootfs, in->upper),
-			 0);
-	struct sc_overlay_spec s = {.lowerdirs = in->lower,
-				    .upperdir = in->upper,
-				    .workdir = in->work,
-				    .target = in->rootfs};
-	cleanup_error sc_error_t err = NULL;
-	must(sc_overlay_mount(&s, &err), &err);
+	sc_ktest_instance_mount(in, root);
 	free(root);
-}
-
-static void free_instance(struct inst *in)
-{
-	umount2(in->rootfs, MNT_DETACH);
-	free(in->lower[0]);
-	free(in->lower[1]);
-	free(in->upper);
-	free(in->work);
-	free(in->rootfs);
 }
 
 static char *pause_argv[] = {"/sc/src/pause/sc-pause", NULL};
@@ -98,7 +72,7 @@ static int exec_in(struct sc_fake_container *c, const char *out, const char *scr
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
-static int inject(struct sc_fake_container *c, struct inst *in, char *const *extra,
+static int inject(struct sc_fake_container *c, struct sc_ktest_instance *in, char *const *extra,
 		  struct sc_inject_result *res, sc_error_t *err)
 {
 	struct sc_inject_request req = {.pid = c->pid,
@@ -111,7 +85,7 @@ static int inject(struct sc_fake_container *c, struct inst *in, char *const *ext
 
 SC_TEST(new_process_lands_in_rootfs_with_container_proc_dev_volume)
 {
-	struct inst in;
+	struct sc_ktest_instance in;
 	make_instance(&in, "inj-basic", false);
 	struct sc_fake_container c;
 	sc_fake_container_start(&c, "basic", pause_argv, false);
@@ -180,7 +154,7 @@ SC_TEST(new_process_lands_in_rootfs_with_container_proc_dev_volume)
 	SC_ASSERT_STR_EQ(wc, "from-exec\n");
 
 	sc_fake_container_kill(&c);
-	free_instance(&in);
+	sc_ktest_instance_free(&in);
 }
 
 SC_TEST(a_stacked_root_is_checked_again_not_taken_on_trust)
@@ -188,7 +162,7 @@ SC_TEST(a_stacked_root_is_checked_again_not_taken_on_trust)
 	/* Stacked once, then something changes it (here: nosuid on the
 	 * container's "/"): a second injection, as after a mount-helper
 	 * restart, finds our overlay but refuses it instead of reporting done. */
-	struct inst in;
+	struct sc_ktest_instance in;
 	make_instance(&in, "inj-recheck", false);
 	struct sc_fake_container c;
 	sc_fake_container_start(&c, "recheck", pause_argv, false);
@@ -211,12 +185,12 @@ SC_TEST(a_stacked_root_is_checked_again_not_taken_on_trust)
 	SC_ASSERT_STR_CONTAINS(err->message, "checking the rootfs stacked earlier");
 	SC_ASSERT_STR_CONTAINS(err->message, "lacks nodev or has nosuid");
 	sc_fake_container_kill(&c);
-	free_instance(&in);
+	sc_ktest_instance_free(&in);
 }
 
 SC_TEST(stacked_root_is_private_nodev_and_allows_suid)
 {
-	struct inst in;
+	struct sc_ktest_instance in;
 	make_instance(&in, "inj-attrs", false);
 	struct sc_fake_container c;
 	sc_fake_container_start(&c, "attrs", pause_argv, false);
@@ -241,12 +215,12 @@ SC_TEST(stacked_root_is_private_nodev_and_allows_suid)
 	SC_ASSERT(h != NULL && sc_mount_has_option(h, "nosuid") &&
 		  sc_mount_has_option(h, "noexec"));
 	sc_fake_container_kill(&c);
-	free_instance(&in);
+	sc_ktest_instance_free(&in);
 }
 
 SC_TEST(shared_container_root_is_refused)
 {
-	struct inst in;
+	struct sc_ktest_instance in;
 	make_instance(&in, "inj-shared", false);
 	struct sc_fake_container c;
 	sc_fake_container_start(&c, "shared", pause_argv, true);
@@ -256,14 +230,14 @@ SC_TEST(shared_container_root_is_refused)
 	SC_ASSERT_INT_EQ(err->code, EPERM);
 	SC_ASSERT_STR_CONTAINS(err->message, "shared");
 	sc_fake_container_kill(&c);
-	free_instance(&in);
+	sc_ktest_instance_free(&in);
 }
 
 SC_TEST(failure_leaves_the_container_untouched)
 {
 	/* The image has /etc/hosts as a directory: the file mount cannot go
 	 * there. The injection fails before anything is attached. */
-	struct inst in;
+	struct sc_ktest_instance in;
 	make_instance(&in, "inj-fail", true);
 	struct sc_fake_container c;
 	sc_fake_container_start(&c, "fail", pause_argv, false);
@@ -281,12 +255,12 @@ SC_TEST(failure_leaves_the_container_untouched)
 		roots += strcmp(mi.mounts[i].mount_point, "/") == 0;
 	SC_ASSERT_INT_EQ(roots, 1);
 	sc_fake_container_kill(&c);
-	free_instance(&in);
+	sc_ktest_instance_free(&in);
 }
 
 SC_TEST(dead_target_is_an_error)
 {
-	struct inst in;
+	struct sc_ktest_instance in;
 	make_instance(&in, "inj-dead", false);
 	struct sc_fake_container c;
 	sc_fake_container_start(&c, "dead", pause_argv, false);
@@ -298,7 +272,7 @@ SC_TEST(dead_target_is_an_error)
 	SC_ASSERT_INT_EQ(inject(&c, &in, NULL, &res, &err), -1);
 	c.pid = 0;
 	sc_fake_container_kill(&c);
-	free_instance(&in);
+	sc_ktest_instance_free(&in);
 }
 
 /* A process that enters the container's mount namespace over and over (as
@@ -331,7 +305,7 @@ static void poll_entries(struct sc_fake_container *c, int fd, int go)
 
 SC_TEST(a_process_entering_during_stacking_never_sees_a_half_built_root)
 {
-	struct inst in;
+	struct sc_ktest_instance in;
 	make_instance(&in, "inj-atomic", false);
 	struct sc_fake_container c;
 	sc_fake_container_start(&c, "atomic", pause_argv, false);
@@ -364,7 +338,7 @@ SC_TEST(a_process_entering_during_stacking_never_sees_a_half_built_root)
 	SC_ASSERT(new_root == 200);
 	SC_ASSERT_INT_EQ(bad, 0);
 	sc_fake_container_kill(&c);
-	free_instance(&in);
+	sc_ktest_instance_free(&in);
 }
 
 SC_TEST(a_hundred_and_twenty_layer_image_stacks)
@@ -381,7 +355,7 @@ SC_TEST(a_hundred_and_twenty_layer_image_stacks)
 	}
 	lower[120] = NULL;
 	sc_ktest_make_busybox_layer(lower[119]);
-	struct inst in = {0};
+	struct sc_ktest_instance in = {0};
 	in.upper = sc_xasprintf("%s/upper", root);
 	in.work = sc_xasprintf("%s/work", root);
 	in.rootfs = sc_xasprintf("%s/rootfs", root);

@@ -104,39 +104,14 @@ static void free_bundle(struct bundle *b)
 	free(b->pidfile);
 }
 
-struct inst {
-	char *lower[2];
-	char *upper, *work, *rootfs;
-};
-
-static void make_instance(struct inst *in, const char *name)
+static void make_instance(struct sc_ktest_instance *in, const char *name)
 {
 	char *root = sc_ktest_mkdir(name);
 	in->lower[0] = sc_xasprintf("%s/layer", root);
 	in->lower[1] = NULL;
 	sc_ktest_make_busybox_layer(in->lower[0]);
-	in->upper = sc_xasprintf("%s/upper", root);
-	in->work = sc_xasprintf("%s/work", root);
-	in->rootfs = sc_xasprintf("%s/rootfs", root);
-	SC_ASSERT_INT_EQ(sc_ktest_sh("mkdir -p '%s' '%s' '%s' && chmod 755 '%s'", in->upper,
-				     in->work, in->rootfs, in->upper),
-			 0);
-	struct sc_overlay_spec s = {.lowerdirs = in->lower,
-				    .upperdir = in->upper,
-				    .workdir = in->work,
-				    .target = in->rootfs};
-	cleanup_error sc_error_t err = NULL;
-	must(sc_overlay_mount(&s, &err), &err);
+	sc_ktest_instance_mount(in, root);
 	free(root);
-}
-
-static void free_instance(struct inst *in)
-{
-	umount2(in->rootfs, MNT_DETACH);
-	free(in->lower[0]);
-	free(in->upper);
-	free(in->work);
-	free(in->rootfs);
 }
 
 static bool pidfile_there(void *arg)
@@ -157,7 +132,7 @@ static pid_t read_pid(struct bundle *b)
 
 /* Find the container's init through its cgroup, as the mount-helper does,
  * check it is runc's, and inject. */
-static void find_and_inject(struct bundle *b, struct inst *in)
+static void find_and_inject(struct bundle *b, struct sc_ktest_instance *in)
 {
 	cleanup_error sc_error_t err = NULL;
 	cleanup_container_process struct sc_container_process p = {.pidfd = -1};
@@ -178,7 +153,7 @@ SC_TEST(runc_exec_lands_in_rootfs_with_container_proc_and_dev)
 				     "</dev/null >/dev/null",
 				     b.dir, runc_root, b.pidfile, b.id),
 			 0);
-	struct inst in;
+	struct sc_ktest_instance in;
 	make_instance(&in, "runc-exec-inst");
 	find_and_inject(&b, &in);
 	/* `runc exec` is what `kubectl exec` does: it lands in the rootfs */
@@ -198,7 +173,7 @@ SC_TEST(runc_exec_lands_in_rootfs_with_container_proc_and_dev)
 	SC_ASSERT_STR_EQ(wc, "via-runc\n");
 	sc_ktest_sh("runc --root '%s' kill '%s' KILL >/dev/null 2>&1", runc_root, b.id);
 	free_bundle(&b);
-	free_instance(&in);
+	sc_ktest_instance_free(&in);
 }
 
 SC_TEST(sc_exec_as_pid1_of_a_runc_container)
@@ -222,7 +197,7 @@ SC_TEST(sc_exec_as_pid1_of_a_runc_container)
 	}
 	if (!sc_ktest_wait(pidfile_there, &b, 20000))
 		sc_test_fail(__FILE__, __LINE__, "runc did not start the container within 20 s");
-	struct inst in;
+	struct sc_ktest_instance in;
 	make_instance(&in, "runc-scexec-inst");
 	find_and_inject(&b, &in);
 	int st;
@@ -237,7 +212,7 @@ SC_TEST(sc_exec_as_pid1_of_a_runc_container)
 	/* PID 1 of the container is sc-exec (its first argument; NUL ends it) */
 	SC_ASSERT_STR_EQ(p, "/sc/src/exec/sc-exec");
 	free_bundle(&b);
-	free_instance(&in);
+	sc_ktest_instance_free(&in);
 }
 
 static void cleanup_cgroups(void)

@@ -51,12 +51,7 @@ static const char config_tmpl[] =
     "\"mount\"}],\"maskedPaths\":[\"/proc/kcore\",\"/proc/keys\"],\"readonlyPaths\":[\"/proc/"
     "sys\"]}}\n";
 
-struct inst {
-	char *lower[2];
-	char *upper, *work, *rootfs;
-};
-
-static void make_instance(struct inst *in, const char *name)
+static void make_instance(struct sc_ktest_instance *in, const char *name)
 {
 	char *root = sc_ktest_mkdir(name);
 	in->lower[0] = sc_xasprintf("%s/layer", root);
@@ -66,34 +61,15 @@ static void make_instance(struct inst *in, const char *name)
 	SC_ASSERT_INT_EQ(sc_ktest_sh("mkdir -p '%1$s/home/dev' && chown 1000:1000 '%1$s/home/dev'",
 				     in->lower[0]),
 			 0);
-	in->upper = sc_xasprintf("%s/upper", root);
-	in->work = sc_xasprintf("%s/work", root);
-	in->rootfs = sc_xasprintf("%s/rootfs", root);
-	SC_ASSERT_INT_EQ(sc_ktest_sh("mkdir -p '%s' '%s' '%s' && chmod 755 '%s'", in->upper,
-				     in->work, in->rootfs, in->upper),
-			 0);
-	struct sc_overlay_spec s = {.lowerdirs = in->lower,
-				    .upperdir = in->upper,
-				    .workdir = in->work,
-				    .target = in->rootfs};
-	cleanup_error sc_error_t err = NULL;
-	must(sc_overlay_mount(&s, &err), &err);
+	sc_ktest_instance_mount(in, root);
 	free(root);
-}
-
-static void free_instance(struct inst *in)
-{
-	umount2(in->rootfs, MNT_DETACH);
-	free(in->lower[0]);
-	free(in->upper);
-	free(in->work);
-	free(in->rootfs);
 }
 
 /* A bundle whose own rootfs is another "image" (marker consumer-image, no
  * /home): what the workload sees tells which rootfs it runs in. Runs it to
  * completion; returns runc's exit status. */
-static int run_bundle(const char *name, const struct inst *in, const char *script, char **err_out)
+static int run_bundle(const char *name, const struct sc_ktest_instance *in, const char *script,
+		      char **err_out)
 {
 	cleanup_free char *dir = sc_xasprintf("%s/bundle-%s", sc_ktest_dir, name);
 	cleanup_free char *rootfs = sc_xasprintf("%s/rootfs", dir);
@@ -120,7 +96,7 @@ static int run_bundle(const char *name, const struct inst *in, const char *scrip
 
 SC_TEST(the_runtime_starts_the_workload_in_the_persistent_rootfs)
 {
-	struct inst in;
+	struct sc_ktest_instance in;
 	make_instance(&in, "hook-inst");
 	cleanup_free char *runc_err = NULL;
 	int rc =
@@ -155,12 +131,12 @@ SC_TEST(the_runtime_starts_the_workload_in_the_persistent_rootfs)
 	cleanup_free char *seenpath = sc_xasprintf("%s/home/dev/seen", in.upper);
 	cleanup_free char *seen = sc_ktest_read(seenpath);
 	SC_ASSERT_STR_EQ(seen, "persisted\n");
-	free_instance(&in);
+	sc_ktest_instance_free(&in);
 }
 
 SC_TEST(a_failing_hook_fails_the_container_with_its_reason)
 {
-	struct inst in;
+	struct sc_ktest_instance in;
 	make_instance(&in, "hook-bad");
 	umount2(in.rootfs, MNT_DETACH); /* the instance's overlay is not mounted */
 	cleanup_free char *runc_err = NULL;
@@ -170,7 +146,7 @@ SC_TEST(a_failing_hook_fails_the_container_with_its_reason)
 	SC_ASSERT_STR_CONTAINS(runc_err, "is not mounted");
 	cleanup_free char *ran = sc_xasprintf("%s/home/dev/ran", in.upper);
 	SC_ASSERT(!sc_ktest_exists(ran));
-	free_instance(&in);
+	sc_ktest_instance_free(&in);
 }
 
 SC_TEST(the_hook_refuses_bad_usage_and_bad_state)
