@@ -32,6 +32,7 @@ failed=0
 skipped=0
 failed_tiers=()
 skipped_names=()
+failure_notes=()
 summary=()
 tier_t0=$SECONDS
 ci=0
@@ -140,6 +141,7 @@ PY
 	)
 	read -r p f s <<<"$counts"
 	grep -E '^(FAIL|SKIP) ' "$names" | sed 's/^/   /'
+	while IFS= read -r l; do failure_notes+=("$name: $l"); done < <(grep '^FAIL ' "$names" | tail -n 12)
 	while IFS= read -r l; do skipped_names+=("$name: ${l#SKIP }"); done < <(grep '^SKIP ' "$names")
 	rm -f "$names"
 	if ((rc != 0 && ${f:-0} == 0)); then f=1; fi
@@ -164,6 +166,11 @@ shell_tier() {
 	bash $1 2>&1 | tee "$out"
 	rc=${PIPESTATUS[0]}
 	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed(, [0-9]+ skipped)?$' "$out" | tail -n1)
+	# what failed, again in the summary (a CI log is often read from its end)
+	if ((rc != 0)); then
+		while IFS= read -r l; do failure_notes+=("$label: $l"); done < <(
+			grep -E '^not ok|FAIL|^ *[^ ]+ +[0-9]+ passed, [1-9][0-9]* failed|^      ' "$out" | tail -n 12)
+	fi
 	rm -f "$out"
 	if [[ $line =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed(,\ ([0-9]+)\ skipped)?$ ]]; then
 		p=${BASH_REMATCH[1]} f=${BASH_REMATCH[2]} s=${BASH_REMATCH[4]:-0}
@@ -291,6 +298,10 @@ printf '   %s\n' "${summary[@]}"
 if ((${#skipped_names[@]} > 0)); then
 	echo "== not run:"
 	printf '   %s\n' "${skipped_names[@]}"
+fi
+if ((${#failure_notes[@]} > 0)); then
+	echo "== what failed (the last lines of each failed tier that say so):"
+	printf '   %s\n' "${failure_notes[@]}"
 fi
 if ((failed > 0)); then
 	echo "FAILED tiers: ${failed_tiers[*]}"
