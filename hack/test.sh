@@ -166,10 +166,13 @@ shell_tier() {
 	bash $1 2>&1 | tee "$out"
 	rc=${PIPESTATUS[0]}
 	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed(, [0-9]+ skipped)?$' "$out" | tail -n1)
-	# what failed, again in the summary (a CI log is often read from its end)
+	# what failed, again in the summary (a CI log is often read from its end),
+	# and what crashed and was run again even when the rerun passed
 	if ((rc != 0)); then
 		while IFS= read -r l; do failure_notes+=("$label: $l"); done < <(
-			grep -E '^not ok|FAIL|^ *[^ ]+ +[0-9]+ passed, [1-9][0-9]* failed|^      ' "$out" | tail -n 12)
+			grep -E '^not ok|FAIL|CRASHED|^ *[^ ]+ +[0-9]+ passed, [1-9][0-9]* failed|^      ' "$out" | tail -n 12)
+	else
+		while IFS= read -r l; do failure_notes+=("$label: $l"); done < <(grep 'CRASHED' "$out" | tail -n 4)
 	fi
 	rm -f "$out"
 	if [[ $line =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed(,\ ([0-9]+)\ skipped)?$ ]]; then
@@ -300,7 +303,7 @@ if ((${#skipped_names[@]} > 0)); then
 	printf '   %s\n' "${skipped_names[@]}"
 fi
 if ((${#failure_notes[@]} > 0)); then
-	echo "== what failed (the last lines of each failed tier that say so):"
+	echo "== what failed or crashed (the last lines of each tier that say so):"
 	printf '   %s\n' "${failure_notes[@]}"
 fi
 if ((failed > 0)); then
