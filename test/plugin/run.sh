@@ -578,7 +578,7 @@ EOF
 	expect_rc 0
 	expect_contains "$out" "Image:          $IMAGE"
 	expect_contains "$out" "Command:        /bin/sh -c"
-	expect_contains "$out" "Args:           sleep 1000"
+	expect_contains "$out" "Args:           'sleep 1000'"
 	sc status pod-shape -o wide
 	expect_rc 0
 	expect_contains "$out" "Pull policy:    Never"
