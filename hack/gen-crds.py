@@ -89,6 +89,11 @@ def tolerations(desc):
     return array(desc, obj("A toleration of a node taint (core/v1 Toleration).", preserve=True))
 
 
+READ_ONLY_ROOTFS_REFUSED = (
+    "readOnlyRootFilesystem is not available for the workload container: its root "
+    "filesystem is the persistent rootfs, which exists to keep what the workload writes; "
+    "mount what must stay read-only as a volume with readOnly: true")
+
 SECURITY_CONTEXT = obj(
     "Security settings of the workload. sc-exec applies the user, groups, capabilities, "
     "no_new_privs and seccomp after entering the persistent rootfs, so the workload runs "
@@ -99,8 +104,16 @@ SECURITY_CONTEXT = obj(
         "runAsNonRoot": boolean("Refuse to start the workload if it would run as UID 0."),
         "allowPrivilegeEscalation": boolean(
             "When false, the workload runs with no_new_privs: setuid binaries gain nothing."),
+        # declared only to be refused with a reason (the controller refuses
+        # it too, for the Pod shape whose container has no CEL rules)
         "readOnlyRootFilesystem": boolean(
-            "Mount the persistent rootfs read-only for the workload (its contents still persist)."),
+            "Not available for the workload: its root filesystem is the persistent rootfs, "
+            "there to keep what the workload writes (mount read-only data as a volume with "
+            "readOnly: true). false is accepted.",
+            **{"x-kubernetes-validations": [{
+                "rule": "!self",
+                "message": READ_ONLY_ROOTFS_REFUSED,
+            }]}),
         "capabilities": obj("Linux capabilities to add to or drop from the runtime's default set.", {
             "add": array("Capabilities to add (baseline Pod Security allows only a short list).",
                          {"type": "string"}),
@@ -248,7 +261,8 @@ def init_container():
     props["securityContext"] = obj(
         "Security settings of the container, applied by the kubelet as for any pod. "
         "Privileged mode is not available.",
-        without_cel(SECURITY_CONTEXT["properties"]))
+        dict(without_cel(SECURITY_CONTEXT["properties"]), readOnlyRootFilesystem=boolean(
+            "Mount the init container's root filesystem (its own image's) read-only.")))
     props["name"] = string("Name of the container; not workload (the workload container's "
                            "name in the pod).", minLength=1, maxLength=63,
                            pattern=r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$",
@@ -340,6 +354,12 @@ POD_SPEC = obj(
                 "rule": "self.size() == 1",
                 "message": "exactly one container, the workload: run helpers as initContainers, "
                            "sidecars as initContainers with restartPolicy: Always",
+            }, {
+                # the first item only: a cost that does not grow with the array
+                "rule": "self.size() == 0 || !has(self[0].securityContext) || "
+                        "!has(self[0].securityContext.readOnlyRootFilesystem) || "
+                        "!self[0].securityContext.readOnlyRootFilesystem",
+                "message": READ_ONLY_ROOTFS_REFUSED,
             }]}),
         "restartPolicy": string("Always only: the controller restarts the workload.",
                                 enum=["Always"]),

@@ -261,10 +261,12 @@ if ((quick == 0)); then
 		# The plugin suite runs first without the operator (its tests that
 		# write a status by hand need no controller acting), then, once the
 		# end-to-end suite has deployed the operator, its operator tests.
+		# The docs suite runs the README's and the docs' commands as
+		# written on that deployed operator.
 		# The Helm suite then takes the deployed operator over with a
 		# release, upgrades and uninstalls it, and puts kustomize's back.
 		suites=(test/crd/run.sh test/integration/run.sh "test/plugin/run.sh --without-operator" test/e2e/run.sh
-			test/e2e/faults.sh "test/plugin/run.sh operator" test/helm/run.sh
+			test/docs/run.sh test/e2e/faults.sh "test/plugin/run.sh operator" test/helm/run.sh
 			"test/cluster/run.sh --with-down")
 		for t in "${suites[@]}"; do
 			shell_tier "$t"

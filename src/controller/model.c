@@ -121,11 +121,45 @@ static const char *const pod_fields[] = {
     "enableServiceLinks",
 };
 
+/* readOnlyRootFilesystem on the workload container: its root filesystem is
+ * the persistent rootfs, there to be written, so the template is refused
+ * with a reason rather than the setting silently ignored (the CRD refuses
+ * it at admission too; docs/templates.md). */
+static bool read_only_rootfs(json_t *container)
+{
+	return json_is_true(sc_json_path(container, "securityContext.readOnlyRootFilesystem"));
+}
+
+static const char read_only_rootfs_msg[] =
+    "securityContext.readOnlyRootFilesystem is not available for the workload container: its "
+    "root filesystem is the persistent rootfs, which exists to keep what the workload writes; "
+    "mount what must stay read-only as a volume with readOnly: true";
+
+static json_t *template_from_podspec(json_t *tmpl, json_t *pod, sc_error_t *err);
+
 json_t *sc_template_normalize(json_t *tmpl, sc_error_t *err)
 {
 	json_t *pod = json_object_get(tmpl, "spec");
-	if (!json_is_object(tmpl) || pod == NULL)
+	if (!json_is_object(tmpl) || pod == NULL) {
+		if (read_only_rootfs(json_object_get(tmpl, "container"))) {
+			sc_error_make(err, EINVAL, "spec.template.container.%s",
+				      read_only_rootfs_msg);
+			return NULL;
+		}
 		return json_incref(tmpl);
+	}
+	json_t *out = template_from_podspec(tmpl, pod, err);
+	if (out != NULL && read_only_rootfs(json_object_get(out, "container"))) {
+		sc_error_make(err, EINVAL, "spec.template.spec.containers[0].%s",
+			      read_only_rootfs_msg);
+		json_decref(out);
+		return NULL;
+	}
+	return out;
+}
+
+static json_t *template_from_podspec(json_t *tmpl, json_t *pod, sc_error_t *err)
+{
 	if (json_object_get(tmpl, "container") != NULL) {
 		sc_error_make(err, EINVAL,
 			      "spec.template has both container (the seed's shape) and spec (a "

@@ -35,8 +35,9 @@ const char *sc_sci_rootfs_node(json_t *sci);
  * container as container (without its name: in the pod it is "workload")
  * and the PodSpec's fields beside it; any other template is returned as it
  * is. A new reference; NULL with err when spec.containers does not hold
- * exactly one container, or both container and spec are given (the CRD
- * refuses both at admission). */
+ * exactly one container, or both container and spec are given, or the
+ * workload container asks for securityContext.readOnlyRootFilesystem (the
+ * CRD refuses these at admission). */
 json_t *sc_template_normalize(json_t *tmpl, sc_error_t *err);
 
 /* Pod status helpers. */

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "kubectl-sc/kubectl-sc.h"
+#include "lib/sc-api.h"
 #include "lib/sc-json.h"
 #include "lib/sc-log.h"
 #include "lib/sc-util.h"
@@ -150,12 +151,8 @@ int sc_exec_check_container(const json_t *obj, const char *container, sc_error_t
 {
 	if (container == NULL || strcmp(container, SC_WORKLOAD_CONTAINER) == 0)
 		return 0;
-	const char *own = sc_json_path_str(obj, "spec.template.container.name");
-	/* A template in the Pod shape (spec.template.spec.containers) with one
-	 * container: that one is the workload. */
-	json_t *containers = sc_json_path(obj, "spec.template.spec.containers");
-	if (own == NULL && json_array_size(containers) == 1)
-		own = json_string_value(json_object_get(json_array_get(containers, 0), "name"));
+	/* in either template shape (the Pod shape's one container) */
+	const char *own = sc_json_path_str(sc_workload_container(obj), "name");
 	if (own != NULL && strcmp(container, own) == 0)
 		return 0;
 	const char *name = sc_json_name(obj);

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "kubectl-sc/kubectl-sc.h"
+#include "lib/sc-api.h"
 #include "lib/sc-json.h"
 #include "lib/sc-util.h"
 #include "lib/sc-validate.h"
@@ -107,7 +108,7 @@ char *sc_list_render(const json_t *items, bool with_namespace, bool wide, bool n
 		row[n++] = or_none(sc_json_path_str(item, "status.nodeName"));
 		row[n++] = age;
 		if (wide) {
-			row[n++] = or_none(sc_json_path_str(item, "spec.template.container.image"));
+			row[n++] = or_none(sc_json_path_str(sc_workload_container(item), "image"));
 			row[n++] = or_none(sc_json_path_str(item, "status.consumerPodName"));
 			row[n++] = or_none(sc_json_path_str(item, "status.providerPodName"));
 			row[n++] = or_none(sc_json_path_str(item, "status.hostPath"));

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "kubectl-sc/kubectl-sc.h"
+#include "lib/sc-api.h"
 #include "lib/sc-buf.h"
 #include "lib/sc-json.h"
 #include "lib/sc-util.h"
@@ -93,7 +94,7 @@ static int cmp_events(const void *a, const void *b)
 
 static void render_wide(struct sc_buf *b, const json_t *obj)
 {
-	const json_t *c = sc_json_path(obj, "spec.template.container");
+	const json_t *c = sc_workload_container(obj);
 	field(b, "Working dir:", sc_json_path_str(c, "workingDir"));
 	field(b, "Pull policy:", sc_json_path_str(c, "imagePullPolicy"));
 	char flags[64];
@@ -167,10 +168,11 @@ char *sc_status_render(const json_t *obj, const json_t *events, bool wide, time_
 	struct sc_buf b = SC_BUF_INIT((size_t)-2);
 	field(&b, "Name:", sc_json_name(obj));
 	field(&b, "Namespace:", sc_json_namespace(obj));
-	field(&b, "Image:", sc_json_path_str(obj, "spec.template.container.image"));
-	cleanup_free char *command =
-	    join_strings(sc_json_path(obj, "spec.template.container.command"));
-	cleanup_free char *args = join_strings(sc_json_path(obj, "spec.template.container.args"));
+	/* the workload container, in either template shape */
+	const json_t *wc = sc_workload_container(obj);
+	field(&b, "Image:", sc_json_path_str(wc, "image"));
+	cleanup_free char *command = join_strings(sc_json_path(wc, "command"));
+	cleanup_free char *args = join_strings(sc_json_path(wc, "args"));
 	field(&b, "Command:", command ? command : "(the image's ENTRYPOINT)");
 	if (args != NULL)
 		field(&b, "Args:", args);

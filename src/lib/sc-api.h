@@ -86,4 +86,21 @@ static inline bool sc_pod_is_ours(const json_t *pod, const char *role, const cha
 	return false;
 }
 
+/* The workload container of a StoppableContainer (or instance) obj, in
+ * either template shape (docs/templates.md): spec.template.container, else
+ * the one container of the Pod shape's spec.template.spec.containers. NULL
+ * when there is none, or the Pod shape has more than one (the CRD refuses
+ * that). Borrowed from obj. */
+static inline json_t *sc_workload_container(const json_t *obj)
+{
+	json_t *c = sc_json_path(obj, "spec.template.container");
+	if (json_is_object(c))
+		return c;
+	json_t *containers = sc_json_path(obj, "spec.template.spec.containers");
+	if (json_array_size(containers) != 1)
+		return NULL;
+	c = json_array_get(containers, 0);
+	return json_is_object(c) ? c : NULL;
+}
+
 #endif

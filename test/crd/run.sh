@@ -70,6 +70,17 @@ t_privileged_refused() {
 	refused '  template: {container: {image: busybox, securityContext: {privileged: true}}}' \
 		'unknown field "spec.template.container.securityContext.privileged"'
 }
+t_read_only_rootfs_refused() {
+	# The workload's root filesystem is the persistent rootfs: a read-only
+	# one is refused with why, in both shapes; false and an init
+	# container's (its own image's rootfs) are accepted.
+	refused '  template: {container: {image: busybox, securityContext: {readOnlyRootFilesystem: true}}}' \
+		'readOnlyRootFilesystem is not available for the workload container'
+	refused '  template: {spec: {containers: [{name: a, image: busybox, securityContext: {readOnlyRootFilesystem: true}}]}}' \
+		'readOnlyRootFilesystem is not available for the workload container'
+	apply_sc '  template: {container: {image: busybox, securityContext: {readOnlyRootFilesystem: false}}}' >/dev/null
+	apply_sc '  template: {spec: {containers: [{name: a, image: busybox}], initContainers: [{name: i, image: busybox, securityContext: {readOnlyRootFilesystem: true}}]}}' >/dev/null
+}
 t_host_port_refused() {
 	refused '  template: {container: {image: busybox, ports: [{containerPort: 80, hostPort: 80}]}}' \
 		'unknown field "spec.template.container.ports[0].hostPort"'
@@ -300,6 +311,7 @@ run_test "running and hostPathPrefix have defaults" t_defaults
 run_test "a missing image is refused" t_missing_image
 run_test "running: \"yes\" is refused" t_running_string
 run_test "privileged is refused" t_privileged_refused
+run_test "readOnlyRootFilesystem on the workload is refused with why" t_read_only_rootfs_refused
 run_test "hostPort is refused" t_host_port_refused
 run_test "Bidirectional propagation is refused" t_bidirectional_refused
 run_test "a hostPathPrefix with .. is refused" t_prefix_dotdot

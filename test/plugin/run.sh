@@ -555,6 +555,41 @@ t_status() {
 	expect_contains "$out" "running: true"
 }
 
+t_pod_shape_image() {
+	# A template in the Pod shape (spec.template.spec.containers): its one
+	# container is the workload (docs/templates.md), whose image and command
+	# status and list -o wide show.
+	kn apply -f - >/dev/null <<EOF
+apiVersion: $GROUP/v1alpha1
+kind: StoppableContainer
+metadata: {name: pod-shape}
+spec:
+  running: false
+  template:
+    spec:
+      containers:
+      - name: app
+        image: $IMAGE
+        imagePullPolicy: Never
+        command: [/bin/sh, -c]
+        args: [sleep 1000]
+EOF
+	sc status pod-shape
+	expect_rc 0
+	expect_contains "$out" "Image:          $IMAGE"
+	expect_contains "$out" "Command:        /bin/sh -c"
+	expect_contains "$out" "Args:           'sleep 1000'"
+	sc status pod-shape -o wide
+	expect_rc 0
+	expect_contains "$out" "Pull policy:    Never"
+	sc list -o wide
+	expect_rc 0
+	local row
+	row=$(grep '^pod-shape ' <<<"$out") || fail "no pod-shape row: $out"
+	[[ $row == *" $IMAGE "* ]] || fail "no image in the wide row: $row"
+	kn delete "$RES" pod-shape --wait=false >/dev/null
+}
+
 t_all_namespaces_with_a_name() {
 	# -A with a NAME: found in whichever namespace has it
 	sc_raw status my-app -A
@@ -1076,6 +1111,7 @@ run_test list-wide-and-formats t_list_wide_and_formats
 run_test list-empty-namespace t_list_empty_namespace
 run_test namespace-from-kubeconfig t_namespace_from_kubeconfig_context
 run_test status t_status
+run_test status-and-list-pod-shape-image t_pod_shape_image
 run_test all-namespaces-with-a-name t_all_namespaces_with_a_name
 run_test stop-start-patch-spec t_stop_start_patch_spec
 run_test wait-timeout t_wait_timeout_says_so

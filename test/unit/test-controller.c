@@ -1057,7 +1057,31 @@ SC_TEST(podspec_template_is_normalised_for_the_instance)
 	json_object_set(two, "container", sc_json_path(seed, "spec.template.container"));
 	SC_ASSERT(sc_template_normalize(two, &err) == NULL);
 	SC_ASSERT_STR_CONTAINS(sc_error_message(err), "give one");
+	sc_error_release(&err);
 	json_decref(two);
+
+	/* readOnlyRootFilesystem on the workload container is refused, in
+	 * both shapes, naming the field; false is fine. */
+	json_t *ro = json_deep_copy(sc_json_path(sc, "spec.template"));
+	json_t *c0 = json_array_get(sc_json_path(ro, "spec.containers"), 0);
+	json_object_set_new(c0, "securityContext", json_pack("{s:b}", "readOnlyRootFilesystem", 1));
+	SC_ASSERT(sc_template_normalize(ro, &err) == NULL);
+	SC_ASSERT_STR_CONTAINS(sc_error_message(err),
+			       "spec.template.spec.containers[0].securityContext."
+			       "readOnlyRootFilesystem is not available");
+	sc_error_release(&err);
+	json_object_set_new(c0, "securityContext", json_pack("{s:b}", "readOnlyRootFilesystem", 0));
+	t = sc_template_normalize(ro, &err);
+	SC_ASSERT(t != NULL);
+	json_decref(t);
+	json_decref(ro);
+	ro = json_deep_copy(sc_json_path(seed, "spec.template"));
+	json_object_set_new(json_object_get(ro, "container"), "securityContext",
+			    json_pack("{s:b}", "readOnlyRootFilesystem", 1));
+	SC_ASSERT(sc_template_normalize(ro, &err) == NULL);
+	SC_ASSERT_STR_CONTAINS(sc_error_message(err),
+			       "spec.template.container.securityContext.readOnlyRootFilesystem");
+	json_decref(ro);
 	json_decref(seed);
 	json_decref(sc);
 }
@@ -1133,6 +1157,23 @@ SC_TEST(a_template_that_cannot_be_read_is_failed)
 	/* Said once. */
 	sc_decide(&obs, &opts, &plan);
 	SC_ASSERT_INT_EQ(count(&plan, SC_ACT_APPLY_STATUS) + count(&plan, SC_ACT_EVENT), 0);
+	sc_plan_free(&plan);
+	json_decref(sc);
+}
+
+SC_TEST(a_read_only_rootfs_is_refused_on_the_status)
+{
+	json_t *sc = make_sc(true);
+	json_object_set_new(sc_json_path(sc, "spec.template.container"), "securityContext",
+			    json_pack("{s:b}", "readOnlyRootFilesystem", 1));
+	struct sc_observed obs = {.sc = sc, .now = NOW};
+	struct sc_plan plan = {0};
+	sc_decide(&obs, &opts, &plan);
+	SC_ASSERT_INT_EQ(count(&plan, SC_ACT_CREATE_INSTANCE), 0);
+	SC_ASSERT_STR_EQ(applied(&plan, SC_ACT_APPLY_STATUS, "status.phase"), "Failed");
+	SC_ASSERT_STR_CONTAINS(applied(&plan, SC_ACT_APPLY_STATUS, "status.message"),
+			       "readOnlyRootFilesystem is not available");
+	SC_ASSERT(find_event(&plan, "InvalidSpec") != NULL);
 	sc_plan_free(&plan);
 	json_decref(sc);
 }
