@@ -324,6 +324,25 @@ if m["imagePullPolicy"] != "Always" or "--v=2" not in m["args"]:
 '
 }
 
+t_daemon_options_flow_through() {
+	render --set controller.logFormat=text --set controller.workers=8 --set controller.runtimePath=auto \
+		--set mountHelper.logFormat=text >"$tmp/r.yaml" || fail "helm template"
+	check_objects "$tmp/r.yaml" '
+c = by_kind("Deployment")[0]["spec"]["template"]["spec"]["containers"][0]["args"]
+m = by_kind("DaemonSet")[0]["spec"]["template"]["spec"]["containers"][0]["args"]
+for want in ("--log-format=text", "--workers=8", "--runtime-path=auto"):
+    if want not in c:
+        die("controller args %s lack %s" % (c, want))
+if "--log-format=text" not in m:
+    die("mount-helper args %s lack --log-format=text" % m)
+'
+	# the defaults add no argument (config/default has none of them)
+	render >"$tmp/d.yaml" || fail "helm template"
+	if grep -E -- '--(log-format|workers|runtime-path)' "$tmp/d.yaml"; then
+		fail "the default values rendered a --log-format, --workers or --runtime-path"
+	fi
+}
+
 t_optional_objects() {
 	render --set metrics.service.enabled=false --set controller.replicas=1 >"$tmp/r.yaml" || fail "helm template"
 	check_objects "$tmp/r.yaml" '
@@ -372,6 +391,9 @@ t_bad_values_refused() {
 	refused "at '/nameOverride'" --set nameOverride=-x
 	refused "at '/watchNamespace': 'team/a' does not match pattern" --set watchNamespace=team/a
 	refused "at '/kustomizeNames': got string, want boolean" --set-string kustomizeNames=yes
+	refused "at '/controller/workers': maximum: got 65, want 64" --set controller.workers=65
+	refused "at '/controller/runtimePath': value must be one of" --set controller.runtimePath=on
+	refused "at '/mountHelper/logFormat': value must be one of" --set mountHelper.logFormat=xml
 }
 
 # The cluster tests: the kustomize install (hack/deploy.sh) is taken over by
@@ -662,6 +684,7 @@ run_test "only the mount-helper is privileged; the controller runs as non-root" 
 run_test "allowed prefixes and containerd's root flow into args and mounts" t_prefixes_flow_into_args
 run_test "nodeSelector, tolerations and replicas flow through" t_scheduling_flows_through
 run_test "images, pull policies, log levels and the metrics port flow through" t_images_and_flags_flow_through
+run_test "log formats, workers and the runtime path flow through" t_daemon_options_flow_through
 run_test "the metrics Service, PDB and Namespace are optional" t_optional_objects
 run_test "bad values are refused with a message naming the value" t_bad_values_refused
 run_test "hack/helm-adopt.sh refuses bad names" t_adopt_refuses_bad_arguments
