@@ -17,6 +17,7 @@ namespaces, Bidirectional propagation) are deliberately absent, so strict
 field validation refuses them at admission."""
 import json
 import os
+import re
 import sys
 
 try:
@@ -24,9 +25,32 @@ try:
 except ImportError:  # pragma: no cover
     yaml = None
 
-GROUP = "stoppablecontainer.xtlsoft.top"
-VERSION = "v1alpha1"
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def api_names():
+    """The names src/lib/sc-api.h spells, the one place they are spelled:
+    {macro: string value} of its `#define NAME "value"` lines, in order."""
+    names = {}
+    with open(os.path.join(ROOT, "src", "lib", "sc-api.h")) as f:
+        for line in f:
+            m = re.match(r'#define\s+(\w+)\s+"([^"]*)"\s*$', line)
+            if m:
+                names[m.group(1)] = m.group(2)
+    return names
+
+
+def api_list(prefix):
+    """The values of sc-api.h's NAME_* macros for one prefix, in their order."""
+    return [v for k, v in API.items() if k.startswith(prefix)]
+
+
+API = api_names()
+GROUP = API["SC_GROUP"]
+VERSION = API["SC_API_VER"]
+SC_PHASES = api_list("SC_PHASE_")
+SCI_PHASES = api_list("SCI_PHASE_")
+CONDITIONS = api_list("SC_COND_")
 
 
 def obj(desc, props=None, required=None, preserve=False, **extra):
@@ -383,7 +407,7 @@ RUNNING = boolean("Whether the workload runs. false stops it (the rootfs is kept
 
 def conditions():
     return array(
-        "Current state in detail: Ready, ProviderReady, RootfsReady, ConsumerReady, RestartRequired.",
+        "Current state in detail: " + ", ".join(CONDITIONS) + ".",
         obj("A condition (metav1.Condition).", {
             "type": string("Type of the condition.", minLength=1, maxLength=316),
             "status": string("Status of the condition.", enum=["True", "False", "Unknown"]),
@@ -422,10 +446,9 @@ SC_SCHEMA = obj(
                 }]}),
         }, required=["template"]),
         "status": obj("Observed state, written by the controller.", {
-            "phase": string("Summary of the state: Pending (the provider pod and the rootfs "
-                            "are being prepared), Starting, Running, Stopping, Stopped, Failed.",
-                            enum=["Pending", "Starting", "Running", "Stopping", "Stopped",
-                                  "Failed"]),
+            "phase": string("Summary of the state: " + SC_PHASES[0] + " (the provider pod "
+                            "and the rootfs are being prepared), " + ", ".join(SC_PHASES[1:])
+                            + ".", enum=SC_PHASES),
             "message": string("Human-readable explanation of the phase."),
             "instanceName": string("Name of the StoppableContainerInstance."),
             "providerPodName": string("Name of the provider pod."),
@@ -459,9 +482,7 @@ SCI_SCHEMA = obj(
             "hostPathPrefix": HOST_PATH_PREFIX,
         }, required=["stoppableContainerName", "template"]),
         "status": obj("Observed state, written by the controller and the node agent.", {
-            "phase": string("Detailed phase.", enum=[
-                "Pending", "ProviderStarting", "ProviderReady", "ConsumerStarting", "Running",
-                "Stopping", "Stopped", "Failed"]),
+            "phase": string("Detailed phase.", enum=SCI_PHASES),
             "message": string("Human-readable explanation of the phase."),
             "providerPodName": string("Name of the provider pod."),
             "providerPodUID": string("UID of the provider pod."),

@@ -6,10 +6,10 @@
 
 #include "controller/decide.h"
 #include "controller/execute.h"
-#include "controller/leader.h"
 #include "controller/model.h"
 #include "lib/sc-informer.h"
 #include "lib/sc-json.h"
+#include "lib/sc-leader.h"
 #include "lib/sc-log.h"
 #include "lib/sc-ticker.h"
 #include "lib/sc-workqueue.h"
@@ -73,14 +73,14 @@ static void pod_updated(const json_t *old, const json_t *obj, void *data)
  * sc_controller_stoppablecontainers gauge by phase from the whole table. */
 static void note_phase(struct sc_controller *c, const char *key, json_t *obj)
 {
-	static const char *const phases[] = {"Pending",  "Starting", "Running",
-					     "Stopping", "Stopped",  "Failed"};
+	static const char *const phases[] = {SC_PHASE_PENDING,  SC_PHASE_STARTING, SC_PHASE_RUNNING,
+					     SC_PHASE_STOPPING, SC_PHASE_STOPPED,  SC_PHASE_FAILED};
 	const char *phase = obj ? sc_json_path_str(obj, "status.phase") : NULL;
 	pthread_mutex_lock(&c->phases_lock);
 	if (obj == NULL)
 		json_object_del(c->phases, key);
 	else
-		json_object_set_new(c->phases, key, json_string(phase ? phase : "Pending"));
+		json_object_set_new(c->phases, key, json_string(phase ? phase : SC_PHASE_PENDING));
 	for (size_t i = 0; i < SC_ARRAY_SIZE(phases); i++) {
 		size_t n = 0;
 		const char *k;
@@ -223,7 +223,7 @@ int sc_controller_new(const struct sc_kube_config *cfg, const struct sc_kube_cli
 	/* Only our pods: one list+watch, selected by our label. */
 	struct sc_informer_options pods = {.resource = &sc_kube_pods,
 					   .namespace = opts->namespace,
-					   .label_selector = SC_LABEL_MANAGED_BY "=" SC_MANAGED_BY,
+					   .label_selector = SC_MANAGED_BY_SELECTOR,
 					   .transform = sc_informer_pod_status_only};
 	if (sc_informer_new(cfg, &scs, &handlers, &c->scs, err) < 0 ||
 	    sc_informer_new(cfg, &instances, &handlers, &c->instances, err) < 0 ||

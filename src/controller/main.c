@@ -10,8 +10,8 @@
 #include <unistd.h>
 
 #include "controller/controller.h"
-#include "controller/leader.h"
 #include "lib/sc-httpd.h"
+#include "lib/sc-leader.h"
 #include "lib/sc-log.h"
 #include "lib/sc-shutdown.h"
 #include "lib/sc-validate.h"

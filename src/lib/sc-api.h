@@ -19,15 +19,21 @@
 /* Labels on our pods: which instance, which role; SC_LABEL_WORKLOAD (value
  * the StoppableContainer's name) only on the consumer pod, the workload: what
  * a Service selects (docs/networking.md). Stable API. */
-#define SC_LABEL_PREFIX     SC_GROUP "/"
-#define SC_LABEL_INSTANCE   SC_LABEL_PREFIX "instance"
-#define SC_LABEL_ROLE       SC_LABEL_PREFIX "role"
-#define SC_LABEL_WORKLOAD   SC_LABEL_PREFIX "workload"
-#define SC_LABEL_MANAGED_BY "app.kubernetes.io/managed-by"
-#define SC_MANAGED_BY       "sc-controller"
-#define SC_ROLE_PROVIDER    "provider"
-#define SC_ROLE_CONSUMER    "consumer"
-#define SC_PROVIDER_SUFFIX  "-provider"
+#define SC_LABEL_PREFIX        SC_GROUP "/"
+#define SC_LABEL_INSTANCE      SC_LABEL_PREFIX "instance"
+#define SC_LABEL_ROLE          SC_LABEL_PREFIX "role"
+#define SC_LABEL_WORKLOAD      SC_LABEL_PREFIX "workload"
+#define SC_LABEL_MANAGED_BY    "app.kubernetes.io/managed-by"
+#define SC_MANAGED_BY          "sc-controller"
+#define SC_MANAGED_BY_SELECTOR SC_LABEL_MANAGED_BY "=" SC_MANAGED_BY
+#define SC_ROLE_PROVIDER       "provider"
+#define SC_ROLE_CONSUMER       "consumer"
+#define SC_PROVIDER_SUFFIX     "-provider"
+
+/* The containers of our pods: the provider's holds the image's layers, the
+ * consumer's runs the workload in the rootfs. */
+#define SC_CONTAINER_PROVIDER "rootfs"
+#define SC_CONTAINER_WORKLOAD "workload"
 
 /* Held on the StoppableContainer by the controller until its pods and
  * instance are gone. */
@@ -48,7 +54,26 @@
  * says otherwise (and the mount-helper's allow-list permits it). */
 #define SC_DEFAULT_HOST_PATH_PREFIX "/var/lib/stoppablecontainer"
 
-/* Condition types. */
+/* Phases of a StoppableContainer (status.phase), in this order the CRD's
+ * enum (hack/gen-crds.py reads these lines). */
+#define SC_PHASE_PENDING  "Pending"
+#define SC_PHASE_STARTING "Starting"
+#define SC_PHASE_RUNNING  "Running"
+#define SC_PHASE_STOPPING "Stopping"
+#define SC_PHASE_STOPPED  "Stopped"
+#define SC_PHASE_FAILED   "Failed"
+
+/* Phases of a StoppableContainerInstance (status.phase), likewise. */
+#define SCI_PHASE_PENDING           "Pending"
+#define SCI_PHASE_PROVIDER_STARTING "ProviderStarting"
+#define SCI_PHASE_PROVIDER_READY    "ProviderReady"
+#define SCI_PHASE_CONSUMER_STARTING "ConsumerStarting"
+#define SCI_PHASE_RUNNING           "Running"
+#define SCI_PHASE_STOPPING          "Stopping"
+#define SCI_PHASE_STOPPED           "Stopped"
+#define SCI_PHASE_FAILED            "Failed"
+
+/* Condition types (hack/gen-crds.py reads these lines). */
 #define SC_COND_READY            "Ready"
 #define SC_COND_PROVIDER_READY   "ProviderReady"
 #define SC_COND_ROOTFS_READY     "RootfsReady"

@@ -9,10 +9,12 @@
 #include <time.h>
 
 #include "lib/sc-api.h"
+#include "lib/sc-event.h"
 #include "lib/sc-informer.h"
 #include "lib/sc-json.h"
 #include "lib/sc-kube-client.h"
 #include "lib/sc-log.h"
+#include "lib/sc-object.h"
 #include "lib/sc-ticker.h"
 #include "lib/sc-validate.h"
 #include "lib/sc-workqueue.h"
@@ -60,22 +62,11 @@ bool sc_agent_running_container(json_t *pod, const char *name, char id[65], cons
 	return false;
 }
 
+/* The mount-helper's one condition, RootfsReady. */
 static json_t *condition(json_t *sci, const char *status, const char *reason, const char *msg,
 			 const char *now)
 {
-	/* Keep lastTransitionTime when the status is unchanged. */
-	const char *ltt = now;
-	size_t i;
-	json_t *c;
-	json_array_foreach (sc_json_path(sci, "status.conditions"), i, c) {
-		const char *t = json_string_value(json_object_get(c, "type"));
-		const char *s = json_string_value(json_object_get(c, "status"));
-		const char *l = json_string_value(json_object_get(c, "lastTransitionTime"));
-		if (t && strcmp(t, "RootfsReady") == 0 && s && strcmp(s, status) == 0 && l)
-			ltt = l;
-	}
-	return json_pack("{s:s, s:s, s:s, s:s, s:s}", "type", "RootfsReady", "status", status,
-			 "reason", reason, "message", msg, "lastTransitionTime", ltt);
+	return sc_condition_build(sci, SC_COND_ROOTFS_READY, status, reason, msg, now, 0);
 }
 
 json_t *sc_agent_ready_status(json_t *sci, const char *node, const char *provider_uid,
@@ -122,17 +113,10 @@ void sc_agent_mark_stacked(json_t *status, const char *workload_cid)
 
 const char *sc_agent_stack_failure(json_t *sci)
 {
-	json_t *c = NULL, *each;
-	size_t i;
-	json_array_foreach (sc_json_path(sci, "status.conditions"), i, each) {
-		const char *t = json_string_value(json_object_get(each, "type"));
-		if (t != NULL && strcmp(t, SC_COND_ROOTFS_READY) == 0)
-			c = each;
-	}
+	json_t *c = sc_condition_find(sci, SC_COND_ROOTFS_READY);
 	const char *s = json_string_value(json_object_get(c, "status"));
-	const char *r = json_string_value(json_object_get(c, "reason"));
-	if (s == NULL || strcmp(s, "False") != 0 || r == NULL ||
-	    strcmp(r, SC_REASON_STACK_FAILED) != 0)
+	if (s == NULL || strcmp(s, "False") != 0 ||
+	    !sc_condition_says(sci, SC_COND_ROOTFS_READY, SC_REASON_STACK_FAILED))
 		return NULL;
 	const char *m = json_string_value(json_object_get(c, "message"));
 	return m ? m : "";
@@ -140,23 +124,7 @@ const char *sc_agent_stack_failure(json_t *sci)
 
 bool sc_agent_status_differs(json_t *sci, json_t *want)
 {
-	json_t *cur = sc_json_path(sci, "status");
-	const char *key;
-	json_t *v;
-	json_object_foreach (want, key, v) {
-		if (strcmp(key, "conditions") == 0)
-			continue;
-		if (!json_equal(json_object_get(cur, key), v))
-			return true;
-	}
-	json_t *want_c = json_array_get(json_object_get(want, "conditions"), 0);
-	size_t i;
-	json_t *c;
-	json_array_foreach (json_object_get(cur, "conditions"), i, c) {
-		if (json_equal(json_object_get(c, "type"), json_object_get(want_c, "type")))
-			return !json_equal(c, want_c);
-	}
-	return true;
+	return sc_status_differs(sc_json_path(sci, "status"), want);
 }
 
 /* ---- API writes ---- */
@@ -165,8 +133,8 @@ static int apply_status(struct sc_agent *a, json_t *sci, json_t *status, sc_erro
 {
 	cleanup_json json_t *body =
 	    json_pack("{s:s, s:s, s:{s:s, s:s}, s:O}", "apiVersion", SC_API_VERSION, "kind",
-		      "StoppableContainerInstance", "metadata", "name", sc_json_name(sci),
-		      "namespace", sc_json_namespace(sci), "status", status);
+		      SCI_KIND, "metadata", "name", sc_json_name(sci), "namespace",
+		      sc_json_namespace(sci), "status", status);
 	struct sc_kube_write_options wo = {
 	    .subresource = "status", .field_manager = SC_AGENT_FIELD_MANAGER, .force = true};
 	return sc_kube_patch(a->client, &sc_kube_stoppablecontainerinstances,
@@ -189,13 +157,7 @@ static void report_failure(struct sc_agent *a, json_t *sci, const char *reason, 
 
 static bool has_finalizer(json_t *obj)
 {
-	size_t i;
-	json_t *f;
-	json_array_foreach (sc_json_path(obj, "metadata.finalizers"), i, f) {
-		if (json_is_string(f) && strcmp(json_string_value(f), SC_ROOTFS_FINALIZER) == 0)
-			return true;
-	}
-	return false;
+	return sc_obj_has_finalizer(obj, SC_ROOTFS_FINALIZER);
 }
 
 /* Adds (or removes) our finalizer; adding also records this node in an
@@ -208,10 +170,9 @@ static int set_finalizer(struct sc_agent *a, json_t *sci, bool add, sc_error_t *
 			json_array_append_new(extra,
 					      json_pack("{s:s, s:s, s:{}}", "op", "add", "path",
 							"/metadata/annotations", "value"));
-		json_array_append_new(
-		    extra, json_pack("{s:s, s:s, s:s}", "op", "add", "path",
-				     "/metadata/annotations/stoppablecontainer.xtlsoft.top~1node",
-				     "value", a->opts.node));
+		json_array_append_new(extra, json_pack("{s:s, s:s, s:s}", "op", "add", "path",
+						       "/metadata/annotations/" SC_GROUP "~1node",
+						       "value", a->opts.node));
 	}
 	return sc_kube_set_finalizer(a->client, &sc_kube_stoppablecontainerinstances, sci,
 				     SC_ROOTFS_FINALIZER, add, extra, err);
@@ -238,9 +199,7 @@ static int remove_state(struct sc_agent *a, json_t *sci, sc_error_t *err)
 {
 	if (!has_finalizer(sci))
 		return 0;
-	/* The annotation, not a dotted path: the key itself contains dots. */
-	json_t *ann = sc_json_path(sci, "metadata.annotations");
-	const char *owner = json_string_value(json_object_get(ann, SC_ANNOTATION_NODE));
+	const char *owner = sc_obj_annotation(sci, SC_ANNOTATION_NODE);
 	if (owner == NULL || strcmp(owner, a->opts.node) != 0)
 		return 0; /* another node's state */
 	if (validate_identity(sci, err) < 0)
@@ -343,8 +302,7 @@ static int check_runtime_path(struct sc_agent *a, json_t *sci, json_t *consumer,
 			      const struct sc_container_process *proc, const char *cid,
 			      const struct sc_instance_dir *dir, sc_error_t *err)
 {
-	json_t *ann = sc_json_path(consumer, "metadata.annotations");
-	const char *mode = json_string_value(json_object_get(ann, SC_ANNOTATION_ROOTFS_MODE));
+	const char *mode = sc_obj_annotation(consumer, SC_ANNOTATION_ROOTFS_MODE);
 	if (mode == NULL || strcmp(mode, SC_ROOTFS_MODE_RUNTIME) != 0)
 		return 0;
 	cleanup_free char *path = sc_xasprintf("%s/%d/mountinfo", a->opts.proc_root, proc->pid);
@@ -425,9 +383,9 @@ static json_t *live_consumer(json_t *sci, json_t *consumer, char cid[65])
 {
 	cid[0] = '\0';
 	if (consumer == NULL || !sc_pod_is_ours(consumer, SC_ROLE_CONSUMER, sc_json_uid(sci)) ||
-	    sc_json_path_str(consumer, "metadata.deletionTimestamp"))
+	    sc_obj_deleting(consumer))
 		return NULL;
-	if (!sc_agent_running_container(consumer, "workload", cid, NULL))
+	if (!sc_agent_running_container(consumer, SC_CONTAINER_WORKLOAD, cid, NULL))
 		cid[0] = '\0';
 	return consumer;
 }
@@ -492,20 +450,20 @@ static int reconcile(struct sc_agent *a, const char *key, sc_error_t *err)
 	cleanup_json json_t *sci = sc_informer_get(a->instances, key);
 	if (sci == NULL)
 		return 0;
-	if (sc_json_path_str(sci, "metadata.deletionTimestamp"))
+	if (sc_obj_deleting(sci))
 		return remove_state(a, sci, err);
 
-	cleanup_free char *provider_key = sc_xasprintf("%s%s", key, "-provider");
+	cleanup_free char *provider_key = sc_xasprintf("%s%s", key, SC_PROVIDER_SUFFIX);
 	cleanup_json json_t *provider = sc_informer_get(a->pods, provider_key);
 	cleanup_json json_t *consumer = sc_informer_get(a->pods, key);
 	/* Only the pods this instance created (a controller reference to its
 	 * UID): a squatter's pod with our name and labels is never stacked. */
 	if (!sc_pod_is_ours(provider, SC_ROLE_PROVIDER, sc_json_uid(sci)) ||
-	    sc_json_path_str(provider, "metadata.deletionTimestamp"))
+	    sc_obj_deleting(provider))
 		return 0;
 	char pcid[65];
 	const char *image_id = NULL;
-	if (!sc_agent_running_container(provider, "rootfs", pcid, &image_id))
+	if (!sc_agent_running_container(provider, SC_CONTAINER_PROVIDER, pcid, &image_id))
 		return 0;
 
 	if (sc_kernel_unsupported()[0] != '\0') {
@@ -587,8 +545,7 @@ int sc_agent_runtime_rootfs(struct sc_agent *a, const char *ns, const char *pod_
 	if (uid == NULL || pod_uid == NULL || strcmp(uid, pod_uid) != 0 ||
 	    !sc_pod_is_ours(pod, SC_ROLE_CONSUMER, sc_json_uid(sci)))
 		return sc_error_make(err, EPERM, "%s is not the consumer pod of the instance", key);
-	const char *node = json_string_value(
-	    json_object_get(sc_json_path(sci, "metadata.annotations"), SC_ANNOTATION_NODE));
+	const char *node = sc_obj_annotation(sci, SC_ANNOTATION_NODE);
 	if (node == NULL || strcmp(node, a->opts.node) != 0 ||
 	    sc_json_path_str(sci, "status.rootfs.providerPodUID") == NULL)
 		return sc_error_make(err, EAGAIN, "the rootfs of %s is not ready on this node",
@@ -694,8 +651,7 @@ int sc_agent_new(const struct sc_kube_config *cfg, const struct sc_agent_options
 	struct sc_informer_options inst = {.resource = &sc_kube_stoppablecontainerinstances,
 					   .transform = instance_view};
 	struct sc_informer_options pods = {.resource = &sc_kube_pods,
-					   .label_selector =
-					       "app.kubernetes.io/managed-by=sc-controller",
+					   .label_selector = SC_MANAGED_BY_SELECTOR,
 					   .field_selector = field,
 					   .transform = sc_informer_pod_status_only};
 	struct sc_informer_handlers ih = {.on_add = enqueue_instance,

@@ -1,4 +1,4 @@
-#include "controller/leader.h"
+#include "lib/sc-leader.h"
 
 #include <errno.h>
 #include <pthread.h>
