@@ -445,27 +445,12 @@ static json_t *image_config_of(struct sc_agent *a, json_t *sci, json_t *provider
 	return image_config;
 }
 
-static int reconcile(struct sc_agent *a, const char *key, sc_error_t *err)
+/* What must hold before the node does any work for an instance: a kernel
+ * that can, a valid identity, an allowed prefix (each reported on the status,
+ * not retried), and our finalizer (added first, so deletion always finds the
+ * state). 1: go on; 0: done for now; -1 with err: retry. */
+static int admit(struct sc_agent *a, json_t *sci, sc_error_t *err)
 {
-	cleanup_json json_t *sci = sc_informer_get(a->instances, key);
-	if (sci == NULL)
-		return 0;
-	if (sc_obj_deleting(sci))
-		return remove_state(a, sci, err);
-
-	cleanup_free char *provider_key = sc_xasprintf("%s%s", key, SC_PROVIDER_SUFFIX);
-	cleanup_json json_t *provider = sc_informer_get(a->pods, provider_key);
-	cleanup_json json_t *consumer = sc_informer_get(a->pods, key);
-	/* Only the pods this instance created (a controller reference to its
-	 * UID): a squatter's pod with our name and labels is never stacked. */
-	if (!sc_pod_is_ours(provider, SC_ROLE_PROVIDER, sc_json_uid(sci)) ||
-	    sc_obj_deleting(provider))
-		return 0;
-	char pcid[65];
-	const char *image_id = NULL;
-	if (!sc_agent_running_container(provider, SC_CONTAINER_PROVIDER, pcid, &image_id))
-		return 0;
-
 	if (sc_kernel_unsupported()[0] != '\0') {
 		/* Not retried: the node's kernel does not change under us. */
 		report_failure(a, sci, "KernelUnsupported", sc_kernel_unsupported());
@@ -491,6 +476,33 @@ static int reconcile(struct sc_agent *a, const char *key, sc_error_t *err)
 			return sc_error_wrap(err, "adding the rootfs finalizer");
 		return 0; /* the update event brings us back */
 	}
+	return 1;
+}
+
+static int reconcile(struct sc_agent *a, const char *key, sc_error_t *err)
+{
+	cleanup_json json_t *sci = sc_informer_get(a->instances, key);
+	if (sci == NULL)
+		return 0;
+	if (sc_obj_deleting(sci))
+		return remove_state(a, sci, err);
+
+	cleanup_free char *provider_key = sc_xasprintf("%s%s", key, SC_PROVIDER_SUFFIX);
+	cleanup_json json_t *provider = sc_informer_get(a->pods, provider_key);
+	cleanup_json json_t *consumer = sc_informer_get(a->pods, key);
+	/* Only the pods this instance created (a controller reference to its
+	 * UID): a squatter's pod with our name and labels is never stacked. */
+	if (!sc_pod_is_ours(provider, SC_ROLE_PROVIDER, sc_json_uid(sci)) ||
+	    sc_obj_deleting(provider))
+		return 0;
+	char pcid[65];
+	const char *image_id = NULL;
+	if (!sc_agent_running_container(provider, SC_CONTAINER_PROVIDER, pcid, &image_id))
+		return 0;
+
+	int go = admit(a, sci, err);
+	if (go <= 0)
+		return go;
 
 	cleanup_instance_dir struct sc_instance_dir dir = {.fd = -1};
 	int layers = 0;
