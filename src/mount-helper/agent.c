@@ -2,7 +2,6 @@
 
 #include <errno.h>
 #include <poll.h>
-#include <pthread.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/pidfd.h>
@@ -15,9 +14,8 @@
 #include "lib/sc-kube-client.h"
 #include "lib/sc-log.h"
 #include "lib/sc-object.h"
-#include "lib/sc-ticker.h"
+#include "lib/sc-reconciler.h"
 #include "lib/sc-validate.h"
-#include "lib/sc-workqueue.h"
 #include "node/sc-cgroup.h"
 #include "node/sc-imageconfig.h"
 #include "node/sc-inject.h"
@@ -27,15 +25,15 @@
 #include "node/sc-proc.h"
 #include "node/sc-statedir.h"
 
+/* The reconciler's sources, in this order. */
+enum { SRC_INSTANCES, SRC_PODS, NSOURCES };
+
 struct sc_agent {
 	struct sc_agent_options opts;
 	struct sc_kube_client *client;
-	struct sc_informer *instances, *pods;
-	struct sc_workqueue *queue;
-	struct sc_ticker *resync;
-	pthread_t worker;
-	bool worker_started;
-	struct sc_metric *m_prepared, *m_injected, *m_removed, *m_errors, *m_inject_seconds;
+	struct sc_reconciler *rec;
+	struct sc_informer *instances, *pods; /* the reconciler's */
+	struct sc_metric *m_prepared, *m_injected, *m_removed, *m_inject_seconds;
 };
 
 /* ---- pure helpers ---- */
@@ -479,8 +477,9 @@ static int admit(struct sc_agent *a, json_t *sci, sc_error_t *err)
 	return 1;
 }
 
-static int reconcile(struct sc_agent *a, const char *key, sc_error_t *err)
+static int reconcile(void *data, const char *key, sc_error_t *err)
 {
+	struct sc_agent *a = data;
 	cleanup_json json_t *sci = sc_informer_get(a->instances, key);
 	if (sci == NULL)
 		return 0;
@@ -575,64 +574,6 @@ int sc_agent_runtime_rootfs(struct sc_agent *a, const char *ns, const char *pod_
 
 /* ---- runtime ---- */
 
-static void enqueue_instance(const json_t *obj, void *data)
-{
-	struct sc_agent *a = data;
-	const char *ns = sc_json_namespace(obj), *name = sc_json_name(obj);
-	if (ns && name) {
-		cleanup_free char *key = sc_xasprintf("%s/%s", ns, name);
-		sc_workqueue_add(a->queue, key);
-	}
-}
-
-static void instance_updated(const json_t *old, const json_t *obj, void *data)
-{
-	(void)old;
-	enqueue_instance(obj, data);
-}
-
-static void enqueue_pod(const json_t *obj, void *data)
-{
-	struct sc_agent *a = data;
-	const char *ns = sc_json_namespace(obj);
-	const char *inst = json_string_value(
-	    json_object_get(sc_json_path(obj, "metadata.labels"), SC_LABEL_INSTANCE));
-	if (ns && inst) {
-		cleanup_free char *key = sc_xasprintf("%s/%s", ns, inst);
-		sc_workqueue_add(a->queue, key);
-	}
-}
-
-static void pod_updated(const json_t *old, const json_t *obj, void *data)
-{
-	(void)old;
-	enqueue_pod(obj, data);
-}
-
-static void *worker(void *data)
-{
-	struct sc_agent *a = data;
-	char *key;
-	long long queued;
-	while (sc_workqueue_get(a->queue, &key, &queued)) {
-		cleanup_error sc_error_t err = NULL;
-		if (reconcile(a, key, &err) < 0) {
-			sc_metric_add(a->m_errors, 1);
-			SC_LOG_KV(SC_LOG_LEVEL_WARNING, "node reconcile failed", "key", key,
-				  "error", sc_error_message(err), NULL);
-			sc_workqueue_add_rate_limited(a->queue, key);
-		} else {
-			sc_workqueue_forget(a->queue, key);
-		}
-		sc_workqueue_done(a->queue, key);
-		free(key);
-		/* nothing left to do: what the reconciles freed goes back */
-		if (sc_workqueue_len(a->queue) == 0)
-			sc_obj_release();
-	}
-	return NULL;
-}
-
 /* What the store keeps of an instance: no managedFields, and of the template
  * only the container's volumeMounts (where the volumes are re-attached). The
  * user's env, command and the rest can be as big as the API server allows,
@@ -656,29 +597,20 @@ int sc_agent_new(const struct sc_kube_config *cfg, const struct sc_agent_options
 		free(a);
 		return -1;
 	}
-	a->queue = sc_workqueue_new(NULL);
 	cleanup_free char *field = sc_xasprintf("spec.nodeName=%s", opts->node);
 	/* Of an instance only what the mount-helper reads (instance_view), of
-	 * a pod no spec (the controller does the same). */
-	struct sc_informer_options inst = {.resource = &sc_kube_stoppablecontainerinstances,
-					   .transform = instance_view};
-	struct sc_informer_options pods = {.resource = &sc_kube_pods,
-					   .label_selector = SC_MANAGED_BY_SELECTOR,
-					   .field_selector = field,
-					   .transform = sc_informer_pod_status_only};
-	struct sc_informer_handlers ih = {.on_add = enqueue_instance,
-					  .on_update = instance_updated,
-					  .on_delete = enqueue_instance,
-					  .userdata = a};
-	struct sc_informer_handlers ph = {.on_add = enqueue_pod,
-					  .on_update = pod_updated,
-					  .on_delete = enqueue_pod,
-					  .userdata = a};
-	if (sc_informer_new(cfg, &inst, &ih, &a->instances, err) < 0 ||
-	    sc_informer_new(cfg, &pods, &ph, &a->pods, err) < 0) {
-		sc_agent_free(a);
-		return sc_error_wrap(err, "creating informers");
-	}
+	 * a pod no spec (the controller does the same); a pod's key is its
+	 * instance's. */
+	struct sc_reconciler_source sources[NSOURCES] = {
+	    [SRC_INSTANCES] = {.informer = {.resource = &sc_kube_stoppablecontainerinstances,
+					    .transform = instance_view},
+			       .resync = true},
+	    [SRC_PODS] = {.informer = {.resource = &sc_kube_pods,
+				       .label_selector = SC_MANAGED_BY_SELECTOR,
+				       .field_selector = field,
+				       .transform = sc_informer_pod_status_only},
+			  .key_label = SC_LABEL_INSTANCE},
+	};
 	struct sc_metrics *m = opts->metrics;
 	a->m_prepared = sc_metrics_counter(m, "sc_mount_helper_rootfs_mounted_total",
 					   "Overlays mounted or remounted.", NULL);
@@ -686,61 +618,48 @@ int sc_agent_new(const struct sc_kube_config *cfg, const struct sc_agent_options
 					   "Rootfs stacked on a workload container.", NULL);
 	a->m_removed = sc_metrics_counter(m, "sc_mount_helper_rootfs_removed_total",
 					  "Instance states removed.", NULL);
-	a->m_errors = sc_metrics_counter(m, "sc_mount_helper_errors_total",
-					 "Node reconciles that failed.", NULL);
+	struct sc_metric *m_errors = sc_metrics_counter(m, "sc_mount_helper_errors_total",
+							"Node reconciles that failed.", NULL);
 	a->m_inject_seconds =
 	    sc_metrics_histogram(m, "sc_mount_helper_stack_duration_seconds",
 				 "Time to stack a rootfs on a workload container.",
 				 sc_metrics_duration_buckets, sc_metrics_duration_nbuckets);
+	/* One worker: mount work on one node is serial by nature, and one
+	 * worker makes every instance's steps strictly ordered. */
+	struct sc_reconciler_options ro = {
+	    .sources = sources,
+	    .nsources = NSOURCES,
+	    .workers = 1,
+	    .resync_ms = opts->resync_ms == 0 ? SC_AGENT_DEFAULT_RESYNC_MS : opts->resync_ms,
+	    .reconcile = reconcile,
+	    .data = a,
+	    .failed_message = "node reconcile failed",
+	    .metrics = {.errors = m_errors}};
+	if (sc_reconciler_new(cfg, &ro, &a->rec, err) < 0) {
+		sc_agent_free(a);
+		return -1;
+	}
+	a->instances = sc_reconciler_informer(a->rec, SRC_INSTANCES);
+	a->pods = sc_reconciler_informer(a->rec, SRC_PODS);
 	*out = a;
 	return 0;
 }
 
-static void resync_one(const json_t *obj, void *data)
-{
-	enqueue_instance(obj, data);
-}
-
-/* Every instance in the cache back into the queue (see resync_ms). */
-static void resync(void *data)
-{
-	struct sc_agent *a = data;
-	sc_informer_for_each(a->instances, resync_one, a);
-	sc_obj_release();
-}
-
 int sc_agent_start(struct sc_agent *a, sc_error_t *err)
 {
-	if (sc_informer_start(a->instances, err) < 0 || sc_informer_start(a->pods, err) < 0)
-		return sc_error_wrap(err, "starting informers");
-	/* One worker: mount work on one node is serial by nature, and one
-	 * worker makes every instance's steps strictly ordered. */
-	if (pthread_create(&a->worker, NULL, worker, a) != 0)
-		return sc_error_make_errno(err, "starting the worker");
-	a->worker_started = true;
-	long long period = a->opts.resync_ms == 0 ? SC_AGENT_DEFAULT_RESYNC_MS : a->opts.resync_ms;
-	if (period > 0 && sc_ticker_start(period, resync, a, &a->resync, err) < 0)
-		return sc_error_wrap(err, "starting the resync");
-	return 0;
+	return sc_reconciler_start(a->rec, err);
 }
 
 bool sc_agent_healthy(struct sc_agent *a, const char **why)
 {
-	return sc_informer_healthy(a->instances, why) && sc_informer_healthy(a->pods, why);
+	return sc_reconciler_healthy(a->rec, why);
 }
 
 void sc_agent_free(struct sc_agent *a)
 {
 	if (a == NULL)
 		return;
-	sc_ticker_stop(a->resync);
-	if (a->queue)
-		sc_workqueue_shutdown(a->queue);
-	if (a->worker_started)
-		pthread_join(a->worker, NULL);
-	sc_informer_free(a->instances);
-	sc_informer_free(a->pods);
-	sc_workqueue_free(a->queue);
+	sc_reconciler_free(a->rec);
 	sc_kube_client_free(a->client);
 	free(a);
 }
