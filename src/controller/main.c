@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "controller/controller.h"
+#include "lib/sc-flags.h"
 #include "lib/sc-httpd.h"
 #include "lib/sc-leader.h"
 #include "lib/sc-log.h"
@@ -143,7 +144,7 @@ struct ctl_args {
 };
 
 /* A step's outcome: go on, or exit with this status. */
-#define CTL_CONTINUE (-1)
+#define CTL_CONTINUE SC_FLAGS_CONTINUE
 
 enum {
 	OPT_KUBECONFIG = 256,
@@ -163,27 +164,6 @@ enum {
 	OPT_LOG_FORMAT
 };
 
-static const struct option longopts[] = {
-    {"kubeconfig", required_argument, NULL, OPT_KUBECONFIG},
-    {"context", required_argument, NULL, OPT_CONTEXT},
-    {"namespace", required_argument, NULL, OPT_NAMESPACE},
-    {"exec-image", required_argument, NULL, OPT_EXEC_IMAGE},
-    {"exec-image-pull-policy", required_argument, NULL, OPT_EXEC_PULL_POLICY},
-    {"workers", required_argument, NULL, OPT_WORKERS},
-    {"runtime-path", required_argument, NULL, OPT_RUNTIME_PATH},
-    {"resync-period", required_argument, NULL, OPT_RESYNC},
-    {"qps", required_argument, NULL, OPT_QPS},
-    {"burst", required_argument, NULL, OPT_BURST},
-    {"metrics-addr", required_argument, NULL, OPT_METRICS},
-    {"leader-elect", no_argument, NULL, OPT_LEADER},
-    {"leader-election-namespace", required_argument, NULL, OPT_LEADER_NS},
-    {"log-format", required_argument, NULL, OPT_LOG_FORMAT},
-    {"v", required_argument, NULL, 'v'},
-    {"help", no_argument, NULL, 'h'},
-    {"version", no_argument, NULL, OPT_VERSION},
-    {NULL, 0, NULL, 0},
-};
-
 /* The defaults, then the environment's settings (a bad number exits 2). */
 static void parse_env(struct ctl_args *a)
 {
@@ -201,37 +181,10 @@ static void parse_env(struct ctl_args *a)
 	a->log_format_from = "SC_LOG_FORMAT";
 }
 
-/* The address of the string option c in a, or NULL for any other option. */
-static const char **string_option(struct ctl_args *a, int c)
+/* One flag that is not a plain string. */
+static int parse_option(void *data, int c, char *arg)
 {
-	switch (c) {
-	case OPT_KUBECONFIG:
-		return &a->kubeconfig;
-	case OPT_CONTEXT:
-		return &a->context;
-	case OPT_NAMESPACE:
-		return &a->opts.namespace;
-	case OPT_EXEC_IMAGE:
-		return &a->opts.pods.exec_image;
-	case OPT_RUNTIME_PATH:
-		return &a->runtime_path;
-	case OPT_METRICS:
-		return &a->metrics_addr;
-	case OPT_LEADER_NS:
-		return &a->leader_ns;
-	default:
-		return NULL;
-	}
-}
-
-/* One option of getopt_long's. */
-static int parse_option(struct ctl_args *a, int c, char *arg)
-{
-	const char **str = string_option(a, c);
-	if (str != NULL) {
-		*str = arg;
-		return CTL_CONTINUE;
-	}
+	struct ctl_args *a = data;
 	switch (c) {
 	case OPT_EXEC_PULL_POLICY:
 		/* Checked here: a typo would otherwise surface only as every
@@ -282,30 +235,31 @@ static int parse_option(struct ctl_args *a, int c, char *arg)
 
 static int parse_args(int argc, char **argv, struct ctl_args *a)
 {
-	int c, r;
-	while ((c = getopt_long(argc, argv, "v:h", longopts, NULL)) != -1) {
-		if ((r = parse_option(a, c, optarg)) != CTL_CONTINUE)
-			return r;
-	}
-	if (optind < argc) {
-		fprintf(stderr, "sc-controller: unexpected argument \"%s\"\n%s", argv[optind],
-			usage);
-		return 2;
-	}
-	return CTL_CONTINUE;
+	const struct sc_flag flags[] = {
+	    {"kubeconfig", required_argument, OPT_KUBECONFIG, &a->kubeconfig},
+	    {"context", required_argument, OPT_CONTEXT, &a->context},
+	    {"namespace", required_argument, OPT_NAMESPACE, &a->opts.namespace},
+	    {"exec-image", required_argument, OPT_EXEC_IMAGE, &a->opts.pods.exec_image},
+	    {"exec-image-pull-policy", required_argument, OPT_EXEC_PULL_POLICY, NULL},
+	    {"workers", required_argument, OPT_WORKERS, NULL},
+	    {"runtime-path", required_argument, OPT_RUNTIME_PATH, &a->runtime_path},
+	    {"resync-period", required_argument, OPT_RESYNC, NULL},
+	    {"qps", required_argument, OPT_QPS, NULL},
+	    {"burst", required_argument, OPT_BURST, NULL},
+	    {"metrics-addr", required_argument, OPT_METRICS, &a->metrics_addr},
+	    {"leader-elect", no_argument, OPT_LEADER, NULL},
+	    {"leader-election-namespace", required_argument, OPT_LEADER_NS, &a->leader_ns},
+	    SC_FLAGS_COMMON(OPT_LOG_FORMAT, OPT_VERSION),
+	};
+	return sc_flags_parse(argc, argv, "sc-controller", usage, flags, SC_ARRAY_SIZE(flags),
+			      parse_option, a);
 }
 
 /* The arguments' own checks, and the log set up as they ask. */
 static int check_args(struct ctl_args *a)
 {
-	/* An empty variable is unset; an empty flag is a mistake. */
-	if (a->log_format != NULL &&
-	    (*a->log_format != '\0' || strcmp(a->log_format_from, "--log-format") == 0) &&
-	    sc_log_set_format(a->log_format) < 0) {
-		fprintf(stderr, "sc-controller: %s must be json or text, not \"%s\"\n",
-			a->log_format_from, a->log_format);
+	if (sc_flags_log_format("sc-controller", a->log_format, a->log_format_from) != CTL_CONTINUE)
 		return 2;
-	}
 	const char *rp = a->runtime_path;
 	if (rp && *rp && strcmp(rp, "auto") != 0 && strcmp(rp, "off") != 0) {
 		fprintf(stderr, "sc-controller: --runtime-path must be auto or off, not \"%s\"\n",

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "lib/sc-api.h"
+#include "lib/sc-flags.h"
 #include "lib/sc-httpd.h"
 #include "lib/sc-kube-client.h"
 #include "lib/sc-kubeconfig.h"
@@ -117,7 +118,7 @@ struct mh_args {
 };
 
 /* A step's outcome: go on, or exit with this status. */
-#define MH_CONTINUE (-1)
+#define MH_CONTINUE SC_FLAGS_CONTINUE
 
 enum {
 	OPT_NODE = 256,
@@ -134,26 +135,6 @@ enum {
 	OPT_LOG_FORMAT,
 	OPT_NRI,
 	OPT_HOOK
-};
-
-static const struct option longopts[] = {
-    {"node-name", required_argument, NULL, OPT_NODE},
-    {"allowed-prefix", required_argument, NULL, OPT_PREFIX},
-    {"containerd-root", required_argument, NULL, OPT_CONTAINERD},
-    {"proc", required_argument, NULL, OPT_PROC},
-    {"runtime-task-dir", required_argument, NULL, OPT_TASK_DIR},
-    {"host-mount-namespace", required_argument, NULL, OPT_HOSTNS},
-    {"kubeconfig", required_argument, NULL, OPT_KUBECONFIG},
-    {"context", required_argument, NULL, OPT_CONTEXT},
-    {"health-addr", required_argument, NULL, OPT_HEALTH},
-    {"resync-period", required_argument, NULL, OPT_RESYNC},
-    {"log-format", required_argument, NULL, OPT_LOG_FORMAT},
-    {"nri-socket", required_argument, NULL, OPT_NRI},
-    {"rootfs-hook", required_argument, NULL, OPT_HOOK},
-    {"v", required_argument, NULL, 'v'},
-    {"help", no_argument, NULL, 'h'},
-    {"version", no_argument, NULL, OPT_VERSION},
-    {NULL, 0, NULL, 0},
 };
 
 /* The defaults, then the environment's settings. */
@@ -185,43 +166,10 @@ static int parse_env(struct mh_args *a)
 	return MH_CONTINUE;
 }
 
-/* The address of the string option c in a, or NULL for any other option. */
-static const char **string_option(struct mh_args *a, int c)
+/* One flag that is not a plain string. */
+static int parse_option(void *data, int c, char *arg)
 {
-	switch (c) {
-	case OPT_NODE:
-		return &a->node;
-	case OPT_CONTAINERD:
-		return &a->containerd_root;
-	case OPT_PROC:
-		return &a->proc_root;
-	case OPT_TASK_DIR:
-		return &a->task_dir;
-	case OPT_HOSTNS:
-		return &a->hostns;
-	case OPT_KUBECONFIG:
-		return &a->kubeconfig;
-	case OPT_CONTEXT:
-		return &a->context;
-	case OPT_HEALTH:
-		return &a->health;
-	case OPT_NRI:
-		return &a->nri_socket;
-	case OPT_HOOK:
-		return &a->rootfs_hook;
-	default:
-		return NULL;
-	}
-}
-
-/* One option of getopt_long's. */
-static int parse_option(struct mh_args *a, int c, char *arg)
-{
-	const char **str = string_option(a, c);
-	if (str != NULL) {
-		*str = arg;
-		return MH_CONTINUE;
-	}
+	struct mh_args *a = data;
 	switch (c) {
 	case OPT_PREFIX:
 		if (a->nprefixes == 16) {
@@ -263,17 +211,23 @@ static int parse_option(struct mh_args *a, int c, char *arg)
 
 static int parse_args(int argc, char **argv, struct mh_args *a)
 {
-	int c, r;
-	while ((c = getopt_long(argc, argv, "v:h", longopts, NULL)) != -1) {
-		if ((r = parse_option(a, c, optarg)) != MH_CONTINUE)
-			return r;
-	}
-	if (optind < argc) {
-		fprintf(stderr, "sc-mount-helper: unexpected argument \"%s\"\n%s", argv[optind],
-			usage);
-		return 2;
-	}
-	return MH_CONTINUE;
+	const struct sc_flag flags[] = {
+	    {"node-name", required_argument, OPT_NODE, &a->node},
+	    {"allowed-prefix", required_argument, OPT_PREFIX, NULL},
+	    {"containerd-root", required_argument, OPT_CONTAINERD, &a->containerd_root},
+	    {"proc", required_argument, OPT_PROC, &a->proc_root},
+	    {"runtime-task-dir", required_argument, OPT_TASK_DIR, &a->task_dir},
+	    {"host-mount-namespace", required_argument, OPT_HOSTNS, &a->hostns},
+	    {"kubeconfig", required_argument, OPT_KUBECONFIG, &a->kubeconfig},
+	    {"context", required_argument, OPT_CONTEXT, &a->context},
+	    {"health-addr", required_argument, OPT_HEALTH, &a->health},
+	    {"resync-period", required_argument, OPT_RESYNC, NULL},
+	    {"nri-socket", required_argument, OPT_NRI, &a->nri_socket},
+	    {"rootfs-hook", required_argument, OPT_HOOK, &a->rootfs_hook},
+	    SC_FLAGS_COMMON(OPT_LOG_FORMAT, OPT_VERSION),
+	};
+	return sc_flags_parse(argc, argv, "sc-mount-helper", usage, flags, SC_ARRAY_SIZE(flags),
+			      parse_option, a);
 }
 
 /* The arguments' own checks, and the log set up as they ask. */
@@ -295,14 +249,9 @@ static int check_args(struct mh_args *a)
 		if (sc_validate_abs_path("--allowed-prefix", a->prefixes[i], &err) < 0)
 			goto bad;
 	}
-	/* An empty variable is unset; an empty flag is a mistake. */
-	if (a->log_format != NULL &&
-	    (*a->log_format != '\0' || strcmp(a->log_format_from, "--log-format") == 0) &&
-	    sc_log_set_format(a->log_format) < 0) {
-		fprintf(stderr, "sc-mount-helper: %s must be json or text, not \"%s\"\n",
-			a->log_format_from, a->log_format);
+	if (sc_flags_log_format("sc-mount-helper", a->log_format, a->log_format_from) !=
+	    MH_CONTINUE)
 		return 2;
-	}
 	sc_log_init("sc-mount-helper", (int)a->verbosity);
 	sc_malloc_tune();
 	return MH_CONTINUE;
