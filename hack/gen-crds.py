@@ -2,7 +2,9 @@
 """Generates config/crd/*.yaml, the CustomResourceDefinitions of
 StoppableContainer and StoppableContainerInstance.
 
-Both kinds share the pod template schema, so it is written once here.
+Both kinds share the pod template schema, so it is written once here. The
+API's names (group, version, kinds, labels, phases, condition types) are read
+from src/lib/sc-api.h, where the C code reads them too.
 The same files are written to charts/stoppablecontainer/crds/, the Helm
 chart's copy, so the two cannot drift. `hack/gen-crds.py --check` (run by
 hack/lint.sh) fails when any committed YAML differs from what this script
@@ -30,13 +32,25 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 def api_names():
     """The names src/lib/sc-api.h spells, the one place they are spelled:
-    {macro: string value} of its `#define NAME "value"` lines, in order."""
+    {macro: string value} of its `#define NAME ...` lines whose value is
+    string literals and names defined before them (C's concatenation), in
+    order."""
     names = {}
+    token = re.compile(r'\s*(?:"([^"]*)"|([A-Za-z_]\w*))')
     with open(os.path.join(ROOT, "src", "lib", "sc-api.h")) as f:
         for line in f:
-            m = re.match(r'#define\s+(\w+)\s+"([^"]*)"\s*$', line)
-            if m:
-                names[m.group(1)] = m.group(2)
+            m = re.match(r'#define\s+(\w+)\s+(.+?)\s*$', line)
+            if not m:
+                continue
+            value, rest = "", m.group(2)
+            while rest:
+                t = token.match(rest)
+                if not t or (t.group(2) is not None and t.group(2) not in names):
+                    break
+                value += t.group(1) if t.group(1) is not None else names[t.group(2)]
+                rest = rest[t.end():]
+            if not rest:
+                names[m.group(1)] = value
     return names
 
 
@@ -461,11 +475,12 @@ SC_SCHEMA = obj(
     }, **{"x-kubernetes-validations": [{
         "rule": "size(self.metadata.name) <= 63",
         "message": "metadata.name must be no more than 63 characters: it is the value of its "
-                   "pods' stoppablecontainer.xtlsoft.top/instance label",
+                   "pods' " + API["SC_LABEL_INSTANCE"] + " label",
     }, {
-        "rule": "!self.metadata.name.endsWith('-provider')",
-        "message": "metadata.name must not end in -provider: NAME-provider is the provider pod "
-                   "of the StoppableContainer NAME",
+        "rule": "!self.metadata.name.endsWith('" + API["SC_PROVIDER_SUFFIX"] + "')",
+        "message": "metadata.name must not end in " + API["SC_PROVIDER_SUFFIX"] + ": NAME"
+                   + API["SC_PROVIDER_SUFFIX"] + " is the provider pod of the "
+                   + API["SC_KIND"] + " NAME",
     }]})
 
 SCI_SCHEMA = obj(
@@ -544,14 +559,15 @@ AGE = col("Age", ".metadata.creationTimestamp", "date")
 # Ready (the workload runs), a pending restart, and the message: every status
 # write changes what `kubectl get -w` prints.
 STATUS_COLS = [
-    col("Ready", '.status.conditions[?(@.type=="Ready")].status'),
-    col("Restart-Required", '.status.conditions[?(@.type=="RestartRequired")].status'),
+    col("Ready", '.status.conditions[?(@.type=="%s")].status' % API["SC_COND_READY"]),
+    col("Restart-Required",
+        '.status.conditions[?(@.type=="%s")].status' % API["SC_COND_RESTART_REQUIRED"]),
 ]
 MESSAGE = col("Message", ".status.message")
 
 CRDS = {
-    "stoppablecontainer.xtlsoft.top_stoppablecontainers.yaml": crd(
-        "StoppableContainer", "stoppablecontainers", "stoppablecontainer", "stc", SC_SCHEMA, [
+    f"{GROUP}_stoppablecontainers.yaml": crd(
+        API["SC_KIND"], "stoppablecontainers", "stoppablecontainer", "stc", SC_SCHEMA, [
             col("Running", ".spec.running", "boolean"),
             col("Phase", ".status.phase"),
             *STATUS_COLS,
@@ -561,8 +577,8 @@ CRDS = {
             col("Image", ".spec.template.container.image", priority=1),
             col("Pod", ".status.consumerPodName", priority=1),
         ]),
-    "stoppablecontainer.xtlsoft.top_stoppablecontainerinstances.yaml": crd(
-        "StoppableContainerInstance", "stoppablecontainerinstances", "stoppablecontainerinstance",
+    f"{GROUP}_stoppablecontainerinstances.yaml": crd(
+        API["SCI_KIND"], "stoppablecontainerinstances", "stoppablecontainerinstance",
         "stci", SCI_SCHEMA, [
             col("Running", ".spec.running", "boolean"),
             col("Phase", ".status.phase"),

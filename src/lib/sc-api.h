@@ -1,7 +1,10 @@
 /* The names of StoppableContainer's API that every component agrees on: the
  * API group and kinds, the labels on our pods, the finalizers and
- * annotations, the condition types and the default host path prefix. The one
- * place they are spelled; docs/api-reference.md documents them. */
+ * annotations, the container names, the phases, the condition types and the
+ * default host path prefix. The one place they are spelled:
+ * hack/gen-crds.py reads this file's #define lines (string literals and
+ * earlier names, concatenated) for the CRDs, and docs/api-reference.md
+ * documents them. */
 #ifndef SC_API_H
 #define SC_API_H
 
