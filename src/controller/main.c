@@ -97,7 +97,7 @@ static bool may_write(void *data)
  * work. A replica clears it when it starts: a pod whose previous container
  * led keeps its labels across the restart. Failing to label only costs the
  * Service its endpoint, so it is a warning. */
-#define LEADER_LABEL "stoppablecontainer.xtlsoft.top/leader"
+#define LEADER_LABEL SC_LABEL_LEADER
 
 static void label_own_pod(struct sc_kube_client *c, bool leading)
 {

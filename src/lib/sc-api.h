@@ -22,10 +22,13 @@
 /* Labels on our pods: which instance, which role; SC_LABEL_WORKLOAD (value
  * the StoppableContainer's name) only on the consumer pod, the workload: what
  * a Service selects (docs/networking.md). Stable API. */
-#define SC_LABEL_PREFIX        SC_GROUP "/"
-#define SC_LABEL_INSTANCE      SC_LABEL_PREFIX "instance"
-#define SC_LABEL_ROLE          SC_LABEL_PREFIX "role"
-#define SC_LABEL_WORKLOAD      SC_LABEL_PREFIX "workload"
+#define SC_LABEL_PREFIX   SC_GROUP "/"
+#define SC_LABEL_INSTANCE SC_LABEL_PREFIX "instance"
+#define SC_LABEL_ROLE     SC_LABEL_PREFIX "role"
+#define SC_LABEL_WORKLOAD SC_LABEL_PREFIX "workload"
+/* "true" on the controller replica that holds the Lease: what the metrics
+ * Service selects. */
+#define SC_LABEL_LEADER        SC_LABEL_PREFIX "leader"
 #define SC_LABEL_MANAGED_BY    "app.kubernetes.io/managed-by"
 #define SC_MANAGED_BY          "sc-controller"
 #define SC_MANAGED_BY_SELECTOR SC_LABEL_MANAGED_BY "=" SC_MANAGED_BY
