@@ -160,8 +160,6 @@ enum {
 	OPT_METRICS,
 	OPT_LEADER,
 	OPT_LEADER_NS,
-	OPT_VERSION,
-	OPT_LOG_FORMAT
 };
 
 /* The defaults, then the environment's settings (a bad number exits 2). */
@@ -214,21 +212,14 @@ static int parse_option(void *data, int c, char *arg)
 	case OPT_LEADER:
 		a->leader_elect = true;
 		return CTL_CONTINUE;
-	case OPT_LOG_FORMAT:
+	case SC_FLAG_LOG_FORMAT:
 		a->log_format = arg;
 		a->log_format_from = "--log-format";
 		return CTL_CONTINUE;
-	case 'v':
+	case SC_FLAG_VERBOSITY:
 		a->verbosity = (int)parse_num_or_die("-v", arg, 0, 10);
 		return CTL_CONTINUE;
-	case 'h':
-		fputs(usage, stdout);
-		return 0;
-	case OPT_VERSION:
-		printf("sc-controller %s\n", SC_VERSION);
-		return 0;
-	default:
-		fputs(usage, stderr);
+	default: /* not in the table: sc_flags_parse refused it */
 		return 2;
 	}
 }
@@ -249,7 +240,7 @@ static int parse_args(int argc, char **argv, struct ctl_args *a)
 	    {"metrics-addr", required_argument, OPT_METRICS, &a->metrics_addr},
 	    {"leader-elect", no_argument, OPT_LEADER, NULL},
 	    {"leader-election-namespace", required_argument, OPT_LEADER_NS, &a->leader_ns},
-	    SC_FLAGS_COMMON(OPT_LOG_FORMAT, OPT_VERSION),
+	    SC_FLAGS_COMMON,
 	};
 	return sc_flags_parse(argc, argv, "sc-controller", usage, flags, SC_ARRAY_SIZE(flags),
 			      parse_option, a);

@@ -43,6 +43,14 @@ int sc_flags_parse(int argc, char **argv, const char *program, const char *usage
 			*flag->str = optarg;
 			continue;
 		}
+		if (c == SC_FLAG_HELP) {
+			fputs(usage, stdout);
+			return 0;
+		}
+		if (c == SC_FLAG_VERSION) {
+			printf("%s %s\n", program, SC_VERSION);
+			return 0;
+		}
 		if ((r = other(data, c, optarg)) != SC_FLAGS_CONTINUE)
 			return r;
 	}

@@ -21,14 +21,22 @@ struct sc_flag {
 /* A flag without str: SC_FLAGS_CONTINUE, or the exit status. */
 typedef int (*sc_flag_fn)(void *data, int id, char *arg);
 
-/* The flags both daemons take, last in their tables: --log-format, -v/--v,
- * -h/--help and --version (getopt.h's required_argument and no_argument). */
+/* The ids of the flags both daemons take. sc_flags_parse answers -h/--help
+ * (the usage on stdout, exit 0) and --version ("PROGRAM VERSION", exit 0)
+ * itself; -v and --log-format go to the daemon's function. */
+#define SC_FLAG_HELP       'h'
+#define SC_FLAG_VERBOSITY  'v'
+#define SC_FLAG_VERSION    0x7000
+#define SC_FLAG_LOG_FORMAT 0x7001
+
+/* Those flags, last in a daemon's table (getopt.h's required_argument and
+ * no_argument). */
 /* clang-format off */
-#define SC_FLAGS_COMMON(log_format_id, version_id)                 \
-	{"log-format", required_argument, (log_format_id), NULL},  \
-	{"v", required_argument, 'v', NULL},                       \
-	{"help", no_argument, 'h', NULL},                          \
-	{"version", no_argument, (version_id), NULL}
+#define SC_FLAGS_COMMON                                                    \
+	{"log-format", required_argument, SC_FLAG_LOG_FORMAT, NULL},       \
+	{"v", required_argument, SC_FLAG_VERBOSITY, NULL},                 \
+	{"help", no_argument, SC_FLAG_HELP, NULL},                         \
+	{"version", no_argument, SC_FLAG_VERSION, NULL}
 /* clang-format on */
 
 /* Every flag of argv, by the table flags[n] (program prefixes the messages):

@@ -131,8 +131,6 @@ enum {
 	OPT_CONTEXT,
 	OPT_HEALTH,
 	OPT_RESYNC,
-	OPT_VERSION,
-	OPT_LOG_FORMAT,
 	OPT_NRI,
 	OPT_HOOK
 };
@@ -187,24 +185,17 @@ static int parse_option(void *data, int c, char *arg)
 			return 2;
 		}
 		return MH_CONTINUE;
-	case OPT_LOG_FORMAT:
+	case SC_FLAG_LOG_FORMAT:
 		a->log_format = arg;
 		a->log_format_from = "--log-format";
 		return MH_CONTINUE;
-	case 'v':
+	case SC_FLAG_VERBOSITY:
 		if (sc_parse_long(arg, 0, 10, &a->verbosity) < 0) {
 			fprintf(stderr, "sc-mount-helper: -v: want 0 to 10, got \"%s\"\n", arg);
 			return 2;
 		}
 		return MH_CONTINUE;
-	case 'h':
-		fputs(usage, stdout);
-		return 0;
-	case OPT_VERSION:
-		printf("sc-mount-helper %s\n", SC_VERSION);
-		return 0;
-	default:
-		fputs(usage, stderr);
+	default: /* not in the table: sc_flags_parse refused it */
 		return 2;
 	}
 }
@@ -224,7 +215,7 @@ static int parse_args(int argc, char **argv, struct mh_args *a)
 	    {"resync-period", required_argument, OPT_RESYNC, NULL},
 	    {"nri-socket", required_argument, OPT_NRI, &a->nri_socket},
 	    {"rootfs-hook", required_argument, OPT_HOOK, &a->rootfs_hook},
-	    SC_FLAGS_COMMON(OPT_LOG_FORMAT, OPT_VERSION),
+	    SC_FLAGS_COMMON,
 	};
 	return sc_flags_parse(argc, argv, "sc-mount-helper", usage, flags, SC_ARRAY_SIZE(flags),
 			      parse_option, a);
