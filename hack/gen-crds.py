@@ -2,7 +2,9 @@
 """Generates config/crd/*.yaml, the CustomResourceDefinitions of
 StoppableContainer and StoppableContainerInstance.
 
-Both kinds share the pod template schema, so it is written once here.
+Both kinds share the pod template schema, so it is written once here. The
+API's names (group, version, kinds, labels, phases, condition types) are read
+from src/lib/sc-api.h, where the C code reads them too.
 The same files are written to charts/stoppablecontainer/crds/, the Helm
 chart's copy, so the two cannot drift. `hack/gen-crds.py --check` (run by
 hack/lint.sh) fails when any committed YAML differs from what this script
@@ -17,16 +19,52 @@ namespaces, Bidirectional propagation) are deliberately absent, so strict
 field validation refuses them at admission."""
 import json
 import os
+import re
 import sys
 
 try:
-    import yaml  # python3-yaml, for the round-trip check
+    import yaml  # python3-yaml (hack/deps.sh installs it)
 except ImportError:  # pragma: no cover
-    yaml = None
+    sys.exit("gen-crds: needs PyYAML (python3-yaml; hack/deps.sh installs it)")
 
-GROUP = "stoppablecontainer.xtlsoft.top"
-VERSION = "v1alpha1"
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def api_names():
+    """The names src/lib/sc-api.h spells, the one place they are spelled:
+    {macro: string value} of its `#define NAME ...` lines whose value is
+    string literals and names defined before them (C's concatenation), in
+    order."""
+    names = {}
+    token = re.compile(r'\s*(?:"([^"]*)"|([A-Za-z_]\w*))')
+    with open(os.path.join(ROOT, "src", "lib", "sc-api.h")) as f:
+        for line in f:
+            m = re.match(r'#define\s+(\w+)\s+(.+?)\s*$', line)
+            if not m:
+                continue
+            value, rest = "", m.group(2)
+            while rest:
+                t = token.match(rest)
+                if not t or (t.group(2) is not None and t.group(2) not in names):
+                    break
+                value += t.group(1) if t.group(1) is not None else names[t.group(2)]
+                rest = rest[t.end():]
+            if not rest:
+                names[m.group(1)] = value
+    return names
+
+
+def api_list(prefix):
+    """The values of sc-api.h's NAME_* macros for one prefix, in their order."""
+    return [v for k, v in API.items() if k.startswith(prefix)]
+
+
+API = api_names()
+GROUP = API["SC_GROUP"]
+VERSION = API["SC_API_VER"]
+SC_PHASES = api_list("SC_PHASE_")
+SCI_PHASES = api_list("SCI_PHASE_")
+CONDITIONS = api_list("SC_COND_")
 
 
 def obj(desc, props=None, required=None, preserve=False, **extra):
@@ -403,7 +441,7 @@ RUNNING = boolean("Whether the workload runs. false stops it (the rootfs is kept
 
 def conditions():
     return array(
-        "Current state in detail: Ready, ProviderReady, RootfsReady, ConsumerReady, RestartRequired.",
+        "Current state in detail: " + ", ".join(CONDITIONS) + ".",
         obj("A condition (metav1.Condition).", {
             "type": string("Type of the condition.", minLength=1, maxLength=316),
             "status": string("Status of the condition.", enum=["True", "False", "Unknown"]),
@@ -442,10 +480,9 @@ SC_SCHEMA = obj(
                 }]}),
         }, required=["template"]),
         "status": obj("Observed state, written by the controller.", {
-            "phase": string("Summary of the state: Pending (the provider pod and the rootfs "
-                            "are being prepared), Starting, Running, Stopping, Stopped, Failed.",
-                            enum=["Pending", "Starting", "Running", "Stopping", "Stopped",
-                                  "Failed"]),
+            "phase": string("Summary of the state: " + SC_PHASES[0] + " (the provider pod "
+                            "and the rootfs are being prepared), " + ", ".join(SC_PHASES[1:])
+                            + ".", enum=SC_PHASES),
             "message": string("Human-readable explanation of the phase."),
             "instanceName": string("Name of the StoppableContainerInstance."),
             "providerPodName": string("Name of the provider pod."),
@@ -458,11 +495,12 @@ SC_SCHEMA = obj(
     }, **{"x-kubernetes-validations": [{
         "rule": "size(self.metadata.name) <= 63",
         "message": "metadata.name must be no more than 63 characters: it is the value of its "
-                   "pods' stoppablecontainer.xtlsoft.top/instance label",
+                   "pods' " + API["SC_LABEL_INSTANCE"] + " label",
     }, {
-        "rule": "!self.metadata.name.endsWith('-provider')",
-        "message": "metadata.name must not end in -provider: NAME-provider is the provider pod "
-                   "of the StoppableContainer NAME",
+        "rule": "!self.metadata.name.endsWith('" + API["SC_PROVIDER_SUFFIX"] + "')",
+        "message": "metadata.name must not end in " + API["SC_PROVIDER_SUFFIX"] + ": NAME"
+                   + API["SC_PROVIDER_SUFFIX"] + " is the provider pod of the "
+                   + API["SC_KIND"] + " NAME",
     }]})
 
 SCI_SCHEMA = obj(
@@ -479,9 +517,7 @@ SCI_SCHEMA = obj(
             "hostPathPrefix": HOST_PATH_PREFIX,
         }, required=["stoppableContainerName", "template"]),
         "status": obj("Observed state, written by the controller and the node agent.", {
-            "phase": string("Detailed phase.", enum=[
-                "Pending", "ProviderStarting", "ProviderReady", "ConsumerStarting", "Running",
-                "Stopping", "Stopped", "Failed"]),
+            "phase": string("Detailed phase.", enum=SCI_PHASES),
             "message": string("Human-readable explanation of the phase."),
             "providerPodName": string("Name of the provider pod."),
             "providerPodUID": string("UID of the provider pod."),
@@ -543,14 +579,15 @@ AGE = col("Age", ".metadata.creationTimestamp", "date")
 # Ready (the workload runs), a pending restart, and the message: every status
 # write changes what `kubectl get -w` prints.
 STATUS_COLS = [
-    col("Ready", '.status.conditions[?(@.type=="Ready")].status'),
-    col("Restart-Required", '.status.conditions[?(@.type=="RestartRequired")].status'),
+    col("Ready", '.status.conditions[?(@.type=="%s")].status' % API["SC_COND_READY"]),
+    col("Restart-Required",
+        '.status.conditions[?(@.type=="%s")].status' % API["SC_COND_RESTART_REQUIRED"]),
 ]
 MESSAGE = col("Message", ".status.message")
 
 CRDS = {
-    "stoppablecontainer.xtlsoft.top_stoppablecontainers.yaml": crd(
-        "StoppableContainer", "stoppablecontainers", "stoppablecontainer", "stc", SC_SCHEMA, [
+    f"{GROUP}_stoppablecontainers.yaml": crd(
+        API["SC_KIND"], "stoppablecontainers", "stoppablecontainer", "stc", SC_SCHEMA, [
             col("Running", ".spec.running", "boolean"),
             col("Phase", ".status.phase"),
             *STATUS_COLS,
@@ -560,8 +597,8 @@ CRDS = {
             col("Image", ".spec.template.container.image", priority=1),
             col("Pod", ".status.consumerPodName", priority=1),
         ]),
-    "stoppablecontainer.xtlsoft.top_stoppablecontainerinstances.yaml": crd(
-        "StoppableContainerInstance", "stoppablecontainerinstances", "stoppablecontainerinstance",
+    f"{GROUP}_stoppablecontainerinstances.yaml": crd(
+        API["SCI_KIND"], "stoppablecontainerinstances", "stoppablecontainerinstance",
         "stci", SCI_SCHEMA, [
             col("Running", ".spec.running", "boolean"),
             col("Phase", ".status.phase"),
@@ -573,57 +610,11 @@ CRDS = {
 }
 
 
-# A small YAML emitter: block style, strings quoted as JSON when needed.
-PLAIN_OK = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./")
-RESERVED = {"true", "false", "yes", "no", "on", "off", "null", "~", "y", "n"}
-
-
-def scalar(v):
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, int):
-        return str(v)
-    s = str(v)
-    if s and set(s) <= PLAIN_OK and s.lower() not in RESERVED and not s[0].isdigit() \
-            and not s.startswith("-") and not s.startswith("."):
-        return s
-    return json.dumps(s)
-
-
-def emit(v, indent=0):
-    pad = "  " * indent
-    out = []
-    if isinstance(v, dict):
-        if not v:
-            return [pad + "{}"]
-        for k, val in v.items():
-            if isinstance(val, (dict, list)) and val:
-                out.append(f"{pad}{scalar(k)}:")
-                out.extend(emit(val, indent + 1 if isinstance(val, dict) else indent))
-            else:
-                out.append(f"{pad}{scalar(k)}: {emit_inline(val)}")
-    else:
-        for item in v:
-            if isinstance(item, (dict, list)) and item:
-                sub = emit(item, indent + 1)
-                out.append(pad + "- " + sub[0].lstrip())
-                out.extend(sub[1:])
-            else:
-                out.append(f"{pad}- {emit_inline(item)}")
-    return out
-
-
-def emit_inline(v):
-    if isinstance(v, dict):
-        return "{}"
-    if isinstance(v, list):
-        return "[]"
-    return scalar(v)
-
-
 def render(doc):
     header = "# Generated by hack/gen-crds.py; do not edit by hand.\n---\n"
-    return header + "\n".join(emit(doc)) + "\n"
+    # Block style, keys in the order written here, long descriptions on one line.
+    return header + yaml.safe_dump(doc, sort_keys=False, default_flow_style=False,
+                                   allow_unicode=True, width=float("inf"))
 
 
 def doc_rows(schema, path, required=False):
@@ -697,8 +688,8 @@ def main():
     stale = []
     for name, doc in CRDS.items():
         text = render(doc)
-        # The emitter is ours: prove the YAML means exactly the dictionary.
-        if yaml is not None and list(yaml.safe_load_all(text)) != [doc]:
+        # Prove the YAML means exactly the dictionary.
+        if list(yaml.safe_load_all(text)) != [doc]:
             print(f"gen-crds: emitted YAML for {name} does not round-trip", file=sys.stderr)
             return 1
         for outdir in outdirs:

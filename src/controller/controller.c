@@ -6,81 +6,41 @@
 
 #include "controller/decide.h"
 #include "controller/execute.h"
-#include "controller/leader.h"
 #include "controller/model.h"
 #include "lib/sc-informer.h"
 #include "lib/sc-json.h"
+#include "lib/sc-leader.h"
 #include "lib/sc-log.h"
-#include "lib/sc-ticker.h"
-#include "lib/sc-workqueue.h"
+#include "lib/sc-reconciler.h"
+
+/* The reconciler's sources, in this order. */
+enum { SRC_SCS, SRC_INSTANCES, SRC_PODS, NSOURCES };
 
 struct sc_controller {
 	struct sc_controller_options opts;
 	struct sc_kube_config *cfg;
 	struct sc_kube_client *client; /* writes; the informers have their own */
-	struct sc_informer *scs, *instances, *pods;
-	struct sc_workqueue *queue;
-	struct sc_ticker *resync;
-	pthread_t *workers;
-	int nworkers;
+	struct sc_reconciler *rec;
+	struct sc_informer *scs, *instances, *pods; /* the reconciler's */
 	/* metrics */
-	struct sc_metric *m_reconciles, *m_duration, *m_queue_depth, *m_queue_latency, *m_writes,
-	    *m_phases;
+	struct sc_metric *m_writes, *m_phases;
 	/* Phase of every StoppableContainer by key, for m_phases. */
 	pthread_mutex_t phases_lock;
 	json_t *phases;
 };
 
-/* Every event maps to the StoppableContainer key it concerns: our own kinds
- * by namespace/name, pods through their instance label. (Objects from a list
- * carry no kind, so each informer has its own handlers.) */
-static void enqueue(struct sc_controller *c, const json_t *obj, bool is_pod)
-{
-	const char *ns = sc_json_namespace(obj);
-	const char *name = sc_json_name(obj);
-	if (is_pod)
-		name = json_string_value(
-		    json_object_get(sc_json_path(obj, "metadata.labels"), SC_LABEL_INSTANCE));
-	if (ns == NULL || name == NULL)
-		return;
-	cleanup_free char *key = sc_xasprintf("%s/%s", ns, name);
-	sc_workqueue_add(c->queue, key);
-}
-
-static void object_changed(const json_t *obj, void *data)
-{
-	enqueue(data, obj, false);
-}
-
-static void object_updated(const json_t *old, const json_t *obj, void *data)
-{
-	(void)old;
-	enqueue(data, obj, false);
-}
-
-static void pod_changed(const json_t *obj, void *data)
-{
-	enqueue(data, obj, true);
-}
-
-static void pod_updated(const json_t *old, const json_t *obj, void *data)
-{
-	(void)old;
-	enqueue(data, obj, true);
-}
-
 /* Records the phase of key (from obj's status; NULL obj: gone) and sets the
  * sc_controller_stoppablecontainers gauge by phase from the whole table. */
 static void note_phase(struct sc_controller *c, const char *key, json_t *obj)
 {
-	static const char *const phases[] = {"Pending",  "Starting", "Running",
-					     "Stopping", "Stopped",  "Failed"};
+	static const char *const phases[] = {SC_PHASE_PENDING,  SC_PHASE_STARTING, SC_PHASE_RUNNING,
+					     SC_PHASE_STOPPING, SC_PHASE_STOPPED,  SC_PHASE_FAILED};
 	const char *phase = obj ? sc_json_path_str(obj, "status.phase") : NULL;
 	pthread_mutex_lock(&c->phases_lock);
 	if (obj == NULL)
 		json_object_del(c->phases, key);
 	else
-		json_object_set_new(c->phases, key, json_string(phase ? phase : "Pending"));
+		json_object_set_new(c->phases, key, json_string(phase ? phase : SC_PHASE_PENDING));
 	for (size_t i = 0; i < SC_ARRAY_SIZE(phases); i++) {
 		size_t n = 0;
 		const char *k;
@@ -95,8 +55,9 @@ static void note_phase(struct sc_controller *c, const char *key, json_t *obj)
 }
 
 /* One reconcile of one key. Returns 0 when done, -1 to retry later. */
-static int reconcile(struct sc_controller *c, const char *key, sc_error_t *err)
+static int reconcile(void *data, const char *key, sc_error_t *err)
 {
+	struct sc_controller *c = data;
 	const char *slash = strchr(key, '/');
 	if (slash == NULL)
 		return 0;
@@ -151,47 +112,6 @@ static int reconcile(struct sc_controller *c, const char *key, sc_error_t *err)
 	return r;
 }
 
-static void *worker(void *data)
-{
-	struct sc_controller *c = data;
-	char *key;
-	long long queued_ms;
-	while (sc_workqueue_get(c->queue, &key, &queued_ms)) {
-		sc_metric_observe(c->m_queue_latency, (double)queued_ms / 1000.0);
-		long long start = sc_now_ms();
-		cleanup_error sc_error_t err = NULL;
-		int r = reconcile(c, key, &err);
-		sc_metric_observe(c->m_duration, (double)(sc_now_ms() - start) / 1000.0);
-		if (r < 0) {
-			/* Conflicts are expected under concurrent writers: retry
-			 * from fresh state without shouting. */
-			bool expected = sc_error_is_conflict(err) || err->code == EAGAIN;
-			if (expected)
-				SC_LOG_V(1, "reconciling %s: %s (retrying)", key,
-					 sc_error_message(err));
-			else
-				SC_LOG_KV(SC_LOG_LEVEL_WARNING, "reconcile failed", "key", key,
-					  "error", sc_error_message(err), NULL);
-			sc_metric_add(c->m_reconciles, 1,
-				      sc_error_is_conflict(err) ? "conflict"
-				      : err->code == EAGAIN     ? "not_leader"
-								: "error");
-			sc_workqueue_add_rate_limited(c->queue, key);
-		} else {
-			sc_metric_add(c->m_reconciles, 1, "success");
-			sc_workqueue_forget(c->queue, key);
-		}
-		sc_workqueue_done(c->queue, key);
-		size_t depth = sc_workqueue_len(c->queue);
-		sc_metric_set(c->m_queue_depth, (double)depth);
-		free(key);
-		/* nothing left to do: what the reconciles freed goes back */
-		if (depth == 0)
-			sc_obj_release();
-	}
-	return NULL;
-}
-
 int sc_controller_new(const struct sc_kube_config *cfg, const struct sc_kube_client_options *copts,
 		      const struct sc_controller_options *opts, struct sc_controller **out,
 		      sc_error_t *err)
@@ -203,43 +123,36 @@ int sc_controller_new(const struct sc_kube_config *cfg, const struct sc_kube_cli
 		sc_controller_free(c);
 		return -1;
 	}
-	c->queue = sc_workqueue_new(NULL);
-	struct sc_informer_handlers handlers = {.on_add = object_changed,
-						.on_update = object_updated,
-						.on_delete = object_changed,
-						.userdata = c};
-	struct sc_informer_handlers pod_handlers = {.on_add = pod_changed,
-						    .on_update = pod_updated,
-						    .on_delete = pod_changed,
-						    .userdata = c};
-	/* The stores keep templates as text and pods without their spec: a
-	 * reconcile unpacks the one object it works on (see reconcile). */
-	struct sc_informer_options scs = {.resource = &sc_kube_stoppablecontainers,
-					  .namespace = opts->namespace,
-					  .transform = sc_informer_pack_template};
-	struct sc_informer_options instances = {.resource = &sc_kube_stoppablecontainerinstances,
-						.namespace = opts->namespace,
-						.transform = sc_informer_pack_template};
-	/* Only our pods: one list+watch, selected by our label. */
-	struct sc_informer_options pods = {.resource = &sc_kube_pods,
-					   .namespace = opts->namespace,
-					   .label_selector = SC_LABEL_MANAGED_BY "=" SC_MANAGED_BY,
-					   .transform = sc_informer_pod_status_only};
-	if (sc_informer_new(cfg, &scs, &handlers, &c->scs, err) < 0 ||
-	    sc_informer_new(cfg, &instances, &handlers, &c->instances, err) < 0 ||
-	    sc_informer_new(cfg, &pods, &pod_handlers, &c->pods, err) < 0) {
-		sc_controller_free(c);
-		return sc_error_wrap(err, "creating informers");
-	}
+	/* Every event maps to the StoppableContainer key it concerns: our own
+	 * kinds by namespace/name, pods through their instance label. The
+	 * stores keep templates as text and pods without their spec: a
+	 * reconcile unpacks the one object it works on (see reconcile). Only
+	 * our pods: one list+watch, selected by our label. */
+	struct sc_reconciler_source sources[NSOURCES] = {
+	    [SRC_SCS] = {.informer = {.resource = &sc_kube_stoppablecontainers,
+				      .namespace = opts->namespace,
+				      .transform = sc_informer_pack_template},
+			 .resync = true},
+	    [SRC_INSTANCES] = {.informer = {.resource = &sc_kube_stoppablecontainerinstances,
+					    .namespace = opts->namespace,
+					    .transform = sc_informer_pack_template},
+			       .resync = true},
+	    [SRC_PODS] = {.informer = {.resource = &sc_kube_pods,
+				       .namespace = opts->namespace,
+				       .label_selector = SC_MANAGED_BY_SELECTOR,
+				       .transform = sc_informer_pod_status_only},
+			  .key_label = SC_LABEL_INSTANCE},
+	};
 	struct sc_metrics *m = opts->metrics;
-	c->m_reconciles = sc_metrics_counter(m, "sc_controller_reconcile_total",
-					     "Reconciles by result.", "result");
-	c->m_duration = sc_metrics_histogram(
+	struct sc_reconciler_metrics rm = {0};
+	rm.results = sc_metrics_counter(m, "sc_controller_reconcile_total", "Reconciles by result.",
+					"result");
+	rm.duration = sc_metrics_histogram(
 	    m, "sc_controller_reconcile_duration_seconds", "Time to decide and act on one key.",
 	    sc_metrics_duration_buckets, sc_metrics_duration_nbuckets);
-	c->m_queue_depth = sc_metrics_gauge(m, "sc_controller_workqueue_depth",
-					    "Keys waiting in the work queue.", NULL);
-	c->m_queue_latency =
+	rm.queue_depth = sc_metrics_gauge(m, "sc_controller_workqueue_depth",
+					  "Keys waiting in the work queue.", NULL);
+	rm.queue_latency =
 	    sc_metrics_histogram(m, "sc_controller_workqueue_latency_seconds",
 				 "Time a key waited in the queue before a worker took it.",
 				 sc_metrics_duration_buckets, sc_metrics_duration_nbuckets);
@@ -247,65 +160,44 @@ int sc_controller_new(const struct sc_kube_config *cfg, const struct sc_kube_cli
 					 "API writes made by reconciles.", NULL);
 	c->m_phases = sc_metrics_gauge(m, "sc_controller_stoppablecontainers",
 				       "StoppableContainers by phase.", "phase");
+	struct sc_reconciler_options ro = {
+	    .sources = sources,
+	    .nsources = NSOURCES,
+	    .workers = opts->workers,
+	    .resync_ms = opts->resync_ms == 0 ? SC_CONTROLLER_DEFAULT_RESYNC_MS : opts->resync_ms,
+	    .reconcile = reconcile,
+	    .data = c,
+	    .failed_message = "reconcile failed",
+	    .quiet_retries = true,
+	    .metrics = rm};
+	if (sc_reconciler_new(cfg, &ro, &c->rec, err) < 0) {
+		sc_controller_free(c);
+		return -1;
+	}
+	c->scs = sc_reconciler_informer(c->rec, SRC_SCS);
+	c->instances = sc_reconciler_informer(c->rec, SRC_INSTANCES);
+	c->pods = sc_reconciler_informer(c->rec, SRC_PODS);
 	pthread_mutex_init(&c->phases_lock, NULL);
 	c->phases = json_object();
 	*out = c;
 	return 0;
 }
 
-static void resync_one(const json_t *obj, void *data)
-{
-	enqueue(data, obj, false);
-}
-
-/* The periodic resync: every object in the caches back into the queue. */
-static void resync(void *data)
-{
-	struct sc_controller *c = data;
-	sc_informer_for_each(c->scs, resync_one, c);
-	sc_informer_for_each(c->instances, resync_one, c);
-	sc_obj_release();
-	SC_LOG_V(2, "resync: %zu keys queued", sc_workqueue_len(c->queue));
-}
-
 bool sc_controller_healthy(struct sc_controller *c, const char **why)
 {
-	return sc_informer_healthy(c->scs, why) && sc_informer_healthy(c->instances, why) &&
-	       sc_informer_healthy(c->pods, why);
+	return sc_reconciler_healthy(c->rec, why);
 }
 
 int sc_controller_start(struct sc_controller *c, sc_error_t *err)
 {
-	if (sc_informer_start(c->scs, err) < 0 || sc_informer_start(c->instances, err) < 0 ||
-	    sc_informer_start(c->pods, err) < 0)
-		return sc_error_wrap(err, "starting informers");
-	c->workers = sc_xzalloc(sizeof(pthread_t) * (size_t)c->opts.workers);
-	for (int i = 0; i < c->opts.workers; i++) {
-		if (pthread_create(&c->workers[i], NULL, worker, c) != 0)
-			return sc_error_make_errno(err, "starting worker %d", i);
-		c->nworkers++;
-	}
-	long long period =
-	    c->opts.resync_ms == 0 ? SC_CONTROLLER_DEFAULT_RESYNC_MS : c->opts.resync_ms;
-	if (period > 0 && sc_ticker_start(period, resync, c, &c->resync, err) < 0)
-		return sc_error_wrap(err, "starting the resync");
-	return 0;
+	return sc_reconciler_start(c->rec, err);
 }
 
 void sc_controller_free(struct sc_controller *c)
 {
 	if (c == NULL)
 		return;
-	sc_ticker_stop(c->resync);
-	if (c->queue)
-		sc_workqueue_shutdown(c->queue);
-	for (int i = 0; i < c->nworkers; i++)
-		pthread_join(c->workers[i], NULL);
-	free(c->workers);
-	sc_informer_free(c->scs);
-	sc_informer_free(c->instances);
-	sc_informer_free(c->pods);
-	sc_workqueue_free(c->queue);
+	sc_reconciler_free(c->rec);
 	if (c->phases != NULL) { /* set up last in sc_controller_new */
 		json_decref(c->phases);
 		pthread_mutex_destroy(&c->phases_lock);

@@ -90,20 +90,21 @@ const struct sc_action *sc_plan_find(const struct sc_plan *plan, enum sc_action_
 
 const char *sc_phase_for_instance_phase(const char *p)
 {
-	if (p == NULL || strcmp(p, "Pending") == 0 || strcmp(p, "ProviderStarting") == 0)
-		return "Pending";
+	if (p == NULL || strcmp(p, SCI_PHASE_PENDING) == 0 ||
+	    strcmp(p, SCI_PHASE_PROVIDER_STARTING) == 0)
+		return SC_PHASE_PENDING;
 	/* The provider holds the rootfs and the workload is on its way up
 	 * (its pod about to be created, created, or waiting for the rootfs
 	 * to be stacked on it). */
-	if (strcmp(p, "ProviderReady") == 0 || strcmp(p, "ConsumerStarting") == 0)
-		return "Starting";
-	if (strcmp(p, "Running") == 0)
-		return "Running";
-	if (strcmp(p, "Stopping") == 0)
-		return "Stopping";
-	if (strcmp(p, "Stopped") == 0)
-		return "Stopped";
-	return "Failed";
+	if (strcmp(p, SCI_PHASE_PROVIDER_READY) == 0 || strcmp(p, SCI_PHASE_CONSUMER_STARTING) == 0)
+		return SC_PHASE_STARTING;
+	if (strcmp(p, SCI_PHASE_RUNNING) == 0)
+		return SC_PHASE_RUNNING;
+	if (strcmp(p, SCI_PHASE_STOPPING) == 0)
+		return SC_PHASE_STOPPING;
+	if (strcmp(p, SCI_PHASE_STOPPED) == 0)
+		return SC_PHASE_STOPPED;
+	return SC_PHASE_FAILED;
 }
 
 /* The instance spec the StoppableContainer asks for, its template in the
@@ -282,47 +283,15 @@ struct cond {
 static json_t *condition_json(json_t *old_obj, const struct cond *c, const char *now,
 			      json_int_t generation)
 {
-	json_t *old = sc_condition_find(old_obj, c->type);
-	const char *old_status = json_string_value(json_object_get(old, "status"));
-	const char *ltt = now;
-	if (old_status && strcmp(old_status, c->status) == 0 &&
-	    json_string_value(json_object_get(old, "lastTransitionTime")))
-		ltt = json_string_value(json_object_get(old, "lastTransitionTime"));
-	json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:s}", "type", c->type, "status", c->status,
-			      "reason", c->reason, "message", c->message ? c->message : "",
-			      "lastTransitionTime", ltt);
-	if (generation > 0)
-		json_object_set_new(j, "observedGeneration", json_integer(generation));
-	return j;
+	return sc_condition_build(old_obj, c->type, c->status, c->reason, c->message, now,
+				  generation);
 }
 
 /* Whether applying `want` (our fields) would change `current` status. */
 static bool status_differs(json_t *current_status, json_t *want)
 {
-	const char *key;
-	json_t *v;
-	json_object_foreach (want, key, v) {
-		json_t *cur = json_object_get(current_status, key);
-		if (strcmp(key, "conditions") != 0) {
-			if (!cur || !json_equal(cur, v))
-				return true;
-			continue;
-		}
-		size_t i;
-		json_t *c;
-		json_array_foreach (v, i, c) {
-			json_t *found = NULL;
-			size_t j;
-			json_t *cc;
-			json_array_foreach (cur, j, cc) {
-				if (json_equal(json_object_get(cc, "type"),
-					       json_object_get(c, "type")))
-					found = cc;
-			}
-			if (!found || !json_equal(found, c))
-				return true;
-		}
-	}
+	if (sc_status_differs(current_status, want))
+		return true;
 	/* A field we no longer set (consumerPodName after a stop) is a change. */
 	static const char *const optional[] = {"consumerPodName", "consumerPodUID"};
 	for (size_t i = 0; i < SC_ARRAY_SIZE(optional); i++)
@@ -533,25 +502,26 @@ static void running_phase(struct decision *d)
 {
 	json_t *consumer = d->consumer;
 	if (consumer == NULL) {
-		d->phase = d->consumer_created ? "ConsumerStarting" : "ProviderReady";
+		d->phase =
+		    d->consumer_created ? SCI_PHASE_CONSUMER_STARTING : SCI_PHASE_PROVIDER_READY;
 		d->message = sc_xasprintf("starting the workload on node %s", d->node);
 		d->consumer_reason = "Starting";
 	} else if (sc_obj_deleting(consumer)) {
-		d->phase = "Stopping";
+		d->phase = SCI_PHASE_STOPPING;
 		d->message = sc_xstrdup("the previous workload pod is terminating");
 		d->consumer_reason = "Terminating";
 	} else if (sc_pod_ready(consumer) && workload_stacked(consumer, d->sci)) {
-		d->phase = "Running";
+		d->phase = SCI_PHASE_RUNNING;
 		d->message = sc_xasprintf("running on node %s", d->node);
 		d->consumer_reason = "Ready";
 	} else if (sc_pod_ready(consumer)) {
-		d->phase = "ConsumerStarting";
+		d->phase = SCI_PHASE_CONSUMER_STARTING;
 		d->message = sc_xasprintf("waiting for the mount-helper on node %s to stack the "
 					  "rootfs on the workload",
 					  d->node);
 		d->consumer_reason = "WaitingForRootfs";
 	} else {
-		d->phase = "ConsumerStarting";
+		d->phase = SCI_PHASE_CONSUMER_STARTING;
 		d->message = d->cd.message ? sc_xstrdup(d->cd.message)
 					   : sc_xasprintf("workload pod %s is starting",
 							  sc_json_name(consumer));
@@ -565,44 +535,44 @@ static void decide_phase(struct decision *d)
 	const bool rootfs_failed = d->rootfs_status && strcmp(d->rootfs_status, "False") == 0;
 	d->consumer_reason = "Stopped";
 	if (d->build_failure.failed) {
-		d->phase = "Failed";
+		d->phase = SCI_PHASE_FAILED;
 		d->message = sc_xstrdup(d->build_failure.message);
 		d->consumer_reason = d->build_failure.reason;
 	} else if (d->pd.failed) {
-		d->phase = "Failed";
+		d->phase = SCI_PHASE_FAILED;
 		d->message = sc_xstrdup(d->pd.message);
 	} else if (rootfs_failed && d->provider_ok) {
-		d->phase = "Failed";
+		d->phase = SCI_PHASE_FAILED;
 		d->message = sc_xasprintf(
 		    "rootfs not ready on node %s: %s", d->node ? d->node : "?",
 		    d->rootfs_msg ? d->rootfs_msg : "the mount-helper reported a failure");
 	} else if (d->cd.failed && d->running) {
-		d->phase = "Failed";
+		d->phase = SCI_PHASE_FAILED;
 		d->message = sc_xstrdup(d->cd.message);
 		d->consumer_reason = d->cd.reason;
 	} else if (d->provider == NULL || sc_obj_deleting(d->provider)) {
-		d->phase = "Pending";
+		d->phase = SCI_PHASE_PENDING;
 		d->message = sc_xstrdup("creating the provider pod");
 	} else if (!d->provider_ok) {
-		d->phase = "ProviderStarting";
+		d->phase = SCI_PHASE_PROVIDER_STARTING;
 		d->message = d->pd.message
 				 ? sc_xstrdup(d->pd.message)
 				 : sc_xasprintf("waiting for provider pod %s (image %s) to run",
 						sc_json_name(d->provider), d->image);
 	} else if (!d->rootfs_ok) {
-		d->phase = "ProviderStarting";
+		d->phase = SCI_PHASE_PROVIDER_STARTING;
 		d->message = sc_xasprintf("waiting for the mount-helper on node %s to prepare the "
 					  "rootfs",
 					  d->node ? d->node : "?");
 	} else if (d->running) {
 		running_phase(d);
 	} else if (d->consumer != NULL) {
-		d->phase = "Stopping";
+		d->phase = SCI_PHASE_STOPPING;
 		d->message =
 		    sc_xasprintf("stopping the workload (pod %s)", sc_json_name(d->consumer));
 		d->consumer_reason = "Terminating";
 	} else {
-		d->phase = "Stopped";
+		d->phase = SCI_PHASE_STOPPED;
 		d->message = sc_xstrdup("stopped; the rootfs is kept");
 	}
 }
@@ -626,7 +596,7 @@ static void decide_conditions(struct decision *d)
 	    consumer && !sc_obj_deleting(consumer) && d->running && sc_pod_ready(consumer);
 	/* Ready means the workload runs (as KubeVirt's Ready means the VM
 	 * runs): False while stopped, with reason Stopped. */
-	const bool ready = strcmp(d->phase, "Running") == 0;
+	const bool ready = strcmp(d->phase, SCI_PHASE_RUNNING) == 0;
 	const bool provider_ok = d->provider_ok;
 	d->restart_required = restart_required;
 
@@ -726,10 +696,10 @@ static void decide_statuses(struct decision *d)
 static void decide_events(struct decision *d)
 {
 	const char *old_phase = sc_json_path_str(d->obs->sci, "status.phase");
-	bool said = d->consumer_event && (strcmp(d->phase, "Stopping") == 0 ||
-					  strcmp(d->phase, "ConsumerStarting") == 0);
+	bool said = d->consumer_event && (strcmp(d->phase, SCI_PHASE_STOPPING) == 0 ||
+					  strcmp(d->phase, SCI_PHASE_CONSUMER_STARTING) == 0);
 	if (!said && (old_phase == NULL || strcmp(old_phase, d->phase) != 0)) {
-		bool warn = strcmp(d->phase, "Failed") == 0;
+		bool warn = strcmp(d->phase, SCI_PHASE_FAILED) == 0;
 		add_event(d->plan, warn ? "Warning" : "Normal", d->phase, "%s", d->message);
 	}
 	/* A pending restart is news once: when it turns True. */
@@ -755,7 +725,7 @@ static void refuse_template(const struct sc_observed *obs, struct sc_plan *plan,
 	json_t *sc = obs->sc;
 	json_int_t gen = json_integer_value(sc_json_path(sc, "metadata.generation"));
 	struct cond ready = {SC_COND_READY, "False", "InvalidSpec", sc_xstrdup(msg)};
-	json_t *status = json_pack("{s:s, s:s, s:[o]}", "phase", "Failed", "message", msg,
+	json_t *status = json_pack("{s:s, s:s, s:[o]}", "phase", SC_PHASE_FAILED, "message", msg,
 				   "conditions", condition_json(sc, &ready, obs->now, gen));
 	free(ready.message);
 	if (gen > 0)

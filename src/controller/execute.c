@@ -5,38 +5,12 @@
 #include <string.h>
 #include <time.h>
 
-#include "controller/leader.h"
 #include "controller/model.h"
 #include "lib/sc-api.h"
+#include "lib/sc-event.h"
 #include "lib/sc-json.h"
+#include "lib/sc-leader.h"
 #include "lib/sc-log.h"
-
-json_t *sc_build_event(json_t *obj, const char *type, const char *reason, const char *message,
-		       const char *now, const char *component)
-{
-	/* Unique enough per object: a nanosecond clock suffix, as kubectl's
-	 * event recorder uses a time-derived one. */
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	cleanup_free char *name = sc_xasprintf("%s.%llx", sc_json_name(obj),
-					       (unsigned long long)ts.tv_sec * 1000000000ULL +
-						   (unsigned long long)ts.tv_nsec);
-	/* Events take seconds-precision times in these fields. */
-	char secs[21];
-	snprintf(secs, sizeof(secs), "%.19sZ", now);
-	const char *api_version = sc_json_path_str(obj, "apiVersion");
-	const char *kind = sc_json_path_str(obj, "kind");
-	return json_pack("{s:s, s:s, s:{s:s, s:s?}, s:{s:s?, s:s?, s:s?, s:s?, s:s?, s:s?}, s:s, "
-			 "s:s, s:s, s:{s:s}, s:s, s:s, s:i, s:s, s:s}",
-			 "apiVersion", "v1", "kind", "Event", "metadata", "name", name, "namespace",
-			 sc_json_namespace(obj), "involvedObject", "apiVersion", api_version,
-			 "kind", kind, "name", sc_json_name(obj), "namespace",
-			 sc_json_namespace(obj), "uid", sc_json_uid(obj), "resourceVersion",
-			 sc_json_path_str(obj, "metadata.resourceVersion"), "type", type, "reason",
-			 reason, "message", message, "source", "component", component,
-			 "firstTimestamp", secs, "lastTimestamp", secs, "count", 1,
-			 "reportingComponent", component, "reportingInstance", component);
-}
 
 static int apply_status(struct sc_kube_client *c, const struct sc_kube_resource *res, json_t *obj,
 			json_t *status_doc, sc_error_t *err)
@@ -90,7 +64,7 @@ static void mark_pod_failed(json_t *doc, const char *cond_type, const char *reas
 	json_t *st = json_object_get(doc, "status");
 	if (!json_is_object(st))
 		return;
-	json_object_set_new(st, "phase", json_string("Failed"));
+	json_object_set_new(st, "phase", json_string(SC_PHASE_FAILED));
 	json_object_set_new(st, "message", json_string(msg));
 	size_t i;
 	json_t *c;
@@ -99,35 +73,11 @@ static void mark_pod_failed(json_t *doc, const char *cond_type, const char *reas
 		if (t == NULL || (strcmp(t, cond_type) != 0 && strcmp(t, SC_COND_READY) != 0))
 			continue;
 		json_object_set_new(c, "status", json_string("False"));
-		json_object_set_new(c, "reason",
-				    json_string(strcmp(t, SC_COND_READY) == 0 ? "Failed" : reason));
+		json_object_set_new(
+		    c, "reason",
+		    json_string(strcmp(t, SC_COND_READY) == 0 ? SC_PHASE_FAILED : reason));
 		json_object_set_new(c, "message", json_string(msg));
 	}
-}
-
-/* Whether the StoppableContainer already says this about the pod. */
-static bool says(json_t *sc, const char *cond_type, const char *reason)
-{
-	json_t *c = sc_condition_find(sc, cond_type);
-	const char *r = json_string_value(json_object_get(c, "reason"));
-	return r != NULL && strcmp(r, reason) == 0;
-}
-
-/* Whether the StoppableContainer says this already: its cached copy, else
- * the API server's (a retry within milliseconds of the reconcile that said it
- * runs before the cache has its status; one GET, on this failure path only,
- * keeps it to one event). */
-static bool said_already(struct sc_kube_client *client, json_t *sc, const char *cond_type,
-			 const char *reason)
-{
-	if (says(sc, cond_type, reason))
-		return true;
-	cleanup_json json_t *fresh = NULL;
-	cleanup_error sc_error_t e = NULL;
-	if (sc_kube_get(client, &sc_kube_stoppablecontainers, sc_json_namespace(sc),
-			sc_json_name(sc), &fresh, &e) < 0)
-		return false; /* at worst a second event */
-	return says(fresh, cond_type, reason);
 }
 
 /* A pod create that cannot succeed as it is (refused for good, or the name
@@ -148,14 +98,9 @@ static int pod_failed(struct sc_kube_client *client, json_t *sc, const struct sc
 			planned |= b->kind == SC_ACT_APPLY_STATUS;
 		}
 	}
-	if (said_already(client, sc, cond, reason))
+	if (sc_event_said_already(client, &sc_kube_stoppablecontainers, sc, cond, reason))
 		return 0; /* no second event or status */
-	char now[SC_TIME_LEN];
-	sc_time_now_micro(now);
-	cleanup_json json_t *ev = sc_build_event(sc, "Warning", reason, why, now, SC_FIELD_MANAGER);
-	cleanup_error sc_error_t ee = NULL;
-	if (sc_kube_create(client, &sc_kube_events, sc_json_namespace(sc), ev, NULL, NULL, &ee) < 0)
-		SC_LOG_WARN("recording event %s: %s", reason, sc_error_message(ee));
+	sc_event_record(client, sc, "Warning", reason, why, SC_FIELD_MANAGER);
 	stats->writes++;
 	if (!planned) {
 		json_t *cur = json_object_get(sc, "status");
@@ -302,15 +247,8 @@ int sc_execute_plan(struct sc_kube_client *client, json_t *sc, const struct sc_p
 			 * happen: its one Warning said what did. */
 			if (refusal != NULL)
 				continue;
-			char now[SC_TIME_LEN];
-			sc_time_now_micro(now);
-			cleanup_json json_t *ev = sc_build_event(sc, a->event_type, a->reason,
-								 a->message, now, SC_FIELD_MANAGER);
-			/* An event that cannot be written is not worth failing a
-			 * reconcile for. */
-			if (sc_kube_create(client, &sc_kube_events, ns, ev, NULL, NULL, &e) < 0)
-				SC_LOG_WARN("recording event %s on %s/%s: %s", a->reason, ns, name,
-					    sc_error_message(e));
+			sc_event_record(client, sc, a->event_type, a->reason, a->message,
+					SC_FIELD_MANAGER);
 			stats->writes++;
 			continue;
 		}

@@ -8,6 +8,7 @@
 #define SC_CONTROLLER_EXECUTE_H
 
 #include "controller/decide.h"
+#include "lib/sc-event.h"
 #include "lib/sc-kube-client.h"
 
 #define SC_FIELD_MANAGER "sc-controller"
@@ -18,9 +19,5 @@ struct sc_execute_stats {
 
 int sc_execute_plan(struct sc_kube_client *client, json_t *sc, const struct sc_plan *plan,
 		    struct sc_execute_stats *stats, sc_error_t *err);
-
-/* A core/v1 Event about obj (pure; exposed for tests). */
-json_t *sc_build_event(json_t *obj, const char *type, const char *reason, const char *message,
-		       const char *now, const char *component);
 
 #endif

@@ -10,8 +10,9 @@
 #include <unistd.h>
 
 #include "controller/controller.h"
-#include "controller/leader.h"
+#include "lib/sc-flags.h"
 #include "lib/sc-httpd.h"
+#include "lib/sc-leader.h"
 #include "lib/sc-log.h"
 #include "lib/sc-shutdown.h"
 #include "lib/sc-validate.h"
@@ -96,7 +97,7 @@ static bool may_write(void *data)
  * work. A replica clears it when it starts: a pod whose previous container
  * led keeps its labels across the restart. Failing to label only costs the
  * Service its endpoint, so it is a warning. */
-#define LEADER_LABEL "stoppablecontainer.xtlsoft.top/leader"
+#define LEADER_LABEL SC_LABEL_LEADER
 
 static void label_own_pod(struct sc_kube_client *c, bool leading)
 {
@@ -131,251 +132,280 @@ static long env_num(const char *name, long min, long max, long def)
 	return v && *v ? parse_num_or_die(name, v, min, max) : def;
 }
 
-int main(int argc, char **argv)
+/* What the command line and the environment ask for. */
+struct ctl_args {
+	const char *kubeconfig, *context, *metrics_addr, *leader_ns, *runtime_path;
+	const char *log_format, *log_format_from;
+	bool leader_elect;
+	int verbosity;
+	long resync_s;
+	struct sc_controller_options opts;
+	struct sc_kube_client_options copts;
+};
+
+/* A step's outcome: go on, or exit with this status. */
+#define CTL_CONTINUE SC_FLAGS_CONTINUE
+
+enum {
+	OPT_KUBECONFIG = 256,
+	OPT_CONTEXT,
+	OPT_NAMESPACE,
+	OPT_EXEC_IMAGE,
+	OPT_EXEC_PULL_POLICY,
+	OPT_WORKERS,
+	OPT_RUNTIME_PATH,
+	OPT_RESYNC,
+	OPT_QPS,
+	OPT_BURST,
+	OPT_METRICS,
+	OPT_LEADER,
+	OPT_LEADER_NS,
+};
+
+/* The defaults, then the environment's settings (a bad number exits 2). */
+static void parse_env(struct ctl_args *a)
 {
-	enum {
-		OPT_KUBECONFIG = 256,
-		OPT_CONTEXT,
-		OPT_NAMESPACE,
-		OPT_EXEC_IMAGE,
-		OPT_EXEC_PULL_POLICY,
-		OPT_WORKERS,
-		OPT_RUNTIME_PATH,
-		OPT_RESYNC,
-		OPT_QPS,
-		OPT_BURST,
-		OPT_METRICS,
-		OPT_LEADER,
-		OPT_LEADER_NS,
-		OPT_VERSION,
-		OPT_LOG_FORMAT
-	};
-	static const struct option longopts[] = {
-	    {"kubeconfig", required_argument, NULL, OPT_KUBECONFIG},
-	    {"context", required_argument, NULL, OPT_CONTEXT},
-	    {"namespace", required_argument, NULL, OPT_NAMESPACE},
-	    {"exec-image", required_argument, NULL, OPT_EXEC_IMAGE},
-	    {"exec-image-pull-policy", required_argument, NULL, OPT_EXEC_PULL_POLICY},
-	    {"workers", required_argument, NULL, OPT_WORKERS},
-	    {"runtime-path", required_argument, NULL, OPT_RUNTIME_PATH},
-	    {"resync-period", required_argument, NULL, OPT_RESYNC},
-	    {"qps", required_argument, NULL, OPT_QPS},
-	    {"burst", required_argument, NULL, OPT_BURST},
-	    {"metrics-addr", required_argument, NULL, OPT_METRICS},
-	    {"leader-elect", no_argument, NULL, OPT_LEADER},
-	    {"leader-election-namespace", required_argument, NULL, OPT_LEADER_NS},
-	    {"log-format", required_argument, NULL, OPT_LOG_FORMAT},
-	    {"v", required_argument, NULL, 'v'},
-	    {"help", no_argument, NULL, 'h'},
-	    {"version", no_argument, NULL, OPT_VERSION},
-	    {NULL, 0, NULL, 0},
-	};
-	const char *kubeconfig = NULL, *context = NULL, *metrics_addr = ":8080";
-	const char *leader_ns = getenv("POD_NAMESPACE");
-	bool leader_elect = false;
-	int verbosity = (int)env_num("SC_LOG_VERBOSITY", 0, 10, 0);
-	struct sc_controller_options opts = {.namespace = getenv("SC_WATCH_NAMESPACE"),
-					     .workers = (int)env_num("SC_WORKERS", 1, 64, 2)};
-	long resync_s = env_num("SC_RESYNC_PERIOD", 0, 86400, 60);
-	sc_pod_options_defaults(&opts.pods);
-	const char *runtime_path = getenv("SC_RUNTIME_PATH");
-	struct sc_kube_client_options copts = {.component = "sc-controller",
-					       .qps = (double)env_num("SC_KUBE_QPS", 0, 100000, 20),
-					       .burst =
-						   (int)env_num("SC_KUBE_BURST", 1, 100000, 40)};
-	const char *log_format = getenv("SC_LOG_FORMAT"), *log_format_from = "SC_LOG_FORMAT";
-	int c;
-	while ((c = getopt_long(argc, argv, "v:h", longopts, NULL)) != -1) {
-		switch (c) {
-		case OPT_KUBECONFIG:
-			kubeconfig = optarg;
-			break;
-		case OPT_CONTEXT:
-			context = optarg;
-			break;
-		case OPT_NAMESPACE:
-			opts.namespace = optarg;
-			break;
-		case OPT_EXEC_IMAGE:
-			opts.pods.exec_image = optarg;
-			break;
-		case OPT_EXEC_PULL_POLICY:
-			/* Checked here: a typo would otherwise surface only as every
-			 * pod the controller creates being refused by the API server. */
-			if (strcmp(optarg, "Always") != 0 && strcmp(optarg, "IfNotPresent") != 0 &&
-			    strcmp(optarg, "Never") != 0) {
-				fprintf(stderr,
-					"sc-controller: --exec-image-pull-policy must be Always, "
-					"IfNotPresent or Never, not \"%s\"\n",
-					optarg);
-				return 2;
-			}
-			opts.pods.exec_image_pull_policy = optarg;
-			break;
-		case OPT_RESYNC:
-			resync_s = parse_num_or_die("--resync-period", optarg, 0, 86400);
-			break;
-		case OPT_RUNTIME_PATH:
-			runtime_path = optarg;
-			break;
-		case OPT_WORKERS:
-			opts.workers = (int)parse_num_or_die("--workers", optarg, 1, 64);
-			break;
-		case OPT_QPS:
-			copts.qps = (double)parse_num_or_die("--qps", optarg, 0, 100000);
-			break;
-		case OPT_BURST:
-			copts.burst = (int)parse_num_or_die("--burst", optarg, 1, 100000);
-			break;
-		case OPT_METRICS:
-			metrics_addr = optarg;
-			break;
-		case OPT_LEADER:
-			leader_elect = true;
-			break;
-		case OPT_LEADER_NS:
-			leader_ns = optarg;
-			break;
-		case OPT_LOG_FORMAT:
-			log_format = optarg;
-			log_format_from = "--log-format";
-			break;
-		case 'v':
-			verbosity = (int)parse_num_or_die("-v", optarg, 0, 10);
-			break;
-		case 'h':
-			fputs(usage, stdout);
-			return 0;
-		case OPT_VERSION:
-			printf("sc-controller %s\n", SC_VERSION);
-			return 0;
-		default:
-			fputs(usage, stderr);
+	*a = (struct ctl_args){.metrics_addr = ":8080", .leader_ns = getenv("POD_NAMESPACE")};
+	a->verbosity = (int)env_num("SC_LOG_VERBOSITY", 0, 10, 0);
+	a->opts.namespace = getenv("SC_WATCH_NAMESPACE");
+	a->opts.workers = (int)env_num("SC_WORKERS", 1, 64, 2);
+	a->resync_s = env_num("SC_RESYNC_PERIOD", 0, 86400, 60);
+	sc_pod_options_defaults(&a->opts.pods);
+	a->runtime_path = getenv("SC_RUNTIME_PATH");
+	a->copts.component = "sc-controller";
+	a->copts.qps = (double)env_num("SC_KUBE_QPS", 0, 100000, 20);
+	a->copts.burst = (int)env_num("SC_KUBE_BURST", 1, 100000, 40);
+	a->log_format = getenv("SC_LOG_FORMAT");
+	a->log_format_from = "SC_LOG_FORMAT";
+}
+
+/* One flag that is not a plain string. */
+static int parse_option(void *data, int c, char *arg)
+{
+	struct ctl_args *a = data;
+	switch (c) {
+	case OPT_EXEC_PULL_POLICY:
+		/* Checked here: a typo would otherwise surface only as every
+		 * pod the controller creates being refused by the API server. */
+		if (strcmp(arg, "Always") != 0 && strcmp(arg, "IfNotPresent") != 0 &&
+		    strcmp(arg, "Never") != 0) {
+			fprintf(stderr,
+				"sc-controller: --exec-image-pull-policy must be Always, "
+				"IfNotPresent or Never, not \"%s\"\n",
+				arg);
 			return 2;
 		}
-	}
-	if (optind < argc) {
-		fprintf(stderr, "sc-controller: unexpected argument \"%s\"\n%s", argv[optind],
-			usage);
+		a->opts.pods.exec_image_pull_policy = arg;
+		return CTL_CONTINUE;
+	case OPT_RESYNC:
+		a->resync_s = parse_num_or_die("--resync-period", arg, 0, 86400);
+		return CTL_CONTINUE;
+	case OPT_WORKERS:
+		a->opts.workers = (int)parse_num_or_die("--workers", arg, 1, 64);
+		return CTL_CONTINUE;
+	case OPT_QPS:
+		a->copts.qps = (double)parse_num_or_die("--qps", arg, 0, 100000);
+		return CTL_CONTINUE;
+	case OPT_BURST:
+		a->copts.burst = (int)parse_num_or_die("--burst", arg, 1, 100000);
+		return CTL_CONTINUE;
+	case OPT_LEADER:
+		a->leader_elect = true;
+		return CTL_CONTINUE;
+	case SC_FLAG_LOG_FORMAT:
+		a->log_format = arg;
+		a->log_format_from = "--log-format";
+		return CTL_CONTINUE;
+	case SC_FLAG_VERBOSITY:
+		a->verbosity = (int)parse_num_or_die("-v", arg, 0, 10);
+		return CTL_CONTINUE;
+	default: /* not in the table: sc_flags_parse refused it */
 		return 2;
 	}
-	/* An empty variable is unset; an empty flag is a mistake. */
-	if (log_format != NULL &&
-	    (*log_format != '\0' || strcmp(log_format_from, "--log-format") == 0) &&
-	    sc_log_set_format(log_format) < 0) {
-		fprintf(stderr, "sc-controller: %s must be json or text, not \"%s\"\n",
-			log_format_from, log_format);
+}
+
+static int parse_args(int argc, char **argv, struct ctl_args *a)
+{
+	const struct sc_flag flags[] = {
+	    {"kubeconfig", required_argument, OPT_KUBECONFIG, &a->kubeconfig},
+	    {"context", required_argument, OPT_CONTEXT, &a->context},
+	    {"namespace", required_argument, OPT_NAMESPACE, &a->opts.namespace},
+	    {"exec-image", required_argument, OPT_EXEC_IMAGE, &a->opts.pods.exec_image},
+	    {"exec-image-pull-policy", required_argument, OPT_EXEC_PULL_POLICY, NULL},
+	    {"workers", required_argument, OPT_WORKERS, NULL},
+	    {"runtime-path", required_argument, OPT_RUNTIME_PATH, &a->runtime_path},
+	    {"resync-period", required_argument, OPT_RESYNC, NULL},
+	    {"qps", required_argument, OPT_QPS, NULL},
+	    {"burst", required_argument, OPT_BURST, NULL},
+	    {"metrics-addr", required_argument, OPT_METRICS, &a->metrics_addr},
+	    {"leader-elect", no_argument, OPT_LEADER, NULL},
+	    {"leader-election-namespace", required_argument, OPT_LEADER_NS, &a->leader_ns},
+	    SC_FLAGS_COMMON,
+	};
+	return sc_flags_parse(argc, argv, "sc-controller", usage, flags, SC_ARRAY_SIZE(flags),
+			      parse_option, a);
+}
+
+/* The arguments' own checks, and the log set up as they ask. */
+static int check_args(struct ctl_args *a)
+{
+	if (sc_flags_log_format("sc-controller", a->log_format, a->log_format_from) != CTL_CONTINUE)
 		return 2;
-	}
-	if (runtime_path && *runtime_path && strcmp(runtime_path, "auto") != 0 &&
-	    strcmp(runtime_path, "off") != 0) {
+	const char *rp = a->runtime_path;
+	if (rp && *rp && strcmp(rp, "auto") != 0 && strcmp(rp, "off") != 0) {
 		fprintf(stderr, "sc-controller: --runtime-path must be auto or off, not \"%s\"\n",
-			runtime_path);
+			rp);
 		return 2;
 	}
-	opts.pods.runtime_path = runtime_path && strcmp(runtime_path, "auto") == 0;
-	sc_log_init("sc-controller", verbosity);
+	a->opts.pods.runtime_path = rp && strcmp(rp, "auto") == 0;
+	sc_log_init("sc-controller", a->verbosity);
 	sc_malloc_tune();
 	cleanup_error sc_error_t err = NULL;
-	if (opts.namespace && *opts.namespace &&
-	    sc_validate_dns1123_label("--namespace", opts.namespace, &err) < 0) {
+	if (a->opts.namespace && *a->opts.namespace &&
+	    sc_validate_dns1123_label("--namespace", a->opts.namespace, &err) < 0) {
 		fprintf(stderr, "sc-controller: %s\n", sc_error_message(err));
 		return 2;
 	}
-	if (opts.namespace && *opts.namespace == '\0')
-		opts.namespace = NULL;
-	if (leader_elect && (leader_ns == NULL || *leader_ns == '\0')) {
+	if (a->opts.namespace && *a->opts.namespace == '\0')
+		a->opts.namespace = NULL;
+	if (a->leader_elect && (a->leader_ns == NULL || *a->leader_ns == '\0')) {
 		fprintf(stderr, "sc-controller: --leader-elect needs --leader-election-namespace "
 				"or $POD_NAMESPACE\n");
 		return 2;
 	}
+	return CTL_CONTINUE;
+}
 
-	if (sc_shutdown_install(&err) < 0) {
+/* The running replica's parts, torn down in reverse. */
+struct ctl_run {
+	struct readiness readiness;
+	struct sc_httpd *httpd;
+	struct sc_metric *leader_gauge;
+	struct sc_leader *leader;
+	struct sc_kube_client *label_client;
+};
+
+/* With --leader-elect: blocks until this replica holds the Lease (or a
+ * signal: exit 0), then writes only while it does. */
+static int lead(struct ctl_args *a, struct sc_kube_config *cfg, struct ctl_run *run)
+{
+	cleanup_error sc_error_t err = NULL;
+	cleanup_kube_client struct sc_kube_client *lease_client = NULL;
+	char host[256] = "";
+	gethostname(host, sizeof(host) - 1);
+	const char *pod = getenv("POD_NAME");
+	cleanup_free char *identity =
+	    sc_xasprintf("%s_%d", pod && *pod ? pod : host, (int)getpid());
+	struct sc_kube_client_options lopts = {.component = "sc-controller"};
+	if (sc_kube_client_new(cfg, &lopts, &lease_client, &err) < 0 ||
+	    sc_kube_client_new(cfg, &lopts, &run->label_client, &err) < 0) {
 		SC_LOG_ERROR("%s", sc_error_message(err));
 		return 1;
 	}
-
-	cleanup_kube_config struct sc_kube_config *cfg = NULL;
-	struct sc_kubeconfig_options kopts = {.path = kubeconfig, .context = context};
-	if (sc_kube_config_load(&kopts, &cfg, &err) < 0) {
-		SC_LOG_ERROR("loading the Kubernetes configuration: %s", sc_error_message(err));
-		return 1;
+	label_own_pod(run->label_client, false);
+	struct sc_leader_config lc = {.namespace = a->leader_ns,
+				      .name = "stoppablecontainer-controller",
+				      .identity = identity,
+				      .lease_duration_s = 15,
+				      .renew_deadline_s = 10,
+				      .retry_period_s = 2};
+	if (sc_leader_acquire(steal_pointer(&lease_client), &lc, sc_shutdown_flag(),
+			      on_leadership_lost, &run->leader, &err) < 0) {
+		SC_LOG_INFO("%s", sc_error_message(err));
+		sc_httpd_stop(run->httpd);
+		return 0;
 	}
+	run->readiness.leader = run->leader;
+	sc_metric_set(run->leader_gauge, 1);
+	label_own_pod(run->label_client, true);
+	a->opts.may_write = may_write;
+	a->opts.may_write_data = run->leader;
+	return CTL_CONTINUE;
+}
 
-	opts.metrics = sc_metrics_new();
-	sc_kube_count_requests(opts.metrics);
-	sc_metrics_build_info(opts.metrics, "sc-controller");
+/* Metrics, the leader gauge and the health server. */
+static int serve_health(struct ctl_args *a, struct ctl_run *run)
+{
+	cleanup_error sc_error_t err = NULL;
+	a->opts.metrics = sc_metrics_new();
+	sc_kube_count_requests(a->opts.metrics);
+	sc_metrics_build_info(a->opts.metrics, "sc-controller");
 	/* 1 on the replica that reconciles: the Lease holder, or the only one
 	 * without --leader-elect. A replica that loses the Lease exits. */
-	struct sc_metric *leader_gauge = sc_metrics_gauge(
-	    opts.metrics, "sc_leader",
+	run->leader_gauge = sc_metrics_gauge(
+	    a->opts.metrics, "sc_leader",
 	    "1 when this replica leads (holds the Lease, or runs without --leader-elect), "
 	    "0 while it stands by.",
 	    NULL);
-	sc_metric_set(leader_gauge, leader_elect ? 0 : 1);
-	struct readiness readiness = {.leader_elect = leader_elect};
-	struct sc_httpd *httpd = NULL;
-	if (strcmp(metrics_addr, "0") != 0 &&
-	    sc_httpd_start(metrics_addr, opts.metrics, ready, &readiness, &httpd, &err) < 0) {
+	sc_metric_set(run->leader_gauge, a->leader_elect ? 0 : 1);
+	run->readiness.leader_elect = a->leader_elect;
+	if (strcmp(a->metrics_addr, "0") != 0 &&
+	    sc_httpd_start(a->metrics_addr, a->opts.metrics, ready, &run->readiness, &run->httpd,
+			   &err) < 0) {
 		SC_LOG_ERROR("%s", sc_error_message(err));
 		return 1;
 	}
+	return CTL_CONTINUE;
+}
 
-	struct sc_leader *leader = NULL;
-	cleanup_kube_client struct sc_kube_client *label_client = NULL;
-	if (leader_elect) {
-		cleanup_kube_client struct sc_kube_client *lease_client = NULL;
-		char host[256] = "";
-		gethostname(host, sizeof(host) - 1);
-		const char *pod = getenv("POD_NAME");
-		cleanup_free char *identity =
-		    sc_xasprintf("%s_%d", pod && *pod ? pod : host, (int)getpid());
-		struct sc_kube_client_options lopts = {.component = "sc-controller"};
-		if (sc_kube_client_new(cfg, &lopts, &lease_client, &err) < 0 ||
-		    sc_kube_client_new(cfg, &lopts, &label_client, &err) < 0) {
-			SC_LOG_ERROR("%s", sc_error_message(err));
-			return 1;
-		}
-		label_own_pod(label_client, false);
-		struct sc_leader_config lc = {.namespace = leader_ns,
-					      .name = "stoppablecontainer-controller",
-					      .identity = identity,
-					      .lease_duration_s = 15,
-					      .renew_deadline_s = 10,
-					      .retry_period_s = 2};
-		if (sc_leader_acquire(steal_pointer(&lease_client), &lc, sc_shutdown_flag(),
-				      on_leadership_lost, &leader, &err) < 0) {
-			SC_LOG_INFO("%s", sc_error_message(err));
-			sc_httpd_stop(httpd);
-			return 0;
-		}
-		readiness.leader = leader;
-		sc_metric_set(leader_gauge, 1);
-		label_own_pod(label_client, true);
-		opts.may_write = may_write;
-		opts.may_write_data = leader;
-	}
-
+/* The controller, until a signal. */
+static int reconcile_until_stopped(struct ctl_args *a, struct sc_kube_config *cfg,
+				   struct ctl_run *run)
+{
+	cleanup_error sc_error_t err = NULL;
 	struct sc_controller *ctl = NULL;
-	opts.resync_ms = resync_s > 0 ? resync_s * 1000 : -1;
-	if (sc_controller_new(cfg, &copts, &opts, &ctl, &err) < 0 ||
+	a->opts.resync_ms = a->resync_s > 0 ? a->resync_s * 1000 : -1;
+	if (sc_controller_new(cfg, &a->copts, &a->opts, &ctl, &err) < 0 ||
 	    sc_controller_start(ctl, &err) < 0) {
 		SC_LOG_ERROR("starting the controller: %s", sc_error_message(err));
 		return 1;
 	}
-	readiness.controller = ctl;
+	run->readiness.controller = ctl;
 	SC_LOG_KV(SC_LOG_LEVEL_INFO, "sc-controller started", "version", SC_VERSION, "namespace",
-		  opts.namespace ? opts.namespace : "(all)", NULL);
-
+		  a->opts.namespace ? a->opts.namespace : "(all)", NULL);
 	sc_shutdown_wait();
 	SC_LOG_INFO("shutting down");
-	readiness.controller = NULL;
+	run->readiness.controller = NULL;
 	sc_controller_free(ctl);
-	if (leader != NULL)
+	return CTL_CONTINUE;
+}
+
+int main(int argc, char **argv)
+{
+	struct ctl_args a;
+	int r;
+	parse_env(&a);
+	if ((r = parse_args(argc, argv, &a)) != CTL_CONTINUE ||
+	    (r = check_args(&a)) != CTL_CONTINUE)
+		return r;
+	cleanup_error sc_error_t err = NULL;
+	if (sc_shutdown_install(&err) < 0) {
+		SC_LOG_ERROR("%s", sc_error_message(err));
+		return 1;
+	}
+	cleanup_kube_config struct sc_kube_config *cfg = NULL;
+	struct sc_kubeconfig_options kopts = {.path = a.kubeconfig, .context = a.context};
+	if (sc_kube_config_load(&kopts, &cfg, &err) < 0) {
+		SC_LOG_ERROR("loading the Kubernetes configuration: %s", sc_error_message(err));
+		return 1;
+	}
+	struct ctl_run run = {0};
+	cleanup_kube_client struct sc_kube_client *label_client = NULL;
+	if ((r = serve_health(&a, &run)) != CTL_CONTINUE)
+		return r;
+	if (a.leader_elect) {
+		r = lead(&a, cfg, &run);
+		label_client = run.label_client;
+		if (r != CTL_CONTINUE)
+			return r;
+	}
+	if ((r = reconcile_until_stopped(&a, cfg, &run)) != CTL_CONTINUE)
+		return r;
+	if (run.leader != NULL)
 		label_own_pod(label_client, false);
-	sc_leader_release(leader);
-	sc_httpd_stop(httpd);
+	sc_leader_release(run.leader);
+	sc_httpd_stop(run.httpd);
 	sc_kube_count_requests(NULL);
-	sc_metrics_free(opts.metrics);
+	sc_metrics_free(a.opts.metrics);
 	return 0;
 }

@@ -177,10 +177,11 @@ json_t *sc_build_provider_pod(json_t *sci, const struct sc_pod_options *o)
 	sc_provider_hash(sci, o, hash);
 
 	json_t *container = json_pack(
-	    "{s:s, s:O, s:[s], s:o, s:[{s:s, s:s, s:b}], s:o}", "name", "rootfs", "image",
-	    sc_json_path(sci, "spec.template.container.image"), "command", SC_BIN_DIR "/sc-pause",
-	    "resources", provider_resources(sci, o), "volumeMounts", "name", "sc-bin", "mountPath",
-	    SC_BIN_DIR, "readOnly", 1, "securityContext", locked_down_security_context());
+	    "{s:s, s:O, s:[s], s:o, s:[{s:s, s:s, s:b}], s:o}", "name", SC_CONTAINER_PROVIDER,
+	    "image", sc_json_path(sci, "spec.template.container.image"), "command",
+	    SC_BIN_DIR "/sc-pause", "resources", provider_resources(sci, o), "volumeMounts", "name",
+	    "sc-bin", "mountPath", SC_BIN_DIR, "readOnly", 1, "securityContext",
+	    locked_down_security_context());
 	set_copy(container, "imagePullPolicy",
 		 sc_json_path(sci, "spec.template.container.imagePullPolicy"));
 
@@ -414,7 +415,7 @@ static json_t *consumer_container(json_t *sci, const char *node, const struct sc
 {
 	json_t *tc = sc_json_path(sci, "spec.template.container");
 	json_t *container =
-	    json_pack("{s:s, s:s, s:s, s:o, s:o, s:{s:o}}", "name", "workload", "image",
+	    json_pack("{s:s, s:s, s:s, s:o, s:o, s:{s:o}}", "name", SC_CONTAINER_WORKLOAD, "image",
 		      o->exec_image, "imagePullPolicy", o->exec_image_pull_policy, "command",
 		      exec_command(sci, node, argv), "env", consumer_env(sci), "securityContext",
 		      "capabilities", consumer_capabilities(sci));
@@ -484,7 +485,7 @@ static json_t *runtime_container(json_t *sci)
 		json_decref(c);
 		c = json_object();
 	}
-	json_object_set_new(c, "name", json_string("workload"));
+	json_object_set_new(c, "name", json_string(SC_CONTAINER_WORKLOAD));
 	/* The provider keeps the image on the node; never pull it again. */
 	if (json_object_get(c, "imagePullPolicy") == NULL)
 		json_object_set_new(c, "imagePullPolicy", json_string("IfNotPresent"));

@@ -321,7 +321,7 @@ static int complete_flag_value(struct words *ws, const char *cur)
 		for (size_t i = 0; i < SC_ARRAY_SIZE(formats); i++)
 			candidate(cur, formats[i]);
 	} else if (strcmp(pending->long_name, "container") == 0) {
-		candidate(cur, SC_WORKLOAD_CONTAINER);
+		candidate(cur, SC_CONTAINER_WORKLOAD);
 	} else if (strcmp(pending->long_name, "image-pull-policy") == 0) {
 		candidate(cur, "Always");
 		candidate(cur, "IfNotPresent");

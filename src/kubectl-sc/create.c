@@ -498,8 +498,8 @@ json_t *sc_create_object(const struct sc_create_opts *o, const char *ns)
 		json_object_set_new(template, "metadata", json_pack("{s:o}", "labels", labels));
 	}
 	return json_pack("{s:s, s:s, s:o, s:{s:b, s:o}}", "apiVersion",
-			 SC_KUBE_GROUP "/" SC_KUBE_VERSION, "kind", "StoppableContainer",
-			 "metadata", metadata, "spec", "running", o->running, "template", template);
+			 SC_KUBE_GROUP "/" SC_KUBE_VERSION, "kind", SC_KIND, "metadata", metadata,
+			 "spec", "running", o->running, "template", template);
 }
 
 /* verb: "created", "configured" or "unchanged", as kubectl apply says. */

@@ -8,7 +8,7 @@
 #include "lib/sc-validate.h"
 
 /* The label the controller puts on both pods of an instance
- * (src/controller/model.h: SC_LABEL_INSTANCE). */
+ * (lib/sc-api.h: SC_LABEL_INSTANCE). */
 
 enum {
 	OPT_FORCE = SC_OPT_COMMAND,

@@ -149,22 +149,22 @@ int sc_exec_parse(bool is_logs, int argc, char **argv, struct sc_exec_opts *o,
 
 int sc_exec_check_container(const json_t *obj, const char *container, sc_error_t *err)
 {
-	if (container == NULL || strcmp(container, SC_WORKLOAD_CONTAINER) == 0)
+	if (container == NULL || strcmp(container, SC_CONTAINER_WORKLOAD) == 0)
 		return 0;
 	/* in either template shape (the Pod shape's one container) */
 	const char *own = sc_json_path_str(sc_workload_container(obj), "name");
 	if (own != NULL && strcmp(container, own) == 0)
 		return 0;
 	const char *name = sc_json_name(obj);
-	if (own != NULL && *own != '\0' && strcmp(own, SC_WORKLOAD_CONTAINER) != 0)
+	if (own != NULL && *own != '\0' && strcmp(own, SC_CONTAINER_WORKLOAD) != 0)
 		return sc_error_make(
 		    err, EINVAL,
 		    "container \"%s\" is not in stoppablecontainer \"%s\": its one "
-		    "container is \"%s\" (\"" SC_WORKLOAD_CONTAINER "\" in its pod)",
+		    "container is \"%s\" (\"" SC_CONTAINER_WORKLOAD "\" in its pod)",
 		    container, name ? name : "?", own);
 	return sc_error_make(err, EINVAL,
 			     "container \"%s\" is not in stoppablecontainer \"%s\": its one "
-			     "container is \"" SC_WORKLOAD_CONTAINER "\"",
+			     "container is \"" SC_CONTAINER_WORKLOAD "\"",
 			     container, name ? name : "?");
 }
 
@@ -207,7 +207,7 @@ char **sc_exec_kubectl_argv(const struct sc_exec_opts *o, const char *kubectl, c
 			push(&v, &n, sc_xasprintf("--since=%s", o->since));
 	}
 	push(&v, &n, sc_xstrdup(pod));
-	push(&v, &n, sc_xstrdup("--container=" SC_WORKLOAD_CONTAINER));
+	push(&v, &n, sc_xstrdup("--container=" SC_CONTAINER_WORKLOAD));
 	if (!o->is_logs) {
 		push(&v, &n, sc_xstrdup("--"));
 		for (size_t i = 0; i < n_command; i++)

@@ -12,18 +12,13 @@
 #include <stdio.h>
 
 #include "kubectl-sc/cli.h"
+#include "lib/sc-api.h"
 #include "lib/sc-error.h"
 #include "lib/sc-kube-client.h"
 #include "lib/sc-kubeconfig.h"
 
-#define SC_PROGRAM "kubectl sc"
-/* The workload container of the consumer pod (see docs/architecture.md). */
-#define SC_WORKLOAD_CONTAINER "workload"
+#define SC_PROGRAM            "kubectl sc"
 #define SC_DEFAULT_TIMEOUT_MS (5LL * 60 * 1000)
-#define SC_PHASE_PENDING      "Pending"
-#define SC_PHASE_RUNNING      "Running"
-#define SC_PHASE_STOPPED      "Stopped"
-#define SC_PHASE_FAILED       "Failed"
 
 struct sc_command {
 	const char *name;

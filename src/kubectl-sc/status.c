@@ -163,111 +163,126 @@ static void render_wide(struct sc_buf *b, const json_t *obj)
 	field(b, "UID:", sc_json_uid(obj));
 }
 
-char *sc_status_render(const json_t *obj, const json_t *events, bool wide, time_t now)
+/* The table, each line indented by two spaces; frees t. */
+static void add_table(struct sc_buf *b, struct sc_table *t)
 {
-	struct sc_buf b = SC_BUF_INIT((size_t)-2);
-	field(&b, "Name:", sc_json_name(obj));
-	field(&b, "Namespace:", sc_json_namespace(obj));
+	cleanup_free char *table = sc_table_render(t, false);
+	sc_table_free(t);
+	for (char *line = table, *nl; line && *line; line = nl + 1) {
+		nl = strchr(line, '\n');
+		sc_buf_printf(b, NULL, "  %.*s\n", (int)(nl - line), line);
+	}
+}
+
+/* The fields above the tables: spec, status, metadata. */
+static void render_summary(struct sc_buf *b, const json_t *obj, bool wide, time_t now)
+{
+	field(b, "Name:", sc_json_name(obj));
+	field(b, "Namespace:", sc_json_namespace(obj));
 	/* the workload container, in either template shape */
 	const json_t *wc = sc_workload_container(obj);
-	field(&b, "Image:", sc_json_path_str(wc, "image"));
+	field(b, "Image:", sc_json_path_str(wc, "image"));
 	cleanup_free char *command = join_strings(sc_json_path(wc, "command"));
 	cleanup_free char *args = join_strings(sc_json_path(wc, "args"));
-	field(&b, "Command:", command ? command : "(the image's ENTRYPOINT)");
+	field(b, "Command:", command ? command : "(the image's ENTRYPOINT)");
 	if (args != NULL)
-		field(&b, "Args:", args);
+		field(b, "Args:", args);
 	bool running = json_is_true(sc_json_path(obj, "spec.running"));
-	field(&b, "Running:", running ? "true" : "false");
+	field(b, "Running:", running ? "true" : "false");
 	const char *phase = sc_json_path_str(obj, "status.phase");
 	if (phase == NULL)
-		field(&b, "Phase:", "<none> (no status yet: is the sc-controller running?)");
+		field(b, "Phase:", "<none> (no status yet: is the sc-controller running?)");
 	else
-		field(&b, "Phase:", phase);
+		field(b, "Phase:", phase);
 	const char *message = sc_json_path_str(obj, "status.message");
 	if (message != NULL && *message)
-		field(&b, "Message:", message);
-	field(&b, "Node:", sc_json_path_str(obj, "status.nodeName"));
-	field(&b, "Instance:", sc_json_path_str(obj, "status.instanceName"));
-	field(&b, "Provider pod:", sc_json_path_str(obj, "status.providerPodName"));
-	field(&b, "Consumer pod:", sc_json_path_str(obj, "status.consumerPodName"));
-	field(&b, "Host path:", sc_json_path_str(obj, "status.hostPath"));
+		field(b, "Message:", message);
+	field(b, "Node:", sc_json_path_str(obj, "status.nodeName"));
+	field(b, "Instance:", sc_json_path_str(obj, "status.instanceName"));
+	field(b, "Provider pod:", sc_json_path_str(obj, "status.providerPodName"));
+	field(b, "Consumer pod:", sc_json_path_str(obj, "status.consumerPodName"));
+	field(b, "Host path:", sc_json_path_str(obj, "status.hostPath"));
 	const char *created = sc_json_path_str(obj, "metadata.creationTimestamp");
 	char age[32];
 	age_of(created, now, age, sizeof(age));
 	cleanup_free char *when = created ? sc_xasprintf("%s (%s ago)", created, age) : NULL;
-	field(&b, "Created:", when);
+	field(b, "Created:", when);
 	const char *deleting = sc_json_path_str(obj, "metadata.deletionTimestamp");
 	if (deleting != NULL)
-		field(&b, "Deleting:", deleting);
+		field(b, "Deleting:", deleting);
 	if (wide)
-		render_wide(&b, obj);
+		render_wide(b, obj);
+}
 
+static void render_conditions(struct sc_buf *b, const json_t *obj, time_t now)
+{
 	json_t *conds = sc_json_path(obj, "status.conditions");
 	if (json_array_size(conds) == 0) {
-		field(&b, "Conditions:", NULL);
-	} else {
-		sc_buf_printf(&b, NULL, "Conditions:\n");
-		struct sc_table t;
-		sc_table_init(&t, 5);
-		sc_table_add_row(&t,
-				 (const char *[]){"TYPE", "STATUS", "REASON", "AGE", "MESSAGE"});
-		size_t i;
-		json_t *c;
-		json_array_foreach (conds, i, c) {
-			age_of(sc_json_path_str(c, "lastTransitionTime"), now, age, sizeof(age));
-			const char *reason = sc_json_path_str(c, "reason");
-			const char *msg = sc_json_path_str(c, "message");
-			sc_table_add_row(&t, (const char *[]){sc_json_path_str(c, "type"),
-							      sc_json_path_str(c, "status"),
-							      reason && *reason ? reason : "<none>",
-							      age, msg ? msg : ""});
-		}
-		cleanup_free char *table = sc_table_render(&t, false);
-		sc_table_free(&t);
-		for (char *line = table, *nl; line && *line; line = nl + 1) {
-			nl = strchr(line, '\n');
-			sc_buf_printf(&b, NULL, "  %.*s\n", (int)(nl - line), line);
-		}
+		field(b, "Conditions:", NULL);
+		return;
 	}
+	sc_buf_printf(b, NULL, "Conditions:\n");
+	struct sc_table t;
+	sc_table_init(&t, 5);
+	sc_table_add_row(&t, (const char *[]){"TYPE", "STATUS", "REASON", "AGE", "MESSAGE"});
+	size_t i;
+	json_t *c;
+	json_array_foreach (conds, i, c) {
+		char age[32];
+		age_of(sc_json_path_str(c, "lastTransitionTime"), now, age, sizeof(age));
+		const char *reason = sc_json_path_str(c, "reason");
+		const char *msg = sc_json_path_str(c, "message");
+		sc_table_add_row(&t, (const char *[]){sc_json_path_str(c, "type"),
+						      sc_json_path_str(c, "status"),
+						      reason && *reason ? reason : "<none>", age,
+						      msg ? msg : ""});
+	}
+	add_table(b, &t);
+}
 
+/* The last STATUS_MAX_EVENTS events, oldest first; nothing when events is
+ * NULL (they could not be listed). */
+static void render_events(struct sc_buf *b, const json_t *events, time_t now)
+{
 	size_t n = json_array_size(events);
-	if (events != NULL) {
-		if (n == 0) {
-			field(&b, "Events:", NULL);
-		} else {
-			json_t **sorted = sc_xmalloc(n * sizeof(json_t *));
-			for (size_t i = 0; i < n; i++)
-				sorted[i] = json_array_get(events, i);
-			qsort(sorted, n, sizeof(json_t *), cmp_events);
-			size_t first = n > STATUS_MAX_EVENTS ? n - STATUS_MAX_EVENTS : 0;
-			sc_buf_printf(&b, NULL, "Events:\n");
-			struct sc_table t;
-			sc_table_init(&t, 5);
-			sc_table_add_row(&t, (const char *[]){"LAST SEEN", "TYPE", "REASON",
-							      "OBJECT", "MESSAGE"});
-			for (size_t i = first; i < n; i++) {
-				const json_t *ev = sorted[i];
-				age_of(event_time(ev), now, age, sizeof(age));
-				const char *kind = sc_json_path_str(ev, "involvedObject.kind");
-				cleanup_free char *object =
-				    sc_xasprintf("%s/%s", kind ? kind : "?",
-						 sc_json_path_str(ev, "involvedObject.name"));
-				for (char *p = object; *p && *p != '/'; p++)
-					*p = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
-				sc_table_add_row(
-				    &t, (const char *[]){age, sc_json_path_str(ev, "type"),
-							 sc_json_path_str(ev, "reason"), object,
-							 sc_json_path_str(ev, "message")});
-			}
-			free(sorted);
-			cleanup_free char *table = sc_table_render(&t, false);
-			sc_table_free(&t);
-			for (char *line = table, *nl; line && *line; line = nl + 1) {
-				nl = strchr(line, '\n');
-				sc_buf_printf(&b, NULL, "  %.*s\n", (int)(nl - line), line);
-			}
-		}
+	if (events == NULL)
+		return;
+	if (n == 0) {
+		field(b, "Events:", NULL);
+		return;
 	}
+	json_t **sorted = sc_xmalloc(n * sizeof(json_t *));
+	for (size_t i = 0; i < n; i++)
+		sorted[i] = json_array_get(events, i);
+	qsort(sorted, n, sizeof(json_t *), cmp_events);
+	size_t first = n > STATUS_MAX_EVENTS ? n - STATUS_MAX_EVENTS : 0;
+	sc_buf_printf(b, NULL, "Events:\n");
+	struct sc_table t;
+	sc_table_init(&t, 5);
+	sc_table_add_row(&t, (const char *[]){"LAST SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE"});
+	for (size_t i = first; i < n; i++) {
+		const json_t *ev = sorted[i];
+		char age[32];
+		age_of(event_time(ev), now, age, sizeof(age));
+		const char *kind = sc_json_path_str(ev, "involvedObject.kind");
+		cleanup_free char *object = sc_xasprintf(
+		    "%s/%s", kind ? kind : "?", sc_json_path_str(ev, "involvedObject.name"));
+		for (char *p = object; *p && *p != '/'; p++)
+			*p = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
+		sc_table_add_row(&t, (const char *[]){age, sc_json_path_str(ev, "type"),
+						      sc_json_path_str(ev, "reason"), object,
+						      sc_json_path_str(ev, "message")});
+	}
+	free(sorted);
+	add_table(b, &t);
+}
+
+char *sc_status_render(const json_t *obj, const json_t *events, bool wide, time_t now)
+{
+	struct sc_buf b = SC_BUF_INIT((size_t)-2);
+	render_summary(&b, obj, wide, now);
+	render_conditions(&b, obj, now);
+	render_events(&b, events, now);
 	return sc_buf_steal(&b);
 }
 

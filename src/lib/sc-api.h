@@ -1,7 +1,10 @@
 /* The names of StoppableContainer's API that every component agrees on: the
  * API group and kinds, the labels on our pods, the finalizers and
- * annotations, the condition types and the default host path prefix. The one
- * place they are spelled; docs/api-reference.md documents them. */
+ * annotations, the container names, the phases, the condition types and the
+ * default host path prefix. The one place they are spelled:
+ * hack/gen-crds.py reads this file's #define lines (string literals and
+ * earlier names, concatenated) for the CRDs, and docs/api-reference.md
+ * documents them. */
 #ifndef SC_API_H
 #define SC_API_H
 
@@ -19,15 +22,24 @@
 /* Labels on our pods: which instance, which role; SC_LABEL_WORKLOAD (value
  * the StoppableContainer's name) only on the consumer pod, the workload: what
  * a Service selects (docs/networking.md). Stable API. */
-#define SC_LABEL_PREFIX     SC_GROUP "/"
-#define SC_LABEL_INSTANCE   SC_LABEL_PREFIX "instance"
-#define SC_LABEL_ROLE       SC_LABEL_PREFIX "role"
-#define SC_LABEL_WORKLOAD   SC_LABEL_PREFIX "workload"
-#define SC_LABEL_MANAGED_BY "app.kubernetes.io/managed-by"
-#define SC_MANAGED_BY       "sc-controller"
-#define SC_ROLE_PROVIDER    "provider"
-#define SC_ROLE_CONSUMER    "consumer"
-#define SC_PROVIDER_SUFFIX  "-provider"
+#define SC_LABEL_PREFIX   SC_GROUP "/"
+#define SC_LABEL_INSTANCE SC_LABEL_PREFIX "instance"
+#define SC_LABEL_ROLE     SC_LABEL_PREFIX "role"
+#define SC_LABEL_WORKLOAD SC_LABEL_PREFIX "workload"
+/* "true" on the controller replica that holds the Lease: what the metrics
+ * Service selects. */
+#define SC_LABEL_LEADER        SC_LABEL_PREFIX "leader"
+#define SC_LABEL_MANAGED_BY    "app.kubernetes.io/managed-by"
+#define SC_MANAGED_BY          "sc-controller"
+#define SC_MANAGED_BY_SELECTOR SC_LABEL_MANAGED_BY "=" SC_MANAGED_BY
+#define SC_ROLE_PROVIDER       "provider"
+#define SC_ROLE_CONSUMER       "consumer"
+#define SC_PROVIDER_SUFFIX     "-provider"
+
+/* The containers of our pods: the provider's holds the image's layers, the
+ * consumer's runs the workload in the rootfs. */
+#define SC_CONTAINER_PROVIDER "rootfs"
+#define SC_CONTAINER_WORKLOAD "workload"
 
 /* Held on the StoppableContainer by the controller until its pods and
  * instance are gone. */
@@ -48,7 +60,26 @@
  * says otherwise (and the mount-helper's allow-list permits it). */
 #define SC_DEFAULT_HOST_PATH_PREFIX "/var/lib/stoppablecontainer"
 
-/* Condition types. */
+/* Phases of a StoppableContainer (status.phase), in this order the CRD's
+ * enum (hack/gen-crds.py reads these lines). */
+#define SC_PHASE_PENDING  "Pending"
+#define SC_PHASE_STARTING "Starting"
+#define SC_PHASE_RUNNING  "Running"
+#define SC_PHASE_STOPPING "Stopping"
+#define SC_PHASE_STOPPED  "Stopped"
+#define SC_PHASE_FAILED   "Failed"
+
+/* Phases of a StoppableContainerInstance (status.phase), likewise. */
+#define SCI_PHASE_PENDING           "Pending"
+#define SCI_PHASE_PROVIDER_STARTING "ProviderStarting"
+#define SCI_PHASE_PROVIDER_READY    "ProviderReady"
+#define SCI_PHASE_CONSUMER_STARTING "ConsumerStarting"
+#define SCI_PHASE_RUNNING           "Running"
+#define SCI_PHASE_STOPPING          "Stopping"
+#define SCI_PHASE_STOPPED           "Stopped"
+#define SCI_PHASE_FAILED            "Failed"
+
+/* Condition types (hack/gen-crds.py reads these lines). */
 #define SC_COND_READY            "Ready"
 #define SC_COND_PROVIDER_READY   "ProviderReady"
 #define SC_COND_ROOTFS_READY     "RootfsReady"

@@ -501,16 +501,7 @@ int sc_informer_new(const struct sc_kube_config *cfg, const struct sc_informer_o
 /* Sleep ms unless stopped first; true when stopped. */
 static bool wait_or_stop(struct sc_informer *inf, long long ms)
 {
-	struct timespec deadline;
-	clock_gettime(CLOCK_MONOTONIC, &deadline);
-	sc_timespec_add_ms(&deadline, ms);
-	pthread_mutex_lock(&inf->lock);
-	while (!atomic_load(&inf->stop)) {
-		if (pthread_cond_timedwait(&inf->cond, &inf->lock, &deadline) == ETIMEDOUT)
-			break;
-	}
-	pthread_mutex_unlock(&inf->lock);
-	return atomic_load(&inf->stop);
+	return sc_wait_or_stop(&inf->lock, &inf->cond, &inf->stop, ms);
 }
 
 /* Items of a list lack kind and apiVersion; set them so every object in

@@ -38,11 +38,10 @@ const struct sc_kube_resource sc_kube_leases = {"coordination.k8s.io", "v1", "le
 						true};
 const struct sc_kube_resource sc_kube_namespaces = {"", "v1", "namespaces", "Namespace", false};
 const struct sc_kube_resource sc_kube_configmaps = {"", "v1", "configmaps", "ConfigMap", true};
-const struct sc_kube_resource sc_kube_stoppablecontainers = {
-    SC_KUBE_GROUP, SC_KUBE_VERSION, "stoppablecontainers", "StoppableContainer", true};
+const struct sc_kube_resource sc_kube_stoppablecontainers = {SC_KUBE_GROUP, SC_KUBE_VERSION,
+							     "stoppablecontainers", SC_KIND, true};
 const struct sc_kube_resource sc_kube_stoppablecontainerinstances = {
-    SC_KUBE_GROUP, SC_KUBE_VERSION, "stoppablecontainerinstances", "StoppableContainerInstance",
-    true};
+    SC_KUBE_GROUP, SC_KUBE_VERSION, "stoppablecontainerinstances", SCI_KIND, true};
 
 /* One easy handle and its own error text: a request in flight owns it. */
 struct handle {

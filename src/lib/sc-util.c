@@ -198,6 +198,21 @@ void sc_cond_init_monotonic(pthread_cond_t *cond)
 	pthread_condattr_destroy(&attr);
 }
 
+bool sc_wait_or_stop(pthread_mutex_t *lock, pthread_cond_t *cond, const atomic_bool *stop,
+		     long long ms)
+{
+	struct timespec deadline;
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	sc_timespec_add_ms(&deadline, ms);
+	pthread_mutex_lock(lock);
+	while (!atomic_load(stop)) {
+		if (pthread_cond_timedwait(cond, lock, &deadline) == ETIMEDOUT)
+			break;
+	}
+	pthread_mutex_unlock(lock);
+	return atomic_load(stop);
+}
+
 long long sc_now_ms(void)
 {
 	struct timespec ts;

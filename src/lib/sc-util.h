@@ -10,6 +10,7 @@
 
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -77,6 +78,10 @@ void sc_timespec_add_ms(struct timespec *ts, long long ms);
 /* A condition variable whose timed waits use CLOCK_MONOTONIC (deadlines made
  * with clock_gettime(CLOCK_MONOTONIC) + sc_timespec_add_ms). */
 void sc_cond_init_monotonic(pthread_cond_t *cond);
+/* Waits up to ms on cond (made by sc_cond_init_monotonic) under lock, or
+ * until *stop turns true (its setter signals cond). True when stopping. */
+bool sc_wait_or_stop(pthread_mutex_t *lock, pthread_cond_t *cond, const atomic_bool *stop,
+		     long long ms);
 
 /* The current UTC time as Kubernetes writes it: RFC 3339 to the second
  * (metav1.Time: conditions, "2026-11-29T02:13:35Z") or to the microsecond

@@ -348,16 +348,7 @@ int sc_watch_once(struct sc_watch *w, sc_watch_event_fn fn, void *userdata, sc_e
 /* Sleep ms unless stopped first; true when stopped. */
 static bool wait_or_stop(struct sc_watch *w, long long ms)
 {
-	struct timespec deadline;
-	clock_gettime(CLOCK_MONOTONIC, &deadline);
-	sc_timespec_add_ms(&deadline, ms);
-	pthread_mutex_lock(&w->lock);
-	while (!atomic_load(&w->stop)) {
-		if (pthread_cond_timedwait(&w->cond, &w->lock, &deadline) == ETIMEDOUT)
-			break;
-	}
-	pthread_mutex_unlock(&w->lock);
-	return atomic_load(&w->stop);
+	return sc_wait_or_stop(&w->lock, &w->cond, &w->stop, ms);
 }
 
 int sc_watch_run(struct sc_watch *w, sc_watch_event_fn fn, void *userdata, sc_error_t *err)

@@ -2,20 +2,20 @@
 
 #include <errno.h>
 #include <poll.h>
-#include <pthread.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/pidfd.h>
 #include <time.h>
 
 #include "lib/sc-api.h"
+#include "lib/sc-event.h"
 #include "lib/sc-informer.h"
 #include "lib/sc-json.h"
 #include "lib/sc-kube-client.h"
 #include "lib/sc-log.h"
-#include "lib/sc-ticker.h"
+#include "lib/sc-object.h"
+#include "lib/sc-reconciler.h"
 #include "lib/sc-validate.h"
-#include "lib/sc-workqueue.h"
 #include "node/sc-cgroup.h"
 #include "node/sc-imageconfig.h"
 #include "node/sc-inject.h"
@@ -25,15 +25,15 @@
 #include "node/sc-proc.h"
 #include "node/sc-statedir.h"
 
+/* The reconciler's sources, in this order. */
+enum { SRC_INSTANCES, SRC_PODS, NSOURCES };
+
 struct sc_agent {
 	struct sc_agent_options opts;
 	struct sc_kube_client *client;
-	struct sc_informer *instances, *pods;
-	struct sc_workqueue *queue;
-	struct sc_ticker *resync;
-	pthread_t worker;
-	bool worker_started;
-	struct sc_metric *m_prepared, *m_injected, *m_removed, *m_errors, *m_inject_seconds;
+	struct sc_reconciler *rec;
+	struct sc_informer *instances, *pods; /* the reconciler's */
+	struct sc_metric *m_prepared, *m_injected, *m_removed, *m_inject_seconds;
 };
 
 /* ---- pure helpers ---- */
@@ -60,22 +60,11 @@ bool sc_agent_running_container(json_t *pod, const char *name, char id[65], cons
 	return false;
 }
 
+/* The mount-helper's one condition, RootfsReady. */
 static json_t *condition(json_t *sci, const char *status, const char *reason, const char *msg,
 			 const char *now)
 {
-	/* Keep lastTransitionTime when the status is unchanged. */
-	const char *ltt = now;
-	size_t i;
-	json_t *c;
-	json_array_foreach (sc_json_path(sci, "status.conditions"), i, c) {
-		const char *t = json_string_value(json_object_get(c, "type"));
-		const char *s = json_string_value(json_object_get(c, "status"));
-		const char *l = json_string_value(json_object_get(c, "lastTransitionTime"));
-		if (t && strcmp(t, "RootfsReady") == 0 && s && strcmp(s, status) == 0 && l)
-			ltt = l;
-	}
-	return json_pack("{s:s, s:s, s:s, s:s, s:s}", "type", "RootfsReady", "status", status,
-			 "reason", reason, "message", msg, "lastTransitionTime", ltt);
+	return sc_condition_build(sci, SC_COND_ROOTFS_READY, status, reason, msg, now, 0);
 }
 
 json_t *sc_agent_ready_status(json_t *sci, const char *node, const char *provider_uid,
@@ -122,17 +111,10 @@ void sc_agent_mark_stacked(json_t *status, const char *workload_cid)
 
 const char *sc_agent_stack_failure(json_t *sci)
 {
-	json_t *c = NULL, *each;
-	size_t i;
-	json_array_foreach (sc_json_path(sci, "status.conditions"), i, each) {
-		const char *t = json_string_value(json_object_get(each, "type"));
-		if (t != NULL && strcmp(t, SC_COND_ROOTFS_READY) == 0)
-			c = each;
-	}
+	json_t *c = sc_condition_find(sci, SC_COND_ROOTFS_READY);
 	const char *s = json_string_value(json_object_get(c, "status"));
-	const char *r = json_string_value(json_object_get(c, "reason"));
-	if (s == NULL || strcmp(s, "False") != 0 || r == NULL ||
-	    strcmp(r, SC_REASON_STACK_FAILED) != 0)
+	if (s == NULL || strcmp(s, "False") != 0 ||
+	    !sc_condition_says(sci, SC_COND_ROOTFS_READY, SC_REASON_STACK_FAILED))
 		return NULL;
 	const char *m = json_string_value(json_object_get(c, "message"));
 	return m ? m : "";
@@ -140,23 +122,7 @@ const char *sc_agent_stack_failure(json_t *sci)
 
 bool sc_agent_status_differs(json_t *sci, json_t *want)
 {
-	json_t *cur = sc_json_path(sci, "status");
-	const char *key;
-	json_t *v;
-	json_object_foreach (want, key, v) {
-		if (strcmp(key, "conditions") == 0)
-			continue;
-		if (!json_equal(json_object_get(cur, key), v))
-			return true;
-	}
-	json_t *want_c = json_array_get(json_object_get(want, "conditions"), 0);
-	size_t i;
-	json_t *c;
-	json_array_foreach (json_object_get(cur, "conditions"), i, c) {
-		if (json_equal(json_object_get(c, "type"), json_object_get(want_c, "type")))
-			return !json_equal(c, want_c);
-	}
-	return true;
+	return sc_status_differs(sc_json_path(sci, "status"), want);
 }
 
 /* ---- API writes ---- */
@@ -165,8 +131,8 @@ static int apply_status(struct sc_agent *a, json_t *sci, json_t *status, sc_erro
 {
 	cleanup_json json_t *body =
 	    json_pack("{s:s, s:s, s:{s:s, s:s}, s:O}", "apiVersion", SC_API_VERSION, "kind",
-		      "StoppableContainerInstance", "metadata", "name", sc_json_name(sci),
-		      "namespace", sc_json_namespace(sci), "status", status);
+		      SCI_KIND, "metadata", "name", sc_json_name(sci), "namespace",
+		      sc_json_namespace(sci), "status", status);
 	struct sc_kube_write_options wo = {
 	    .subresource = "status", .field_manager = SC_AGENT_FIELD_MANAGER, .force = true};
 	return sc_kube_patch(a->client, &sc_kube_stoppablecontainerinstances,
@@ -189,13 +155,7 @@ static void report_failure(struct sc_agent *a, json_t *sci, const char *reason, 
 
 static bool has_finalizer(json_t *obj)
 {
-	size_t i;
-	json_t *f;
-	json_array_foreach (sc_json_path(obj, "metadata.finalizers"), i, f) {
-		if (json_is_string(f) && strcmp(json_string_value(f), SC_ROOTFS_FINALIZER) == 0)
-			return true;
-	}
-	return false;
+	return sc_obj_has_finalizer(obj, SC_ROOTFS_FINALIZER);
 }
 
 /* Adds (or removes) our finalizer; adding also records this node in an
@@ -208,10 +168,9 @@ static int set_finalizer(struct sc_agent *a, json_t *sci, bool add, sc_error_t *
 			json_array_append_new(extra,
 					      json_pack("{s:s, s:s, s:{}}", "op", "add", "path",
 							"/metadata/annotations", "value"));
-		json_array_append_new(
-		    extra, json_pack("{s:s, s:s, s:s}", "op", "add", "path",
-				     "/metadata/annotations/stoppablecontainer.xtlsoft.top~1node",
-				     "value", a->opts.node));
+		json_array_append_new(extra, json_pack("{s:s, s:s, s:s}", "op", "add", "path",
+						       "/metadata/annotations/" SC_GROUP "~1node",
+						       "value", a->opts.node));
 	}
 	return sc_kube_set_finalizer(a->client, &sc_kube_stoppablecontainerinstances, sci,
 				     SC_ROOTFS_FINALIZER, add, extra, err);
@@ -238,9 +197,7 @@ static int remove_state(struct sc_agent *a, json_t *sci, sc_error_t *err)
 {
 	if (!has_finalizer(sci))
 		return 0;
-	/* The annotation, not a dotted path: the key itself contains dots. */
-	json_t *ann = sc_json_path(sci, "metadata.annotations");
-	const char *owner = json_string_value(json_object_get(ann, SC_ANNOTATION_NODE));
+	const char *owner = sc_obj_annotation(sci, SC_ANNOTATION_NODE);
 	if (owner == NULL || strcmp(owner, a->opts.node) != 0)
 		return 0; /* another node's state */
 	if (validate_identity(sci, err) < 0)
@@ -343,8 +300,7 @@ static int check_runtime_path(struct sc_agent *a, json_t *sci, json_t *consumer,
 			      const struct sc_container_process *proc, const char *cid,
 			      const struct sc_instance_dir *dir, sc_error_t *err)
 {
-	json_t *ann = sc_json_path(consumer, "metadata.annotations");
-	const char *mode = json_string_value(json_object_get(ann, SC_ANNOTATION_ROOTFS_MODE));
+	const char *mode = sc_obj_annotation(consumer, SC_ANNOTATION_ROOTFS_MODE);
 	if (mode == NULL || strcmp(mode, SC_ROOTFS_MODE_RUNTIME) != 0)
 		return 0;
 	cleanup_free char *path = sc_xasprintf("%s/%d/mountinfo", a->opts.proc_root, proc->pid);
@@ -425,9 +381,9 @@ static json_t *live_consumer(json_t *sci, json_t *consumer, char cid[65])
 {
 	cid[0] = '\0';
 	if (consumer == NULL || !sc_pod_is_ours(consumer, SC_ROLE_CONSUMER, sc_json_uid(sci)) ||
-	    sc_json_path_str(consumer, "metadata.deletionTimestamp"))
+	    sc_obj_deleting(consumer))
 		return NULL;
-	if (!sc_agent_running_container(consumer, "workload", cid, NULL))
+	if (!sc_agent_running_container(consumer, SC_CONTAINER_WORKLOAD, cid, NULL))
 		cid[0] = '\0';
 	return consumer;
 }
@@ -487,27 +443,12 @@ static json_t *image_config_of(struct sc_agent *a, json_t *sci, json_t *provider
 	return image_config;
 }
 
-static int reconcile(struct sc_agent *a, const char *key, sc_error_t *err)
+/* What must hold before the node does any work for an instance: a kernel
+ * that can, a valid identity, an allowed prefix (each reported on the status,
+ * not retried), and our finalizer (added first, so deletion always finds the
+ * state). 1: go on; 0: done for now; -1 with err: retry. */
+static int admit(struct sc_agent *a, json_t *sci, sc_error_t *err)
 {
-	cleanup_json json_t *sci = sc_informer_get(a->instances, key);
-	if (sci == NULL)
-		return 0;
-	if (sc_json_path_str(sci, "metadata.deletionTimestamp"))
-		return remove_state(a, sci, err);
-
-	cleanup_free char *provider_key = sc_xasprintf("%s%s", key, "-provider");
-	cleanup_json json_t *provider = sc_informer_get(a->pods, provider_key);
-	cleanup_json json_t *consumer = sc_informer_get(a->pods, key);
-	/* Only the pods this instance created (a controller reference to its
-	 * UID): a squatter's pod with our name and labels is never stacked. */
-	if (!sc_pod_is_ours(provider, SC_ROLE_PROVIDER, sc_json_uid(sci)) ||
-	    sc_json_path_str(provider, "metadata.deletionTimestamp"))
-		return 0;
-	char pcid[65];
-	const char *image_id = NULL;
-	if (!sc_agent_running_container(provider, "rootfs", pcid, &image_id))
-		return 0;
-
 	if (sc_kernel_unsupported()[0] != '\0') {
 		/* Not retried: the node's kernel does not change under us. */
 		report_failure(a, sci, "KernelUnsupported", sc_kernel_unsupported());
@@ -533,6 +474,34 @@ static int reconcile(struct sc_agent *a, const char *key, sc_error_t *err)
 			return sc_error_wrap(err, "adding the rootfs finalizer");
 		return 0; /* the update event brings us back */
 	}
+	return 1;
+}
+
+static int reconcile(void *data, const char *key, sc_error_t *err)
+{
+	struct sc_agent *a = data;
+	cleanup_json json_t *sci = sc_informer_get(a->instances, key);
+	if (sci == NULL)
+		return 0;
+	if (sc_obj_deleting(sci))
+		return remove_state(a, sci, err);
+
+	cleanup_free char *provider_key = sc_xasprintf("%s%s", key, SC_PROVIDER_SUFFIX);
+	cleanup_json json_t *provider = sc_informer_get(a->pods, provider_key);
+	cleanup_json json_t *consumer = sc_informer_get(a->pods, key);
+	/* Only the pods this instance created (a controller reference to its
+	 * UID): a squatter's pod with our name and labels is never stacked. */
+	if (!sc_pod_is_ours(provider, SC_ROLE_PROVIDER, sc_json_uid(sci)) ||
+	    sc_obj_deleting(provider))
+		return 0;
+	char pcid[65];
+	const char *image_id = NULL;
+	if (!sc_agent_running_container(provider, SC_CONTAINER_PROVIDER, pcid, &image_id))
+		return 0;
+
+	int go = admit(a, sci, err);
+	if (go <= 0)
+		return go;
 
 	cleanup_instance_dir struct sc_instance_dir dir = {.fd = -1};
 	int layers = 0;
@@ -587,8 +556,7 @@ int sc_agent_runtime_rootfs(struct sc_agent *a, const char *ns, const char *pod_
 	if (uid == NULL || pod_uid == NULL || strcmp(uid, pod_uid) != 0 ||
 	    !sc_pod_is_ours(pod, SC_ROLE_CONSUMER, sc_json_uid(sci)))
 		return sc_error_make(err, EPERM, "%s is not the consumer pod of the instance", key);
-	const char *node = json_string_value(
-	    json_object_get(sc_json_path(sci, "metadata.annotations"), SC_ANNOTATION_NODE));
+	const char *node = sc_obj_annotation(sci, SC_ANNOTATION_NODE);
 	if (node == NULL || strcmp(node, a->opts.node) != 0 ||
 	    sc_json_path_str(sci, "status.rootfs.providerPodUID") == NULL)
 		return sc_error_make(err, EAGAIN, "the rootfs of %s is not ready on this node",
@@ -605,64 +573,6 @@ int sc_agent_runtime_rootfs(struct sc_agent *a, const char *ns, const char *pod_
 }
 
 /* ---- runtime ---- */
-
-static void enqueue_instance(const json_t *obj, void *data)
-{
-	struct sc_agent *a = data;
-	const char *ns = sc_json_namespace(obj), *name = sc_json_name(obj);
-	if (ns && name) {
-		cleanup_free char *key = sc_xasprintf("%s/%s", ns, name);
-		sc_workqueue_add(a->queue, key);
-	}
-}
-
-static void instance_updated(const json_t *old, const json_t *obj, void *data)
-{
-	(void)old;
-	enqueue_instance(obj, data);
-}
-
-static void enqueue_pod(const json_t *obj, void *data)
-{
-	struct sc_agent *a = data;
-	const char *ns = sc_json_namespace(obj);
-	const char *inst = json_string_value(
-	    json_object_get(sc_json_path(obj, "metadata.labels"), SC_LABEL_INSTANCE));
-	if (ns && inst) {
-		cleanup_free char *key = sc_xasprintf("%s/%s", ns, inst);
-		sc_workqueue_add(a->queue, key);
-	}
-}
-
-static void pod_updated(const json_t *old, const json_t *obj, void *data)
-{
-	(void)old;
-	enqueue_pod(obj, data);
-}
-
-static void *worker(void *data)
-{
-	struct sc_agent *a = data;
-	char *key;
-	long long queued;
-	while (sc_workqueue_get(a->queue, &key, &queued)) {
-		cleanup_error sc_error_t err = NULL;
-		if (reconcile(a, key, &err) < 0) {
-			sc_metric_add(a->m_errors, 1);
-			SC_LOG_KV(SC_LOG_LEVEL_WARNING, "node reconcile failed", "key", key,
-				  "error", sc_error_message(err), NULL);
-			sc_workqueue_add_rate_limited(a->queue, key);
-		} else {
-			sc_workqueue_forget(a->queue, key);
-		}
-		sc_workqueue_done(a->queue, key);
-		free(key);
-		/* nothing left to do: what the reconciles freed goes back */
-		if (sc_workqueue_len(a->queue) == 0)
-			sc_obj_release();
-	}
-	return NULL;
-}
 
 /* What the store keeps of an instance: no managedFields, and of the template
  * only the container's volumeMounts (where the volumes are re-attached). The
@@ -687,30 +597,20 @@ int sc_agent_new(const struct sc_kube_config *cfg, const struct sc_agent_options
 		free(a);
 		return -1;
 	}
-	a->queue = sc_workqueue_new(NULL);
 	cleanup_free char *field = sc_xasprintf("spec.nodeName=%s", opts->node);
 	/* Of an instance only what the mount-helper reads (instance_view), of
-	 * a pod no spec (the controller does the same). */
-	struct sc_informer_options inst = {.resource = &sc_kube_stoppablecontainerinstances,
-					   .transform = instance_view};
-	struct sc_informer_options pods = {.resource = &sc_kube_pods,
-					   .label_selector =
-					       "app.kubernetes.io/managed-by=sc-controller",
-					   .field_selector = field,
-					   .transform = sc_informer_pod_status_only};
-	struct sc_informer_handlers ih = {.on_add = enqueue_instance,
-					  .on_update = instance_updated,
-					  .on_delete = enqueue_instance,
-					  .userdata = a};
-	struct sc_informer_handlers ph = {.on_add = enqueue_pod,
-					  .on_update = pod_updated,
-					  .on_delete = enqueue_pod,
-					  .userdata = a};
-	if (sc_informer_new(cfg, &inst, &ih, &a->instances, err) < 0 ||
-	    sc_informer_new(cfg, &pods, &ph, &a->pods, err) < 0) {
-		sc_agent_free(a);
-		return sc_error_wrap(err, "creating informers");
-	}
+	 * a pod no spec (the controller does the same); a pod's key is its
+	 * instance's. */
+	struct sc_reconciler_source sources[NSOURCES] = {
+	    [SRC_INSTANCES] = {.informer = {.resource = &sc_kube_stoppablecontainerinstances,
+					    .transform = instance_view},
+			       .resync = true},
+	    [SRC_PODS] = {.informer = {.resource = &sc_kube_pods,
+				       .label_selector = SC_MANAGED_BY_SELECTOR,
+				       .field_selector = field,
+				       .transform = sc_informer_pod_status_only},
+			  .key_label = SC_LABEL_INSTANCE},
+	};
 	struct sc_metrics *m = opts->metrics;
 	a->m_prepared = sc_metrics_counter(m, "sc_mount_helper_rootfs_mounted_total",
 					   "Overlays mounted or remounted.", NULL);
@@ -718,61 +618,48 @@ int sc_agent_new(const struct sc_kube_config *cfg, const struct sc_agent_options
 					   "Rootfs stacked on a workload container.", NULL);
 	a->m_removed = sc_metrics_counter(m, "sc_mount_helper_rootfs_removed_total",
 					  "Instance states removed.", NULL);
-	a->m_errors = sc_metrics_counter(m, "sc_mount_helper_errors_total",
-					 "Node reconciles that failed.", NULL);
+	struct sc_metric *m_errors = sc_metrics_counter(m, "sc_mount_helper_errors_total",
+							"Node reconciles that failed.", NULL);
 	a->m_inject_seconds =
 	    sc_metrics_histogram(m, "sc_mount_helper_stack_duration_seconds",
 				 "Time to stack a rootfs on a workload container.",
 				 sc_metrics_duration_buckets, sc_metrics_duration_nbuckets);
+	/* One worker: mount work on one node is serial by nature, and one
+	 * worker makes every instance's steps strictly ordered. */
+	struct sc_reconciler_options ro = {
+	    .sources = sources,
+	    .nsources = NSOURCES,
+	    .workers = 1,
+	    .resync_ms = opts->resync_ms == 0 ? SC_AGENT_DEFAULT_RESYNC_MS : opts->resync_ms,
+	    .reconcile = reconcile,
+	    .data = a,
+	    .failed_message = "node reconcile failed",
+	    .metrics = {.errors = m_errors}};
+	if (sc_reconciler_new(cfg, &ro, &a->rec, err) < 0) {
+		sc_agent_free(a);
+		return -1;
+	}
+	a->instances = sc_reconciler_informer(a->rec, SRC_INSTANCES);
+	a->pods = sc_reconciler_informer(a->rec, SRC_PODS);
 	*out = a;
 	return 0;
 }
 
-static void resync_one(const json_t *obj, void *data)
-{
-	enqueue_instance(obj, data);
-}
-
-/* Every instance in the cache back into the queue (see resync_ms). */
-static void resync(void *data)
-{
-	struct sc_agent *a = data;
-	sc_informer_for_each(a->instances, resync_one, a);
-	sc_obj_release();
-}
-
 int sc_agent_start(struct sc_agent *a, sc_error_t *err)
 {
-	if (sc_informer_start(a->instances, err) < 0 || sc_informer_start(a->pods, err) < 0)
-		return sc_error_wrap(err, "starting informers");
-	/* One worker: mount work on one node is serial by nature, and one
-	 * worker makes every instance's steps strictly ordered. */
-	if (pthread_create(&a->worker, NULL, worker, a) != 0)
-		return sc_error_make_errno(err, "starting the worker");
-	a->worker_started = true;
-	long long period = a->opts.resync_ms == 0 ? SC_AGENT_DEFAULT_RESYNC_MS : a->opts.resync_ms;
-	if (period > 0 && sc_ticker_start(period, resync, a, &a->resync, err) < 0)
-		return sc_error_wrap(err, "starting the resync");
-	return 0;
+	return sc_reconciler_start(a->rec, err);
 }
 
 bool sc_agent_healthy(struct sc_agent *a, const char **why)
 {
-	return sc_informer_healthy(a->instances, why) && sc_informer_healthy(a->pods, why);
+	return sc_reconciler_healthy(a->rec, why);
 }
 
 void sc_agent_free(struct sc_agent *a)
 {
 	if (a == NULL)
 		return;
-	sc_ticker_stop(a->resync);
-	if (a->queue)
-		sc_workqueue_shutdown(a->queue);
-	if (a->worker_started)
-		pthread_join(a->worker, NULL);
-	sc_informer_free(a->instances);
-	sc_informer_free(a->pods);
-	sc_workqueue_free(a->queue);
+	sc_reconciler_free(a->rec);
 	sc_kube_client_free(a->client);
 	free(a);
 }

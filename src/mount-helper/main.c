@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "lib/sc-api.h"
+#include "lib/sc-flags.h"
 #include "lib/sc-httpd.h"
 #include "lib/sc-kube-client.h"
 #include "lib/sc-kubeconfig.h"
@@ -107,188 +108,168 @@ static int enter_mount_namespace(const char *path, sc_error_t *err)
 	return 1;
 }
 
-int main(int argc, char **argv)
+/* What the command line and the environment ask for. */
+struct mh_args {
+	const char *node, *containerd_root, *proc_root, *hostns, *kubeconfig, *context, *health;
+	const char *task_dir, *nri_socket, *rootfs_hook, *log_format, *log_format_from;
+	char *prefixes[17];
+	size_t nprefixes;
+	long verbosity, resync_s;
+};
+
+/* A step's outcome: go on, or exit with this status. */
+#define MH_CONTINUE SC_FLAGS_CONTINUE
+
+enum {
+	OPT_NODE = 256,
+	OPT_PREFIX,
+	OPT_CONTAINERD,
+	OPT_PROC,
+	OPT_TASK_DIR,
+	OPT_HOSTNS,
+	OPT_KUBECONFIG,
+	OPT_CONTEXT,
+	OPT_HEALTH,
+	OPT_RESYNC,
+	OPT_NRI,
+	OPT_HOOK
+};
+
+/* The defaults, then the environment's settings. */
+static int parse_env(struct mh_args *a)
 {
-	enum {
-		OPT_NODE = 256,
-		OPT_PREFIX,
-		OPT_CONTAINERD,
-		OPT_PROC,
-		OPT_TASK_DIR,
-		OPT_HOSTNS,
-		OPT_KUBECONFIG,
-		OPT_CONTEXT,
-		OPT_HEALTH,
-		OPT_RESYNC,
-		OPT_VERSION,
-		OPT_LOG_FORMAT,
-		OPT_NRI,
-		OPT_HOOK
-	};
-	static const struct option longopts[] = {
-	    {"node-name", required_argument, NULL, OPT_NODE},
-	    {"allowed-prefix", required_argument, NULL, OPT_PREFIX},
-	    {"containerd-root", required_argument, NULL, OPT_CONTAINERD},
-	    {"proc", required_argument, NULL, OPT_PROC},
-	    {"runtime-task-dir", required_argument, NULL, OPT_TASK_DIR},
-	    {"host-mount-namespace", required_argument, NULL, OPT_HOSTNS},
-	    {"kubeconfig", required_argument, NULL, OPT_KUBECONFIG},
-	    {"context", required_argument, NULL, OPT_CONTEXT},
-	    {"health-addr", required_argument, NULL, OPT_HEALTH},
-	    {"resync-period", required_argument, NULL, OPT_RESYNC},
-	    {"log-format", required_argument, NULL, OPT_LOG_FORMAT},
-	    {"nri-socket", required_argument, NULL, OPT_NRI},
-	    {"rootfs-hook", required_argument, NULL, OPT_HOOK},
-	    {"v", required_argument, NULL, 'v'},
-	    {"help", no_argument, NULL, 'h'},
-	    {"version", no_argument, NULL, OPT_VERSION},
-	    {NULL, 0, NULL, 0},
-	};
-	const char *node = getenv("NODE_NAME"), *containerd_root = "/var/lib/containerd";
-	const char *proc_root = "/proc", *hostns = "/proc/1/ns/mnt", *kubeconfig = NULL;
-	const char *context = NULL, *health = ":8081", *task_dir = SC_PROC_DEFAULT_TASK_DIR;
-	const char *nri_socket = "/var/run/nri/nri.sock", *rootfs_hook = "/sc-rootfs-hook";
-	char *prefixes[17] = {NULL};
-	size_t nprefixes = 0;
-	long verbosity = 0, resync_s = 60;
+	*a = (struct mh_args){.node = getenv("NODE_NAME"),
+			      .containerd_root = "/var/lib/containerd",
+			      .proc_root = "/proc",
+			      .hostns = "/proc/1/ns/mnt",
+			      .health = ":8081",
+			      .task_dir = SC_PROC_DEFAULT_TASK_DIR,
+			      .nri_socket = "/var/run/nri/nri.sock",
+			      .rootfs_hook = "/sc-rootfs-hook",
+			      .resync_s = 60};
 	const char *env_resync = getenv("SC_RESYNC_PERIOD");
-	if (env_resync && *env_resync && sc_parse_long(env_resync, 0, 86400, &resync_s) < 0) {
+	if (env_resync && *env_resync && sc_parse_long(env_resync, 0, 86400, &a->resync_s) < 0) {
 		fprintf(stderr, "sc-mount-helper: SC_RESYNC_PERIOD: want 0 to 86400, got \"%s\"\n",
 			env_resync);
 		return 2;
 	}
 	const char *env_v = getenv("SC_LOG_VERBOSITY");
-	if (env_v && *env_v && sc_parse_long(env_v, 0, 10, &verbosity) < 0) {
+	if (env_v && *env_v && sc_parse_long(env_v, 0, 10, &a->verbosity) < 0) {
 		fprintf(stderr, "sc-mount-helper: SC_LOG_VERBOSITY: want 0 to 10, got \"%s\"\n",
 			env_v);
 		return 2;
 	}
-	const char *log_format = getenv("SC_LOG_FORMAT"), *log_format_from = "SC_LOG_FORMAT";
-	int c;
-	while ((c = getopt_long(argc, argv, "v:h", longopts, NULL)) != -1) {
-		switch (c) {
-		case OPT_NODE:
-			node = optarg;
-			break;
-		case OPT_PREFIX:
-			if (nprefixes == 16) {
-				fprintf(stderr, "sc-mount-helper: at most 16 --allowed-prefix\n");
-				return 2;
-			}
-			prefixes[nprefixes++] = optarg;
-			break;
-		case OPT_CONTAINERD:
-			containerd_root = optarg;
-			break;
-		case OPT_PROC:
-			proc_root = optarg;
-			break;
-		case OPT_TASK_DIR:
-			task_dir = optarg;
-			break;
-		case OPT_HOSTNS:
-			hostns = optarg;
-			break;
-		case OPT_KUBECONFIG:
-			kubeconfig = optarg;
-			break;
-		case OPT_CONTEXT:
-			context = optarg;
-			break;
-		case OPT_HEALTH:
-			health = optarg;
-			break;
-		case OPT_NRI:
-			nri_socket = optarg;
-			break;
-		case OPT_HOOK:
-			rootfs_hook = optarg;
-			break;
-		case OPT_RESYNC:
-			if (sc_parse_long(optarg, 0, 86400, &resync_s) < 0) {
-				fprintf(
-				    stderr,
-				    "sc-mount-helper: --resync-period: want 0 to 86400 seconds, "
-				    "got \"%s\"\n",
-				    optarg);
-				return 2;
-			}
-			break;
-		case OPT_LOG_FORMAT:
-			log_format = optarg;
-			log_format_from = "--log-format";
-			break;
-		case 'v':
-			if (sc_parse_long(optarg, 0, 10, &verbosity) < 0) {
-				fprintf(stderr, "sc-mount-helper: -v: want 0 to 10, got \"%s\"\n",
-					optarg);
-				return 2;
-			}
-			break;
-		case 'h':
-			fputs(usage, stdout);
-			return 0;
-		case OPT_VERSION:
-			printf("sc-mount-helper %s\n", SC_VERSION);
-			return 0;
-		default:
-			fputs(usage, stderr);
+	a->log_format = getenv("SC_LOG_FORMAT");
+	a->log_format_from = "SC_LOG_FORMAT";
+	return MH_CONTINUE;
+}
+
+/* One flag that is not a plain string. */
+static int parse_option(void *data, int c, char *arg)
+{
+	struct mh_args *a = data;
+	switch (c) {
+	case OPT_PREFIX:
+		if (a->nprefixes == 16) {
+			fprintf(stderr, "sc-mount-helper: at most 16 --allowed-prefix\n");
 			return 2;
 		}
-	}
-	if (optind < argc) {
-		fprintf(stderr, "sc-mount-helper: unexpected argument \"%s\"\n%s", argv[optind],
-			usage);
+		a->prefixes[a->nprefixes++] = arg;
+		return MH_CONTINUE;
+	case OPT_RESYNC:
+		if (sc_parse_long(arg, 0, 86400, &a->resync_s) < 0) {
+			fprintf(stderr,
+				"sc-mount-helper: --resync-period: want 0 to 86400 seconds, "
+				"got \"%s\"\n",
+				arg);
+			return 2;
+		}
+		return MH_CONTINUE;
+	case SC_FLAG_LOG_FORMAT:
+		a->log_format = arg;
+		a->log_format_from = "--log-format";
+		return MH_CONTINUE;
+	case SC_FLAG_VERBOSITY:
+		if (sc_parse_long(arg, 0, 10, &a->verbosity) < 0) {
+			fprintf(stderr, "sc-mount-helper: -v: want 0 to 10, got \"%s\"\n", arg);
+			return 2;
+		}
+		return MH_CONTINUE;
+	default: /* not in the table: sc_flags_parse refused it */
 		return 2;
 	}
+}
+
+static int parse_args(int argc, char **argv, struct mh_args *a)
+{
+	const struct sc_flag flags[] = {
+	    {"node-name", required_argument, OPT_NODE, &a->node},
+	    {"allowed-prefix", required_argument, OPT_PREFIX, NULL},
+	    {"containerd-root", required_argument, OPT_CONTAINERD, &a->containerd_root},
+	    {"proc", required_argument, OPT_PROC, &a->proc_root},
+	    {"runtime-task-dir", required_argument, OPT_TASK_DIR, &a->task_dir},
+	    {"host-mount-namespace", required_argument, OPT_HOSTNS, &a->hostns},
+	    {"kubeconfig", required_argument, OPT_KUBECONFIG, &a->kubeconfig},
+	    {"context", required_argument, OPT_CONTEXT, &a->context},
+	    {"health-addr", required_argument, OPT_HEALTH, &a->health},
+	    {"resync-period", required_argument, OPT_RESYNC, NULL},
+	    {"nri-socket", required_argument, OPT_NRI, &a->nri_socket},
+	    {"rootfs-hook", required_argument, OPT_HOOK, &a->rootfs_hook},
+	    SC_FLAGS_COMMON,
+	};
+	return sc_flags_parse(argc, argv, "sc-mount-helper", usage, flags, SC_ARRAY_SIZE(flags),
+			      parse_option, a);
+}
+
+/* The arguments' own checks, and the log set up as they ask. */
+static int check_args(struct mh_args *a)
+{
 	cleanup_error sc_error_t err = NULL;
-	if (node == NULL || *node == '\0') {
+	if (a->node == NULL || *a->node == '\0') {
 		fprintf(stderr, "sc-mount-helper: --node-name (or $NODE_NAME) is required\n");
 		return 2;
 	}
-	if (sc_validate_dns1123_subdomain("--node-name", node, &err) < 0) {
-		fprintf(stderr, "sc-mount-helper: %s\n", sc_error_message(err));
+	if (sc_validate_dns1123_subdomain("--node-name", a->node, &err) < 0)
+		goto bad;
+	if (a->nprefixes == 0)
+		a->prefixes[a->nprefixes++] = SC_DEFAULT_HOST_PATH_PREFIX;
+	if (a->task_dir[0] != '\0' &&
+	    sc_validate_abs_path("--runtime-task-dir", a->task_dir, &err) < 0)
+		goto bad;
+	for (size_t i = 0; i < a->nprefixes; i++) {
+		if (sc_validate_abs_path("--allowed-prefix", a->prefixes[i], &err) < 0)
+			goto bad;
+	}
+	if (sc_flags_log_format("sc-mount-helper", a->log_format, a->log_format_from) !=
+	    MH_CONTINUE)
 		return 2;
-	}
-	if (nprefixes == 0)
-		prefixes[nprefixes++] = SC_DEFAULT_HOST_PATH_PREFIX;
-	if (task_dir[0] != '\0' && sc_validate_abs_path("--runtime-task-dir", task_dir, &err) < 0) {
-		fprintf(stderr, "sc-mount-helper: %s\n", sc_error_message(err));
-		return 2;
-	}
-	for (size_t i = 0; i < nprefixes; i++) {
-		if (sc_validate_abs_path("--allowed-prefix", prefixes[i], &err) < 0) {
-			fprintf(stderr, "sc-mount-helper: %s\n", sc_error_message(err));
-			return 2;
-		}
-	}
-	/* An empty variable is unset; an empty flag is a mistake. */
-	if (log_format != NULL &&
-	    (*log_format != '\0' || strcmp(log_format_from, "--log-format") == 0) &&
-	    sc_log_set_format(log_format) < 0) {
-		fprintf(stderr, "sc-mount-helper: %s must be json or text, not \"%s\"\n",
-			log_format_from, log_format);
-		return 2;
-	}
-	sc_log_init("sc-mount-helper", (int)verbosity);
+	sc_log_init("sc-mount-helper", (int)a->verbosity);
 	sc_malloc_tune();
+	return MH_CONTINUE;
+bad:
+	fprintf(stderr, "sc-mount-helper: %s\n", sc_error_message(err));
+	return 2;
+}
 
+/* The node-side start-up, before any thread: the service account directory
+ * kept reachable, the host's mount namespace entered, the kernel probed, the
+ * signals taken. *sa_dir is where the token is read from afterwards. */
+static int enter_node(const struct mh_args *a, int *sa_fd, char **sa_dir)
+{
+	cleanup_error sc_error_t err = NULL;
 	/* The service account directory stays reachable after we leave the
 	 * container's mount namespace, through an fd: the token rotates and
 	 * is re-read from there. */
-	cleanup_close int sa_fd = -1;
-	cleanup_free char *sa_dir = NULL;
-	if (getenv("KUBERNETES_SERVICE_HOST") && kubeconfig == NULL) {
-		sa_fd = open("/var/run/secrets/kubernetes.io/serviceaccount",
-			     O_PATH | O_DIRECTORY | O_CLOEXEC);
-		if (sa_fd >= 0)
-			sa_dir = sc_xasprintf("/proc/self/fd/%d", sa_fd);
+	if (getenv("KUBERNETES_SERVICE_HOST") && a->kubeconfig == NULL) {
+		*sa_fd = open("/var/run/secrets/kubernetes.io/serviceaccount",
+			      O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (*sa_fd >= 0)
+			*sa_dir = sc_xasprintf("/proc/self/fd/%d", *sa_fd);
 	}
-	if (strcmp(hostns, "none") != 0 && enter_mount_namespace(hostns, &err) < 0) {
+	if (strcmp(a->hostns, "none") != 0 && enter_mount_namespace(a->hostns, &err) < 0) {
 		SC_LOG_ERROR("%s", sc_error_message(err));
 		return 1;
 	}
-
 	/* Before any thread: the probes fork. A kernel below the floor is not
 	 * fatal: the agent runs, reports not ready, and says why on every
 	 * instance it would have served. */
@@ -301,36 +282,31 @@ int main(int argc, char **argv)
 		SC_LOG_ERROR("%s", kernel);
 	else
 		SC_LOG_INFO("%s", kernel);
-
 	if (sc_shutdown_install(&err) < 0) {
 		SC_LOG_ERROR("%s", sc_error_message(err));
 		return 1;
 	}
+	return MH_CONTINUE;
+}
 
-	cleanup_kube_config struct sc_kube_config *cfg = NULL;
-	struct sc_kubeconfig_options kopts = {
-	    .path = kubeconfig, .context = context, .service_account_dir = sa_dir};
-	if (sc_kube_config_load(&kopts, &cfg, &err) < 0) {
-		SC_LOG_ERROR("loading the Kubernetes configuration: %s", sc_error_message(err));
-		return 1;
-	}
+/* The running daemon: health server, agent, NRI plugin, until a signal. */
+static int serve(struct mh_args *a, struct sc_kube_config *cfg, struct sc_metrics *metrics)
+{
+	cleanup_error sc_error_t err = NULL;
 	cleanup_free char *content_root =
-	    sc_xasprintf("%s/io.containerd.content.v1.content", containerd_root);
-	struct sc_metrics *metrics = sc_metrics_new();
-	sc_kube_count_requests(metrics);
-	sc_metrics_build_info(metrics, "sc-mount-helper");
-	struct sc_agent_options opts = {.node = node,
-					.allowed_prefixes = prefixes,
-					.proc_root = proc_root,
-					.task_dir = task_dir,
+	    sc_xasprintf("%s/io.containerd.content.v1.content", a->containerd_root);
+	struct sc_agent_options opts = {.node = a->node,
+					.allowed_prefixes = a->prefixes,
+					.proc_root = a->proc_root,
+					.task_dir = a->task_dir,
 					.content_root = content_root,
 					.metrics = metrics,
-					.resync_ms = resync_s > 0 ? resync_s * 1000 : -1,
+					.resync_ms = a->resync_s > 0 ? a->resync_s * 1000 : -1,
 					.runtime_hook = sc_mh_nri_registered};
 	struct sc_agent *agent = NULL;
 	struct sc_httpd *httpd = NULL;
-	if (strcmp(health, "0") != 0 &&
-	    sc_httpd_start(health, metrics, ready, &agent, &httpd, &err) < 0) {
+	if (strcmp(a->health, "0") != 0 &&
+	    sc_httpd_start(a->health, metrics, ready, &agent, &httpd, &err) < 0) {
 		SC_LOG_ERROR("%s", sc_error_message(err));
 		return 1;
 	}
@@ -338,22 +314,52 @@ int main(int argc, char **argv)
 		SC_LOG_ERROR("starting the agent: %s", sc_error_message(err));
 		return 1;
 	}
-	cleanup_free char *hook_dir = sc_xasprintf("%s/.bin", prefixes[0]);
-	struct sc_mh_nri_options nopts = {
-	    .socket = nri_socket, .hook_src = rootfs_hook, .hook_dir = hook_dir, .agent = agent};
+	cleanup_free char *hook_dir = sc_xasprintf("%s/.bin", a->prefixes[0]);
+	struct sc_mh_nri_options nopts = {.socket = a->nri_socket,
+					  .hook_src = a->rootfs_hook,
+					  .hook_dir = hook_dir,
+					  .agent = agent};
 	/* Without the runtime path the node still serves today's one. */
-	if (strcmp(nri_socket, "none") != 0 && sc_mh_nri_start(&nopts, &err) < 0) {
+	if (strcmp(a->nri_socket, "none") != 0 && sc_mh_nri_start(&nopts, &err) < 0) {
 		SC_LOG_ERROR("%s; only the chroot path is offered", sc_error_message(err));
 		sc_error_release(&err);
 	}
-	SC_LOG_KV(SC_LOG_LEVEL_INFO, "sc-mount-helper started", "version", SC_VERSION, "node", node,
-		  NULL);
+	SC_LOG_KV(SC_LOG_LEVEL_INFO, "sc-mount-helper started", "version", SC_VERSION, "node",
+		  a->node, NULL);
 	sc_shutdown_wait();
 	SC_LOG_INFO("shutting down; mounts stay for the next start to adopt");
-	struct sc_agent *a = agent;
+	struct sc_agent *gone = agent;
 	agent = NULL;
-	sc_agent_free(a);
+	sc_agent_free(gone);
 	sc_httpd_stop(httpd);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct mh_args a;
+	int r;
+	if ((r = parse_env(&a)) != MH_CONTINUE || (r = parse_args(argc, argv, &a)) != MH_CONTINUE ||
+	    (r = check_args(&a)) != MH_CONTINUE)
+		return r;
+	cleanup_close int sa_fd = -1;
+	cleanup_free char *sa_dir = NULL;
+	if ((r = enter_node(&a, &sa_fd, &sa_dir)) != MH_CONTINUE)
+		return r;
+	cleanup_error sc_error_t err = NULL;
+	cleanup_kube_config struct sc_kube_config *cfg = NULL;
+	struct sc_kubeconfig_options kopts = {
+	    .path = a.kubeconfig, .context = a.context, .service_account_dir = sa_dir};
+	if (sc_kube_config_load(&kopts, &cfg, &err) < 0) {
+		SC_LOG_ERROR("loading the Kubernetes configuration: %s", sc_error_message(err));
+		return 1;
+	}
+	struct sc_metrics *metrics = sc_metrics_new();
+	sc_kube_count_requests(metrics);
+	sc_metrics_build_info(metrics, "sc-mount-helper");
+	r = serve(&a, cfg, metrics);
+	if (r != 0)
+		return r;
 	sc_kube_count_requests(NULL);
 	sc_metrics_free(metrics);
 	return 0;

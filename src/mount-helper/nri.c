@@ -75,7 +75,7 @@ static bool wants_runtime_path(const struct sc_nri_create_request *req)
 	return managed && strcmp(managed, SC_MANAGED_BY) == 0 && role &&
 	       strcmp(role, SC_ROLE_CONSUMER) == 0 && mode &&
 	       strcmp(mode, SC_ROOTFS_MODE_RUNTIME) == 0 &&
-	       strcmp(req->container.name, "workload") == 0;
+	       strcmp(req->container.name, SC_CONTAINER_WORKLOAD) == 0;
 }
 
 /* Adjust one new container: the hook for a runtime-path workload, nothing

@@ -1,5 +1,5 @@
-#include "controller/leader.h"
 #include "lib/sc-json.h"
+#include "lib/sc-leader.h"
 #include "sc-test.h"
 
 static json_t *lease(const char *holder, const char *renew, int transitions)

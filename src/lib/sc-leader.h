@@ -5,8 +5,8 @@
  * last saw the lease record change, never by comparing the holder's
  * timestamps with our clock: replicas' clocks may disagree. The decision is
  * pure (sc_lease_decide) and unit-tested; sc_leader_* run it against the API. */
-#ifndef SC_CONTROLLER_LEADER_H
-#define SC_CONTROLLER_LEADER_H
+#ifndef SC_LEADER_H
+#define SC_LEADER_H
 
 #include <jansson.h>
 #include <stdatomic.h>

@@ -1,4 +1,4 @@
-#include "controller/leader.h"
+#include "lib/sc-leader.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -139,16 +139,7 @@ static int try_once(struct sc_leader *l, sc_error_t *err)
 /* Waits up to `ms` or until released. Returns true when stopping. */
 static bool pause_ms(struct sc_leader *l, long long ms)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	sc_timespec_add_ms(&ts, ms);
-	pthread_mutex_lock(&l->lock);
-	while (!atomic_load(&l->stopping)) {
-		if (pthread_cond_timedwait(&l->wake, &l->lock, &ts) == ETIMEDOUT)
-			break;
-	}
-	pthread_mutex_unlock(&l->lock);
-	return atomic_load(&l->stopping);
+	return sc_wait_or_stop(&l->lock, &l->wake, &l->stopping, ms);
 }
 
 static void *renew_loop(void *data)
