@@ -240,20 +240,37 @@ static void render_conditions(struct sc_buf *b, const json_t *obj, time_t now)
 	add_table(b, &t);
 }
 
-/* The last STATUS_MAX_EVENTS events, oldest first; nothing when events is
- * NULL (they could not be listed). */
-static void render_events(struct sc_buf *b, const json_t *events, time_t now)
+/* Whether an event (listed by its object's name) is about this
+ * StoppableContainer or its objects rather than an earlier one of the same
+ * name: the container's own UID, else recorded (created on the API server)
+ * no earlier than the container. Both timestamps are the API server's,
+ * RFC 3339 in UTC, which sorts as text. */
+static bool event_is_about(const json_t *obj, const json_t *ev)
 {
-	size_t n = json_array_size(events);
+	const char *uid = sc_json_uid(obj), *ev_uid = sc_json_path_str(ev, "involvedObject.uid");
+	if (uid && ev_uid && strcmp(uid, ev_uid) == 0)
+		return true;
+	const char *created = sc_json_path_str(obj, "metadata.creationTimestamp");
+	const char *recorded = sc_json_path_str(ev, "metadata.creationTimestamp");
+	return created == NULL || recorded == NULL || strcmp(recorded, created) >= 0;
+}
+
+/* The last STATUS_MAX_EVENTS events about obj, oldest first; nothing when
+ * events is NULL (they could not be listed). */
+static void render_events(struct sc_buf *b, const json_t *obj, const json_t *events, time_t now)
+{
 	if (events == NULL)
 		return;
+	size_t n = 0;
+	json_t **sorted = sc_xmalloc((json_array_size(events) + 1) * sizeof(json_t *));
+	for (size_t i = 0; i < json_array_size(events); i++)
+		if (event_is_about(obj, json_array_get(events, i)))
+			sorted[n++] = json_array_get(events, i);
 	if (n == 0) {
+		free(sorted);
 		field(b, "Events:", NULL);
 		return;
 	}
-	json_t **sorted = sc_xmalloc(n * sizeof(json_t *));
-	for (size_t i = 0; i < n; i++)
-		sorted[i] = json_array_get(events, i);
 	qsort(sorted, n, sizeof(json_t *), cmp_events);
 	size_t first = n > STATUS_MAX_EVENTS ? n - STATUS_MAX_EVENTS : 0;
 	sc_buf_printf(b, NULL, "Events:\n");
@@ -282,7 +299,7 @@ char *sc_status_render(const json_t *obj, const json_t *events, bool wide, time_
 	struct sc_buf b = SC_BUF_INIT((size_t)-2);
 	render_summary(&b, obj, wide, now);
 	render_conditions(&b, obj, now);
-	render_events(&b, events, now);
+	render_events(&b, obj, events, now);
 	return sc_buf_steal(&b);
 }
 

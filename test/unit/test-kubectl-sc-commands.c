@@ -525,6 +525,49 @@ SC_TEST(status_summary)
 	free(s);
 }
 
+/* Events of an earlier object of the same name (deleted, created again)
+ * are not this one's: kept are the container's own UID's and those recorded
+ * since it was created. */
+SC_TEST(status_events_of_an_earlier_object_are_left_out)
+{
+	cleanup_json json_t *obj =
+	    parse_json("{\"metadata\":{\"name\":\"my-app\",\"uid\":\"u-new\","
+		       "\"creationTimestamp\":\"2026-11-28T23:00:00Z\"},"
+		       "\"spec\":{\"template\":{\"container\":{\"image\":\"busybox\"}}}}");
+	cleanup_json json_t *events =
+	    parse_json("[{\"type\":\"Normal\",\"reason\":\"OldStop\",\"message\":\"old\","
+		       "\"lastTimestamp\":\"2026-11-28T22:00:00Z\","
+		       "\"metadata\":{\"creationTimestamp\":\"2026-11-28T22:00:00Z\"},"
+		       "\"involvedObject\":{\"kind\":\"StoppableContainer\",\"name\":\"my-app\","
+		       "\"uid\":\"u-old\"}},"
+		       "{\"type\":\"Normal\",\"reason\":\"OldPod\",\"message\":\"old pod\","
+		       "\"lastTimestamp\":\"2026-11-28T22:30:00Z\","
+		       "\"metadata\":{\"creationTimestamp\":\"2026-11-28T22:30:00Z\"},"
+		       "\"involvedObject\":{\"kind\":\"Pod\",\"name\":\"my-app-provider\","
+		       "\"uid\":\"p-old\"}},"
+		       "{\"type\":\"Normal\",\"reason\":\"NewPod\",\"message\":\"new pod\","
+		       "\"lastTimestamp\":\"2026-11-28T23:00:01Z\","
+		       "\"metadata\":{\"creationTimestamp\":\"2026-11-28T23:00:01Z\"},"
+		       "\"involvedObject\":{\"kind\":\"Pod\",\"name\":\"my-app-provider\","
+		       "\"uid\":\"p-new\"}},"
+		       "{\"type\":\"Normal\",\"reason\":\"Mine\",\"message\":\"mine\","
+		       "\"lastTimestamp\":\"2026-11-28T23:00:00Z\","
+		       "\"involvedObject\":{\"kind\":\"StoppableContainer\",\"name\":\"my-app\","
+		       "\"uid\":\"u-new\"}}]");
+	char *s = sc_status_render(obj, events, false, 0);
+	SC_ASSERT(strstr(s, "OldStop") == NULL);
+	SC_ASSERT(strstr(s, "OldPod") == NULL);
+	SC_ASSERT_STR_CONTAINS(s, "NewPod");
+	SC_ASSERT_STR_CONTAINS(s, "Mine");
+	free(s);
+	/* only earlier ones: none about this object */
+	cleanup_json json_t *old = json_array();
+	json_array_append(old, json_array_get(events, 0));
+	s = sc_status_render(obj, old, false, 0);
+	SC_ASSERT_STR_CONTAINS(s, "Events:         <none>\n");
+	free(s);
+}
+
 SC_TEST(status_without_status)
 {
 	cleanup_json json_t *obj =
