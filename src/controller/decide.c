@@ -351,6 +351,7 @@ struct decision {
 	const char *node; /* the provider's */
 
 	/* provider stage */
+	bool provider_created; /* this reconcile creates it */
 	bool provider_ok;
 	bool provider_taken;
 	bool rootfs_ok;
@@ -384,6 +385,7 @@ static void decide_provider(struct decision *d)
 		/* in the way: reported below */
 	} else if (provider == NULL) {
 		add(d->plan, SC_ACT_CREATE_POD)->object = sc_build_provider_pod(d->sci, d->o);
+		d->provider_created = true;
 	} else if (sc_obj_deleting(provider)) {
 		/* wait for it to go */
 	} else if (sc_pod_terminal(provider)) {
@@ -550,6 +552,13 @@ static void decide_phase(struct decision *d)
 		d->phase = SCI_PHASE_FAILED;
 		d->message = sc_xstrdup(d->cd.message);
 		d->consumer_reason = d->cd.reason;
+	} else if (d->provider_created) {
+		/* What the next reconcile, with the pod there, reports: one
+		 * status write and one event for the provider's start, not one
+		 * for creating it and one for waiting on it. */
+		d->phase = SCI_PHASE_PROVIDER_STARTING;
+		d->message = sc_xasprintf("waiting for provider pod %s%s (image %s) to run",
+					  d->name, SC_PROVIDER_SUFFIX, d->image);
 	} else if (d->provider == NULL || sc_obj_deleting(d->provider)) {
 		d->phase = SCI_PHASE_PENDING;
 		d->message = sc_xstrdup("creating the provider pod");

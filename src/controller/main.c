@@ -45,7 +45,7 @@ static const char usage[] =
     "                             so each converges whatever event was missed;\n"
     "                             costs no API request (default: 60; 0 never;\n"
     "                             env SC_RESYNC_PERIOD)\n"
-    "  --qps Q, --burst N         client-side API rate limit (default: 20, 40;\n"
+    "  --qps Q, --burst N         client-side API rate limit (default: 50, 100;\n"
     "                             env SC_KUBE_QPS, SC_KUBE_BURST)\n"
     "  --metrics-addr ADDR        /metrics, /healthz, /readyz listen address\n"
     "                             (default: :8080; \"0\" disables)\n"
@@ -173,8 +173,8 @@ static void parse_env(struct ctl_args *a)
 	sc_pod_options_defaults(&a->opts.pods);
 	a->runtime_path = getenv("SC_RUNTIME_PATH");
 	a->copts.component = "sc-controller";
-	a->copts.qps = (double)env_num("SC_KUBE_QPS", 0, 100000, 20);
-	a->copts.burst = (int)env_num("SC_KUBE_BURST", 1, 100000, 40);
+	a->copts.qps = (double)env_num("SC_KUBE_QPS", 0, 100000, 50);
+	a->copts.burst = (int)env_num("SC_KUBE_BURST", 1, 100000, 100);
 	a->log_format = getenv("SC_LOG_FORMAT");
 	a->log_format_from = "SC_LOG_FORMAT";
 }

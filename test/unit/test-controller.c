@@ -214,9 +214,34 @@ SC_TEST(instance_without_provider_creates_provider)
 	SC_ASSERT_INT_EQ(count(&plan, SC_ACT_CREATE_POD), 1);
 	const struct sc_action *a = sc_plan_find(&plan, SC_ACT_CREATE_POD);
 	SC_ASSERT(is_pod_named(a, "demo-provider"));
-	SC_ASSERT_STR_EQ(applied(&plan, SC_ACT_APPLY_INSTANCE_STATUS, "status.phase"), "Pending");
+	/* it reports what the next reconcile, with the pod there, would: the
+	 * instance's ProviderStarting (the container's Pending) */
+	SC_ASSERT_STR_EQ(applied(&plan, SC_ACT_APPLY_INSTANCE_STATUS, "status.phase"),
+			 "ProviderStarting");
 	SC_ASSERT_STR_EQ(applied(&plan, SC_ACT_APPLY_STATUS, "status.phase"), "Pending");
+	SC_ASSERT_INT_EQ(count(&plan, SC_ACT_EVENT), 1);
+	SC_ASSERT_STR_EQ(sc_plan_find(&plan, SC_ACT_EVENT)->reason, "ProviderStarting");
+
+	/* the next reconcile: the pod is there, not running yet — the same
+	 * phase and message (only the pod's UID and node are news), no event */
+	json_t *status = json_deep_copy(
+	    json_object_get(sc_plan_find(&plan, SC_ACT_APPLY_INSTANCE_STATUS)->object, "status"));
+	json_object_set_new(sci, "status", status);
+	json_object_set(
+	    sc, "status",
+	    json_object_get(sc_plan_find(&plan, SC_ACT_APPLY_STATUS)->object, "status"));
 	sc_plan_free(&plan);
+	json_t *prov = make_pod("demo-provider", PROV_UID, "Pending", false);
+	struct sc_observed next = {.sc = sc, .sci = sci, .provider = prov, .now = NOW};
+	sc_decide(&next, &opts, &plan);
+	SC_ASSERT_INT_EQ(count(&plan, SC_ACT_EVENT), 0);
+	SC_ASSERT_STR_EQ(applied(&plan, SC_ACT_APPLY_STATUS, "status.phase"), "Pending");
+	SC_ASSERT_STR_EQ(applied(&plan, SC_ACT_APPLY_INSTANCE_STATUS, "status.phase"),
+			 "ProviderStarting");
+	SC_ASSERT_STR_EQ(applied(&plan, SC_ACT_APPLY_INSTANCE_STATUS, "status.message"),
+			 json_string_value(json_object_get(status, "message")));
+	sc_plan_free(&plan);
+	json_decref(prov);
 	json_decref(sc);
 	json_decref(sci);
 }
