@@ -67,16 +67,3 @@ write_docker_archive_layers() {
 	mv "$out.tmp" "$out"
 	rm -rf "$work"
 }
-
-# copy_with_libs BINARY TREE [DEST]: copies a dynamically linked binary into
-# TREE (at DEST, default /BASENAME) with every shared library ldd lists and
-# the dynamic loader, at their own paths, so it runs on a scratch image.
-copy_with_libs() {
-	local bin=$1 tree=$2 dest=${3:-/$(basename "$1")} lib
-	install -D -m 0755 "$bin" "$tree$dest"
-	# 0755: the kernel needs exec permission on the dynamic loader.
-	while read -r lib; do
-		[[ -n $lib && -e $lib ]] || continue
-		install -D -m 0755 "$(readlink -f "$lib")" "$tree$lib"
-	done < <(ldd "$bin" | awk '/=> \// {print $3} /^\t\/[^ ]+ \(/ {print $1}')
-}
