@@ -430,7 +430,8 @@ static int setup_tls(struct sc_kube_client *c, sc_error_t *err)
 		rc |= curl_easy_setopt(h, CURLOPT_SSLKEYTYPE, "PEM");
 	}
 	if (cfg->key_data != NULL) {
-		if (set_blob(h, CURLOPT_SSLKEY_BLOB, cfg->key_data, cfg->key_data_len) < 0)
+		if (set_blob(h, CURLOPT_SSLKEY_BLOB, cfg->key_data,
+			     sc_tls_key_blob_len(cfg->key_data, cfg->key_data_len)) < 0)
 			return sc_error_make(err, ENOTSUP,
 					     "this libcurl cannot take a client key from memory");
 		rc |= curl_easy_setopt(h, CURLOPT_SSLKEYTYPE, "PEM");

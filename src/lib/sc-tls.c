@@ -101,6 +101,11 @@ int sc_tls_cert_has_ip(const unsigned char *der, size_t der_len, const struct sc
 
 #endif
 
+size_t sc_tls_key_blob_len(const char *data, size_t len)
+{
+	return curl_uses_mbedtls() && data[len] == '\0' ? len + 1 : len;
+}
+
 int sc_tls_setup(CURL *h, const char *server, struct sc_tls_host *host, sc_error_t *err)
 {
 	if (parse_host(server, host, err) < 0)

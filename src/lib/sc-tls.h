@@ -35,6 +35,15 @@ struct sc_tls_host {
  * Copies of H (curl_easy_duphandle) share *host. */
 int sc_tls_setup(CURL *h, const char *server, struct sc_tls_host *host, sc_error_t *err);
 
+/* The length to give CURLOPT_SSLKEY_BLOB for the PEM key of LEN bytes at
+ * DATA, which must be NUL-terminated at DATA[LEN] (sc_kube_config's key_data
+ * is). libcurl 7.88's mbedTLS backend hands the blob to mbedtls_pk_parse_key
+ * as it is, and mbedTLS takes PEM only with its terminating NUL counted (else
+ * it parses DER and fails: "Invalid key tag or value"); the CA and the
+ * certificate blobs it terminates itself. OpenSSL reads the PEM either way:
+ * LEN elsewhere. */
+size_t sc_tls_key_blob_len(const char *data, size_t len);
+
 /* The check itself, for the unit tests: 1 when DER-encoded certificate DER
  * has an iPAddress subjectAltName equal to host's address, 0 when not, -1
  * when DER is not a certificate or this build has no mbedTLS. */

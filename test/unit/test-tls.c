@@ -114,6 +114,13 @@ SC_TEST(cert_ip_check_matches_only_the_certificates_addresses)
 	SC_ASSERT_INT_EQ(sc_tls_cert_has_ip(cert_der, sizeof(cert_der) - 1, &v4), -1);
 }
 
+SC_TEST(key_blob_counts_the_nul_only_under_mbedtls)
+{
+	static const char pem[] = "-----BEGIN EC PRIVATE KEY-----\n";
+	size_t n = sizeof(pem) - 1;
+	SC_ASSERT_INT_EQ((int)sc_tls_key_blob_len(pem, n), (int)(mbedtls_build() ? n + 1 : n));
+}
+
 int main(void)
 {
 	curl_global_init(CURL_GLOBAL_DEFAULT);
