@@ -13,8 +13,6 @@
 #   --print-path  print the prefix the current key maps to, build nothing
 set -euo pipefail
 
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-
 if [[ ${1:-} == -h || ${1:-} == --help ]]; then
 	sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'
 	exit 0

@@ -22,7 +22,7 @@ for a in "$@"; do
 	case "$a" in
 	--import) import=1 ;;
 	-h | --help)
-		sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'
+		sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'
 		exit 0
 		;;
 	sc-exec | sc-controller | sc-mount-helper) images+=("$a") ;;
