@@ -35,28 +35,9 @@ done
 ((${#images[@]})) || images=(sc-exec sc-controller sc-mount-helper)
 
 b=build-lean
-setup_log=$(mktemp)
-build_log=$(mktemp)
-trap 'rm -f "$setup_log" "$build_log"' EXIT
-prefix=$(hack/build-lean-deps.sh) || {
-	echo "images.sh: building the images' static libraries failed (hack/build-lean-deps.sh)" >&2
-	exit 1
-}
-# The prefix is part of the setup (PKG_CONFIG_PATH): a new one, a new setup.
-if [[ ! -f $b/build.ninja || $(cat "$b/.sc-lean-prefix" 2>/dev/null) != "$prefix" ]]; then
-	rm -rf "$b"
-	PKG_CONFIG_PATH=$prefix/lib/pkgconfig meson setup "$b" --buildtype=release \
-		-Dstatic_daemons=true >"$setup_log" 2>&1 || {
-		cat "$setup_log" >&2
-		echo "images.sh: meson setup $b failed" >&2
-		exit 1
-	}
-	echo "$prefix" >"$b/.sc-lean-prefix"
-fi
-ninja -C "$b" src/exec/sc-exec src/pause/sc-pause src/controller/sc-controller \
-	src/mount-helper/sc-mount-helper src/nri/sc-rootfs-hook >"$build_log" 2>&1 || {
-	cat "$build_log" >&2
-	echo "images.sh: ninja -C $b failed" >&2
+lean_build $b src/exec/sc-exec src/pause/sc-pause src/controller/sc-controller \
+	src/mount-helper/sc-mount-helper src/nri/sc-rootfs-hook || {
+	echo "images.sh: the images' static build failed (above)" >&2
 	exit 1
 }
 mkdir -p "$out"

@@ -67,3 +67,37 @@ write_docker_archive_layers() {
 	mv "$out.tmp" "$out"
 	rm -rf "$work"
 }
+
+# lean_build DIR [TARGET...]: the images' static build in DIR
+# (-Dstatic_daemons=true, release) over hack/build-lean-deps.sh's libraries
+# (built and cached first), set up again when their prefix changed, then
+# ninja TARGETs (all without one). Output only on failure; returns non-zero
+# with a message saying which step failed.
+lean_build() {
+	local dir=$1 prefix log
+	shift
+	prefix=$(hack/build-lean-deps.sh) || {
+		echo "lean_build: building the static libraries failed (hack/build-lean-deps.sh)" >&2
+		return 1
+	}
+	log=$(mktemp)
+	# The prefix is part of the setup (PKG_CONFIG_PATH): a new one, a new setup.
+	if [[ ! -f $dir/build.ninja || $(cat "$dir/.sc-lean-prefix" 2>/dev/null) != "$prefix" ]]; then
+		rm -rf "$dir"
+		if ! PKG_CONFIG_PATH=$prefix/lib/pkgconfig meson setup "$dir" --buildtype=release \
+			-Dstatic_daemons=true >"$log" 2>&1; then
+			cat "$log" >&2
+			rm -f "$log"
+			echo "lean_build: meson setup $dir failed" >&2
+			return 1
+		fi
+		echo "$prefix" >"$dir/.sc-lean-prefix"
+	fi
+	if ! ninja -C "$dir" "$@" >"$log" 2>&1; then
+		cat "$log" >&2
+		rm -f "$log"
+		echo "lean_build: ninja -C $dir $* failed" >&2
+		return 1
+	fi
+	rm -f "$log"
+}

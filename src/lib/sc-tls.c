@@ -75,10 +75,10 @@ static int verify_ip(void *data, mbedtls_x509_crt *crt, int depth, uint32_t *fla
 	return 0;
 }
 
-static CURLcode ssl_ctx(CURL *h, void *ssl_ctx, void *data)
+static CURLcode ssl_ctx(CURL *h, void *conf, void *data)
 {
 	(void)h;
-	mbedtls_ssl_conf_verify(ssl_ctx, verify_ip, data);
+	mbedtls_ssl_conf_verify(conf, verify_ip, data);
 	return CURLE_OK;
 }
 
