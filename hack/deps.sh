@@ -8,6 +8,8 @@ packages=(
 	build-essential meson ninja-build pkg-config clang clang-format libclang-rt-14-dev
 	musl-tools
 	libcurl4-openssl-dev libjansson-dev libyaml-dev libmicrohttpd-dev
+	# the images' static build (hack/build-lean-deps.sh, hack/images.sh)
+	libmbedtls-dev zlib1g-dev dpkg-dev xz-utils
 	# tests and tools
 	git jq python3 python3-yaml openssl curl iproute2 kmod util-linux shellcheck
 	# the plugin's completion scripts are parsed by the shells themselves

@@ -5,8 +5,10 @@
 #   hack/images.sh [--import] [IMAGE...]     IMAGE: sc-exec sc-controller sc-mount-helper
 #
 # Archives go to _out/images/<image>.tar; sizes are printed. The binaries come
-# from a release build in build-release/. The Dockerfiles under images/ build
-# the same images with Docker.
+# from build-lean/, a release build with -Dstatic_daemons=true over the static
+# libcurl (mbedTLS) and libmicrohttpd of hack/build-lean-deps.sh (cached): each
+# image is its static binaries and nothing else. The Dockerfiles under images/
+# build the same images with Docker.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source hack/lib/image.sh
@@ -20,7 +22,7 @@ for a in "$@"; do
 	case "$a" in
 	--import) import=1 ;;
 	-h | --help)
-		sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'
+		sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'
 		exit 0
 		;;
 	sc-exec | sc-controller | sc-mount-helper) images+=("$a") ;;
@@ -32,8 +34,12 @@ for a in "$@"; do
 done
 ((${#images[@]})) || images=(sc-exec sc-controller sc-mount-helper)
 
-[[ -d build-release ]] || meson setup build-release --buildtype=release >/dev/null
-ninja -C build-release >/dev/null
+b=build-lean
+lean_build $b src/exec/sc-exec src/pause/sc-pause src/controller/sc-controller \
+	src/mount-helper/sc-mount-helper src/nri/sc-rootfs-hook || {
+	echo "images.sh: the images' static build failed (above)" >&2
+	exit 1
+}
 mkdir -p "$out"
 
 need() {
@@ -43,23 +49,34 @@ need() {
 	}
 }
 
+need_static() {
+	need "$1"
+	if readelf -l "$1" | grep -q 'INTERP'; then
+		echo "images.sh: $1 is dynamically linked; the images take static binaries only" >&2
+		exit 1
+	fi
+}
+
 tree_sc_exec() {
-	need build-release/src/exec/sc-exec
-	need build-release/src/pause/sc-pause
-	install -D -m 0755 build-release/src/exec/sc-exec "$1/sc-exec"
-	install -D -m 0755 build-release/src/pause/sc-pause "$1/sc-pause"
+	need_static $b/src/exec/sc-exec
+	need_static $b/src/pause/sc-pause
+	install -D -m 0755 $b/src/exec/sc-exec "$1/sc-exec"
+	install -D -m 0755 $b/src/pause/sc-pause "$1/sc-pause"
 	strip "$1/sc-exec" "$1/sc-pause"
 	config='{"Entrypoint":["/sc-exec"]}'
 }
 
 tree_daemon() { # TREE BINARY USER
-	need "$2"
-	copy_with_libs "$2" "$1"
+	need_static "$2"
+	install -D -m 0755 "$2" "$1/$(basename "$2")"
 	strip "$1/$(basename "$2")"
 	mkdir -p "$1/etc" "$1/tmp"
 	chmod 1777 "$1/tmp"
 	printf 'root:x:0:0:root:/:/sbin/nologin\nnonroot:x:65532:65532:nonroot:/:/sbin/nologin\n' >"$1/etc/passwd"
 	printf 'root:x:0:\nnonroot:x:65532:\n' >"$1/etc/group"
+	# glibc's static resolver: /etc/hosts, then DNS (the kubelet's
+	# /etc/resolv.conf); no NSS module is loaded.
+	printf 'passwd: files\ngroup: files\nhosts: files dns\n' >"$1/etc/nsswitch.conf"
 	config=$(jq -cn --arg e "/$(basename "$2")" --arg u "$3" '{Entrypoint: [$e], User: $u}')
 }
 
@@ -67,12 +84,12 @@ for img in "${images[@]}"; do
 	tree=$(mktemp -d)
 	case $img in
 	sc-exec) tree_sc_exec "$tree" ;;
-	sc-controller) tree_daemon "$tree" build-release/src/controller/sc-controller 65532:65532 ;;
+	sc-controller) tree_daemon "$tree" $b/src/controller/sc-controller 65532:65532 ;;
 	sc-mount-helper)
-		tree_daemon "$tree" build-release/src/mount-helper/sc-mount-helper 0:0
+		tree_daemon "$tree" $b/src/mount-helper/sc-mount-helper 0:0
 		# the runtime path's OCI hook, static; the agent installs it on the host
-		need build-release/src/nri/sc-rootfs-hook
-		install -m 0755 build-release/src/nri/sc-rootfs-hook "$tree/sc-rootfs-hook"
+		need_static $b/src/nri/sc-rootfs-hook
+		install -m 0755 $b/src/nri/sc-rootfs-hook "$tree/sc-rootfs-hook"
 		strip "$tree/sc-rootfs-hook"
 		;;
 	esac

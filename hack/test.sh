@@ -12,6 +12,8 @@
 # are listed by name and the last line says ", N skipped". See docs/testing.md.
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
+# shellcheck source=lib/image.sh
+source hack/lib/image.sh
 quick=0
 for a in "$@"; do
 	case "$a" in
@@ -246,6 +248,17 @@ if ((quick == 0)); then
 
 	shell_tier "hack/fuzz.sh --smoke" fuzz-smoke
 
+	# The images' static build (libcurl over mbedTLS, hack/images.sh's):
+	# its unit tests, then its integration tests with the cluster's below.
+	begin
+	echo "== build (static, the images': build-lean/)"
+	if lean_build build-lean; then
+		record build-static 1 0
+		meson_tier unit-static build-lean --suite unit
+	else
+		record build-static 0 1
+	fi
+
 	# Tiers on the project's own real cluster (hack/cluster/): brought up
 	# once (a warm machine reuses the cached Kubernetes binaries), shared by
 	# every suite, and taken down by the cluster suite's last test. Then the
@@ -265,7 +278,8 @@ if ((quick == 0)); then
 		# written on that deployed operator.
 		# The Helm suite then takes the deployed operator over with a
 		# release, upgrades and uninstalls it, and puts kustomize's back.
-		suites=(test/crd/run.sh test/integration/run.sh "test/plugin/run.sh --without-operator" test/e2e/run.sh
+		suites=(test/crd/run.sh test/integration/run.sh "test/integration/run.sh --static"
+			"test/plugin/run.sh --without-operator" test/e2e/run.sh
 			test/docs/run.sh test/e2e/faults.sh "test/plugin/run.sh operator" test/helm/run.sh
 			"test/cluster/run.sh --with-down")
 		for t in "${suites[@]}"; do

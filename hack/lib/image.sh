@@ -68,15 +68,36 @@ write_docker_archive_layers() {
 	rm -rf "$work"
 }
 
-# copy_with_libs BINARY TREE [DEST]: copies a dynamically linked binary into
-# TREE (at DEST, default /BASENAME) with every shared library ldd lists and
-# the dynamic loader, at their own paths, so it runs on a scratch image.
-copy_with_libs() {
-	local bin=$1 tree=$2 dest=${3:-/$(basename "$1")} lib
-	install -D -m 0755 "$bin" "$tree$dest"
-	# 0755: the kernel needs exec permission on the dynamic loader.
-	while read -r lib; do
-		[[ -n $lib && -e $lib ]] || continue
-		install -D -m 0755 "$(readlink -f "$lib")" "$tree$lib"
-	done < <(ldd "$bin" | awk '/=> \// {print $3} /^\t\/[^ ]+ \(/ {print $1}')
+# lean_build DIR [TARGET...]: the images' static build in DIR
+# (-Dstatic_daemons=true, release) over hack/build-lean-deps.sh's libraries
+# (built and cached first), set up again when their prefix changed, then
+# ninja TARGETs (all without one). Output only on failure; returns non-zero
+# with a message saying which step failed.
+lean_build() {
+	local dir=$1 prefix log
+	shift
+	prefix=$(hack/build-lean-deps.sh) || {
+		echo "lean_build: building the static libraries failed (hack/build-lean-deps.sh)" >&2
+		return 1
+	}
+	log=$(mktemp)
+	# The prefix is part of the setup (PKG_CONFIG_PATH): a new one, a new setup.
+	if [[ ! -f $dir/build.ninja || $(cat "$dir/.sc-lean-prefix" 2>/dev/null) != "$prefix" ]]; then
+		rm -rf "$dir"
+		if ! PKG_CONFIG_PATH=$prefix/lib/pkgconfig meson setup "$dir" --buildtype=release \
+			-Dstatic_daemons=true >"$log" 2>&1; then
+			cat "$log" >&2
+			rm -f "$log"
+			echo "lean_build: meson setup $dir failed" >&2
+			return 1
+		fi
+		echo "$prefix" >"$dir/.sc-lean-prefix"
+	fi
+	if ! ninja -C "$dir" "$@" >"$log" 2>&1; then
+		cat "$log" >&2
+		rm -f "$log"
+		echo "lean_build: ninja -C $dir $* failed" >&2
+		return 1
+	fi
+	rm -f "$log"
 }

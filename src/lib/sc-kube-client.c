@@ -12,6 +12,7 @@
 
 #include "lib/sc-json.h"
 #include "lib/sc-log.h"
+#include "lib/sc-tls.h"
 #include "lib/sc-validate.h"
 
 #ifndef SC_VERSION
@@ -73,6 +74,8 @@ struct sc_kube_client {
 	char *token;
 	long long token_read_ms;
 	struct stat token_stat;
+	/* the server's address when it is an IP literal: sc-tls's check */
+	struct sc_tls_host tls_host;
 };
 
 /* ---- rate limiter ---- */
@@ -426,11 +429,14 @@ static int setup_tls(struct sc_kube_client *c, sc_error_t *err)
 		rc |= curl_easy_setopt(h, CURLOPT_SSLKEYTYPE, "PEM");
 	}
 	if (cfg->key_data != NULL) {
-		if (set_blob(h, CURLOPT_SSLKEY_BLOB, cfg->key_data, cfg->key_data_len) < 0)
+		if (set_blob(h, CURLOPT_SSLKEY_BLOB, cfg->key_data,
+			     sc_tls_key_blob_len(cfg->key_data, cfg->key_data_len)) < 0)
 			return sc_error_make(err, ENOTSUP,
 					     "this libcurl cannot take a client key from memory");
 		rc |= curl_easy_setopt(h, CURLOPT_SSLKEYTYPE, "PEM");
 	}
+	if (!cfg->insecure_skip_tls_verify && sc_tls_setup(h, cfg->server, &c->tls_host, err) < 0)
+		return -1;
 	if (cfg->username != NULL) {
 		rc |= curl_easy_setopt(h, CURLOPT_USERNAME, cfg->username);
 		rc |= curl_easy_setopt(h, CURLOPT_PASSWORD, cfg->password ? cfg->password : "");

@@ -2,7 +2,9 @@
 # Integration tests of the Kubernetes client library (src/lib/sc-kube*,
 # sc-watch, sc-informer) against the project's real local cluster.
 #
-#   test/integration/run.sh
+#   test/integration/run.sh            the development build (build/)
+#   test/integration/run.sh --static   the images' static build (build-lean/:
+#                                      libcurl over mbedTLS, hack/images.sh's)
 #
 # Brings the cluster up with hack/cluster/cluster.sh (a no-op when it already
 # runs), points KUBECONFIG at its admin kubeconfig, builds, runs
@@ -11,6 +13,15 @@
 # failure). Nothing here fakes an API server.
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 1
+static=0 b=build
+case ${1:-} in
+--static) static=1 b=build-lean ;;
+"") ;;
+*)
+	echo "integration: unknown argument '$1' (--static or nothing)" >&2
+	exit 2
+	;;
+esac
 
 finish() { # finish PASSED FAILED
 	echo "$1 passed, $2 failed"
@@ -40,14 +51,21 @@ if [[ ! -f $KUBECONFIG ]]; then
 fi
 echo "== integration: KUBECONFIG=$KUBECONFIG"
 
-if ! { [[ -d build ]] || meson setup build; } || ! ninja -C build; then
+if ((static)); then
+	# the images' build: libcurl over mbedTLS, everything static
+	source hack/lib/image.sh
+	if ! lean_build "$b"; then
+		echo "integration: the static build ($b) failed" >&2
+		finish 0 1
+	fi
+elif ! { [[ -d build ]] || meson setup build; } || ! ninja -C build; then
 	echo "integration: build failed" >&2
 	finish 0 1
 fi
 
-json=build/meson-logs/testlog.json
+json=$b/meson-logs/testlog.json
 rm -f "$json"
-meson test -C build --suite integration --print-errorlogs
+meson test -C "$b" --suite integration --print-errorlogs
 rc=$?
 if [[ ! -f $json ]]; then
 	finish 0 1
