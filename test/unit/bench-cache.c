@@ -47,7 +47,7 @@ static json_t *cached_copy(const json_t *item, int i)
 	return copy;
 }
 
-static void measure(const json_t *item, int count, size_t *total)
+static void measure(const json_t *item, long count, size_t *total)
 {
 	json_t **kept = calloc((size_t)count, sizeof(json_t *));
 	if (kept == NULL)
@@ -55,8 +55,8 @@ static void measure(const json_t *item, int count, size_t *total)
 	json_t *one = cached_copy(item, -1);
 	char *text = json_dumps(one, JSON_COMPACT);
 	size_t before = in_use();
-	for (int i = 0; i < count; i++)
-		kept[i] = cached_copy(item, i);
+	for (long i = 0; i < count; i++)
+		kept[i] = cached_copy(item, (int)i);
 	size_t used = in_use() - before;
 	printf("%-28s %-40s compact JSON %7zu B, in the store %7zu B a copy (%.1fx)\n",
 	       json_string_value(json_object_get(item, "kind")), sc_json_name(item),
@@ -65,7 +65,7 @@ static void measure(const json_t *item, int count, size_t *total)
 	*total += used;
 	free(text);
 	json_decref(one);
-	for (int i = 0; i < count; i++)
+	for (long i = 0; i < count; i++)
 		json_decref(kept[i]);
 	free(kept);
 }
@@ -76,9 +76,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: bench-cache FILE.json [COUNT]\n");
 		return 2;
 	}
-	int count = argc == 3 ? atoi(argv[2]) : 1000;
-	if (count < 1) {
-		fprintf(stderr, "bench-cache: COUNT must be a positive number\n");
+	char *end = NULL;
+	long count = argc == 3 ? strtol(argv[2], &end, 10) : 1000;
+	if ((end != NULL && (*end != '\0' || end == argv[2])) || count < 1 || count > 1000000) {
+		fprintf(stderr, "bench-cache: COUNT must be a number from 1 to 1000000\n");
 		return 2;
 	}
 	sc_malloc_tune();
@@ -92,7 +93,7 @@ int main(int argc, char **argv)
 	size_t total = 0, n = json_is_array(items) ? json_array_size(items) : 1;
 	for (size_t i = 0; i < n; i++)
 		measure(json_is_array(items) ? json_array_get(items, i) : doc, count, &total);
-	printf("all %zu kinds, %d copies each: %.1f MiB in the stores\n", n, count,
+	printf("all %zu kinds, %ld copies each: %.1f MiB in the stores\n", n, count,
 	       (double)total / 1048576.0);
 	json_decref(doc);
 	return 0;
