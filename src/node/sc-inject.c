@@ -290,22 +290,20 @@ static const struct sc_mount *base_root(const struct sc_mountinfo *mi)
 	return NULL;
 }
 
-static int read_target_mountinfo(const struct sc_inject_request *req, struct sc_mountinfo *mi,
-				 sc_error_t *err)
+int sc_inject_read_mountinfo(pid_t pid, int pidfd, struct sc_mountinfo *mi, sc_error_t *err)
 {
-	cleanup_free char *path = sc_proc_path(req->pid, "mountinfo");
+	cleanup_free char *path = sc_proc_path(pid, "mountinfo");
 	if (sc_mountinfo_read(path, mi, err) < 0)
 		return -1;
 	/* read first, then check: the file was about the pidfd's process */
-	if (sc_proc_alive(req->pidfd, err) < 0) {
+	if (sc_proc_alive(pidfd, err) < 0) {
 		sc_mountinfo_free(mi);
 		return -1;
 	}
 	return 0;
 }
 
-/* Is the stacked top our overlay (upperdir matches)? */
-static bool is_our_overlay(const struct sc_mount *m, const char *upperdir)
+bool sc_inject_is_our_overlay(const struct sc_mount *m, const char *upperdir)
 {
 	cleanup_overlay_layers struct sc_overlay_layers l = {0};
 	sc_error_t e = NULL;
@@ -319,7 +317,7 @@ static bool is_our_overlay(const struct sc_mount *m, const char *upperdir)
 static int verify_injected(const struct sc_inject_request *req, char *const *paths, sc_error_t *err)
 {
 	cleanup_mountinfo struct sc_mountinfo mi = {0};
-	if (read_target_mountinfo(req, &mi, err) < 0) {
+	if (sc_inject_read_mountinfo(req->pid, req->pidfd, &mi, err) < 0) {
 		/* A short command may already have finished and taken the
 		 * container down: then there is nothing left to look at, and
 		 * the child already checked, inside the namespace, that "/"
@@ -337,7 +335,7 @@ static int verify_injected(const struct sc_inject_request *req, char *const *pat
 	 * root while the process is still there, or its own root once it has
 	 * entered the rootfs (sc-exec does so right away). */
 	const struct sc_mount *top = sc_mountinfo_find(&mi, "/");
-	if (top == NULL || !is_our_overlay(top, req->upperdir))
+	if (top == NULL || !sc_inject_is_our_overlay(top, req->upperdir))
 		return sc_error_make(err, EIO, "the rootfs is not stacked on the container's root");
 	if (!sc_mount_has_option(top, "nodev") || sc_mount_has_option(top, "nosuid"))
 		return sc_error_make(err, EIO, "the stacked rootfs lacks nodev or has nosuid");
@@ -431,13 +429,13 @@ int sc_inject_rootfs(const struct sc_inject_request *req, struct sc_inject_resul
 	}
 
 	cleanup_mountinfo struct sc_mountinfo mi = {0};
-	if (read_target_mountinfo(req, &mi, err) < 0)
+	if (sc_inject_read_mountinfo(req->pid, req->pidfd, &mi, err) < 0)
 		return sc_error_wrap(err, "reading the container's mounts");
 	const struct sc_mount *base = base_root(&mi);
 	if (base == NULL)
 		return sc_error_make(err, EIO, "the container has no root mount");
 	const struct sc_mount *top = sc_mountinfo_find(&mi, "/");
-	if (top != NULL && is_our_overlay(top, req->upperdir)) {
+	if (top != NULL && sc_inject_is_our_overlay(top, req->upperdir)) {
 		/* Stacked before (the mount-helper restarted, or a retry after
 		 * a failed check): checked again, never taken on trust. */
 		cleanup_strv char **have = wanted_paths(&mi, req->extra_paths);

@@ -30,6 +30,7 @@
 #include <sys/types.h>
 
 #include "lib/sc-error.h"
+#include "node/sc-mountinfo.h"
 #include "node/sc-syscall.h"
 
 /* The container paths cloned by default, in order. */
@@ -64,6 +65,13 @@ int sc_inject_ensure_mountpoint(int tree, const char *rel, bool want_dir, sc_err
  * ("/proc", ...), resolved below croot without symlinks, into clones->fds[i]
  * (clones->n of them), and whether it is a directory. Back in the scratch
  * namespace: each clone attached on tree at the same path. */
+/* The mountinfo of process pid, read and then checked to be pidfd's (still
+ * alive); 0, or -1 with err (mi freed). */
+int sc_inject_read_mountinfo(pid_t pid, int pidfd, struct sc_mountinfo *mi, sc_error_t *err);
+
+/* Is m an overlay whose upperdir is upperdir? */
+bool sc_inject_is_our_overlay(const struct sc_mount *m, const char *upperdir);
+
 int sc_inject_clone_mounts(int croot, char *const *paths, struct sc_fdv *clones, bool *is_dir,
 			   sc_error_t *err);
 int sc_inject_attach_clones(int tree, char *const *paths, const struct sc_fdv *clones,

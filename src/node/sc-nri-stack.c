@@ -37,30 +37,6 @@ static bool below_or_equal(const char *path, const char *base)
 	return strcmp(path, base) == 0 || strictly_below(path, base);
 }
 
-static int read_mounts(const struct sc_prepivot_request *req, struct sc_mountinfo *mi,
-		       sc_error_t *err)
-{
-	cleanup_free char *path = sc_proc_path(req->pid, "mountinfo");
-	if (sc_mountinfo_read(path, mi, err) < 0)
-		return -1;
-	if (sc_proc_alive(req->pidfd, err) < 0) {
-		sc_mountinfo_free(mi);
-		return -1;
-	}
-	return 0;
-}
-
-static bool is_our_overlay(const struct sc_mount *m, const char *upperdir)
-{
-	cleanup_overlay_layers struct sc_overlay_layers l = {0};
-	sc_error_t e = NULL;
-	if (sc_mount_overlay_layers(m, &l, &e) < 0) {
-		sc_error_release(&e);
-		return false;
-	}
-	return l.upperdir != NULL && strcmp(l.upperdir, upperdir) == 0;
-}
-
 /* The mounts attached directly on top (the runtime's rootfs bind), as paths
  * relative to the rootfs ("/proc"), in mount order; one hidden by a later
  * sibling mounted on a parent path is left out (it comes along with nothing:
@@ -162,10 +138,10 @@ static int child_stack(void *arg, sc_error_t *err)
 static int verify(const struct sc_prepivot_request *req, char *const *rel, sc_error_t *err)
 {
 	cleanup_mountinfo struct sc_mountinfo mi = {0};
-	if (read_mounts(req, &mi, err) < 0)
+	if (sc_inject_read_mountinfo(req->pid, req->pidfd, &mi, err) < 0)
 		return -1;
 	const struct sc_mount *top = sc_mountinfo_find(&mi, req->rootfs);
-	if (top == NULL || !is_our_overlay(top, req->upperdir))
+	if (top == NULL || !sc_inject_is_our_overlay(top, req->upperdir))
 		return sc_error_make(err, EIO, "the rootfs is not stacked on %s", req->rootfs);
 	if (!sc_mount_has_option(top, "nodev") || sc_mount_has_option(top, "nosuid"))
 		return sc_error_make(err, EIO, "the stacked rootfs lacks nodev or has nosuid");
@@ -197,7 +173,7 @@ int sc_stack_before_pivot(const struct sc_prepivot_request *req, struct sc_prepi
 	if (strcmp(req->rootfs, "/") == 0)
 		return sc_error_make(err, EINVAL, "the container's rootfs cannot be /");
 	cleanup_mountinfo struct sc_mountinfo mi = {0};
-	if (read_mounts(req, &mi, err) < 0)
+	if (sc_inject_read_mountinfo(req->pid, req->pidfd, &mi, err) < 0)
 		return sc_error_wrap(err, "reading the container's mounts");
 	const struct sc_mount *top = sc_mountinfo_find(&mi, req->rootfs);
 	if (top == NULL)
@@ -205,7 +181,7 @@ int sc_stack_before_pivot(const struct sc_prepivot_request *req, struct sc_prepi
 				     "%s is not a mount point in process %d (a runtime bind-mounts "
 				     "the rootfs on itself before its hooks)",
 				     req->rootfs, (int)req->pid);
-	if (is_our_overlay(top, req->upperdir)) {
+	if (sc_inject_is_our_overlay(top, req->upperdir)) {
 		cleanup_strv char **have = direct_children(&mi, top, req->rootfs, err);
 		if (have == NULL || verify(req, have, err) < 0)
 			return sc_error_wrap(err, "checking the rootfs stacked earlier");
